@@ -1,0 +1,184 @@
+// Package cmdutil is what every makegood command shares: the Factory that
+// hands out streams, configuration and the ledger, the error types that map
+// to exit statuses, and output helpers.
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/prompt"
+	"github.com/makegood/makegood/internal/store"
+)
+
+// Factory hands commands their dependencies, creating the expensive ones
+// (config file, ledger) only when a command asks.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	// Viper holds flags bound by the root command and the MAKEGOOD_*
+	// environment; the config file is read into it on first use.
+	Viper   *viper.Viper
+	Version string
+	Commit  string
+
+	// Prompter is replaced in tests; nil means huh on the real terminal.
+	Prompter prompt.Prompter
+	// Clock is replaced in tests; nil means time.Now, or MAKEGOOD_NOW.
+	Clock func() time.Time
+	// Getenv is os.Getenv unless a test replaces it.
+	Getenv func(string) string
+
+	configOnce sync.Once
+	configErr  error
+	st         *store.SQLite
+}
+
+// New returns a Factory on the process's streams and environment.
+func New(version, commit string) *Factory {
+	v := viper.New()
+	v.SetEnvPrefix("MAKEGOOD")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.AutomaticEnv()
+	return &Factory{IOStreams: iostreams.System(), Viper: v, Version: version, Commit: commit, Getenv: os.Getenv}
+}
+
+// Config returns the configuration with the config file merged in.
+// Precedence: flags > MAKEGOOD_* environment > config file > defaults.
+func (f *Factory) Config() (*viper.Viper, error) {
+	f.configOnce.Do(func() {
+		v := f.Viper
+		v.SetDefault("db", f.defaultDBPath())
+		path := v.GetString("config")
+		explicit := path != ""
+		if !explicit {
+			path = filepath.Join(f.configDir(), "config.yaml")
+		}
+		v.SetConfigFile(path)
+		if err := v.ReadInConfig(); err != nil {
+			if _, statErr := os.Stat(path); explicit || statErr == nil {
+				f.configErr = &FlagError{Err: fmt.Errorf("--config: read %s: %w", path, err)}
+			}
+		}
+	})
+	return f.Viper, f.configErr
+}
+
+// ConfigDir is where config.yaml and template overrides live.
+func (f *Factory) ConfigDir() string {
+	if p := f.Viper.GetString("config"); p != "" {
+		return filepath.Dir(p)
+	}
+	return f.configDir()
+}
+
+func (f *Factory) configDir() string {
+	return filepath.Join(xdgDir(f.Getenv, "XDG_CONFIG_HOME", ".config"), "makegood")
+}
+
+func (f *Factory) defaultDBPath() string {
+	return filepath.Join(xdgDir(f.Getenv, "XDG_DATA_HOME", filepath.Join(".local", "share")), "makegood", "ledger.db")
+}
+
+// xdgDir follows the XDG base directory spec on every platform, falling back
+// to the platform's own directory where there is no home.
+func xdgDir(getenv func(string) string, env, homeRel string) string {
+	if d := getenv(env); d != "" && filepath.IsAbs(d) {
+		return d
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, homeRel)
+	}
+	if runtime.GOOS == "windows" {
+		if d := getenv("LOCALAPPDATA"); d != "" {
+			return d
+		}
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, homeRel)
+	}
+	return "."
+}
+
+// Store opens the ledger once per process.
+func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
+	st, err := f.SQLite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// SQLite opens the ledger and returns the concrete engine, for the few
+// commands (db check, db backup) that are SQLite by nature.
+func (f *Factory) SQLite(ctx context.Context) (*store.SQLite, error) {
+	if f.st != nil {
+		return f.st, nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	path := cfg.GetString("db")
+	if path == "" {
+		return nil, FlagErrorf("--db: the ledger path is empty")
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	f.st = st
+	return st, nil
+}
+
+// Close releases the ledger if a command opened it.
+func (f *Factory) Close() error {
+	if f.st == nil {
+		return nil
+	}
+	err := f.st.Close()
+	f.st = nil
+	return err
+}
+
+// Now is the current time in UTC, second precision. MAKEGOOD_NOW (RFC 3339)
+// pins it, so end-to-end scripts can test expiry and anniversaries.
+func (f *Factory) Now() time.Time {
+	if f.Clock != nil {
+		return f.Clock().UTC()
+	}
+	if s := f.Getenv("MAKEGOOD_NOW"); s != "" {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Now().UTC().Truncate(time.Second)
+}
+
+// CanPrompt reports whether the command may ask questions: stdin and stdout
+// are terminals and neither --no-input nor MAKEGOOD_NO_INPUT is set.
+func (f *Factory) CanPrompt() bool {
+	if f.Viper.GetBool("no_input") {
+		return false
+	}
+	return f.IOStreams.IsStdinTTY() && f.IOStreams.IsStdoutTTY()
+}
+
+// Prompt returns the prompter: huh forms on the terminal unless a test set
+// another.
+func (f *Factory) Prompt() prompt.Prompter {
+	if f.Prompter != nil {
+		return f.Prompter
+	}
+	accessible := f.Getenv("ACCESSIBLE") != "" || f.Getenv("TERM") == "dumb" || f.Viper.GetBool("accessible")
+	return prompt.NewHuh(f.IOStreams.In, f.IOStreams.Out, accessible)
+}

@@ -1,0 +1,316 @@
+package credit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/prompt"
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// IssueOptions holds `credit issue`'s inputs.
+type IssueOptions struct {
+	IO              *iostreams.IOStreams
+	Store           func(context.Context) (ledger.Store, error)
+	Prompter        func() prompt.Prompter
+	Now             func() time.Time
+	CanPrompt       bool
+	DefaultCurrency string
+
+	Customer       string
+	Amount         string
+	Currency       string
+	Reason         string
+	Note           string
+	Expires        string
+	IdempotencyKey string
+	NewCustomer    bool
+	Output         cmdutil.OutputFlags
+
+	// Changed tells which flags were given, so prompts ask only for the rest.
+	Changed func(string) bool
+}
+
+// NewCmdIssue builds `credit issue`. runF replaces the run function in tests.
+func NewCmdIssue(f *cmdutil.Factory, runF func(*IssueOptions) error) *cobra.Command {
+	opts := &IssueOptions{IO: f.IOStreams, Store: f.Store, Prompter: f.Prompt, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "issue",
+		Short: "Give a customer a credit toward their next invoice",
+		Long: `Give a customer a credit toward their next invoice.
+
+At a terminal, values you leave out are asked for, then confirmed. From a
+script, --customer and --amount are required; the id of the new credit is
+printed alone on stdout. With --idempotency-key, running the same command
+again returns the credit already recorded instead of issuing a second one.
+
+--expires takes a date (the credit stops counting at the start of that day,
+UTC) or a number of days from today (90d).`,
+		Example: `  makegood credit issue --customer alice@example.com --amount 25.00 --reason outage \
+    --note "Couldn't log in for a day" --expires 90d
+  makegood credit issue --customer cus_123 --amount 2500 --currency JPY --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Changed = func(name string) bool { return cmd.Flags().Changed(name) }
+			opts.CanPrompt = f.CanPrompt()
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			opts.DefaultCurrency = cfg.GetString("currency")
+			if !opts.CanPrompt {
+				if opts.Customer == "" {
+					return cmdutil.RequiredError("--customer")
+				}
+				if opts.Amount == "" {
+					return cmdutil.RequiredError("--amount")
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return issueRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Customer, "customer", "", "Customer ID")
+	fl.StringVar(&opts.Amount, "amount", "", "Amount in the currency's units, e.g. 25.00")
+	fl.StringVar(&opts.Currency, "currency", "", "ISO 4217 currency (default: the customer's, then config currency)")
+	fl.StringVar(&opts.Reason, "reason", "other", "Why: outage, bug, billing, delay, goodwill or other")
+	fl.StringVar(&opts.Note, "note", "", "A note for the ledger, up to 2,000 characters")
+	fl.StringVar(&opts.Expires, "expires", "", "Expiry: a date (2027-01-31) or days from today (90d)")
+	fl.StringVar(&opts.IdempotencyKey, "idempotency-key", "", "Issue at most once for this key")
+	fl.BoolVar(&opts.NewCustomer, "new-customer", false, "Add the customer if the ledger doesn't know it")
+	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	_ = cmd.RegisterFlagCompletionFunc("reason", cobra.FixedCompletions(ledger.Reasons(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func issueRun(ctx context.Context, opts *IssueOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	interactive := opts.CanPrompt && (opts.Customer == "" || opts.Amount == "")
+	var p prompt.Prompter
+	if interactive {
+		p = opts.Prompter()
+	}
+
+	if opts.Customer == "" {
+		if opts.Customer, err = pickCustomer(ctx, p, st); err != nil {
+			return err
+		}
+	}
+	if err := ledger.ValidateID("--customer", opts.Customer); err != nil {
+		return err
+	}
+
+	cust, err := st.Customer(ctx, opts.Customer)
+	var newCust *ledger.Customer
+	switch {
+	case err == nil:
+	case errors.Is(err, ledger.ErrNotFound):
+		newCust, err = newCustomer(ctx, opts, p)
+		if err != nil {
+			return err
+		}
+		cust = *newCust
+	default:
+		return err
+	}
+
+	currency := opts.Currency
+	field := "--currency"
+	if currency == "" {
+		currency = cust.Currency
+		field = "customer currency"
+	}
+	if currency == "" {
+		currency = opts.DefaultCurrency
+		field = "config currency"
+	}
+	if currency == "" {
+		if p == nil {
+			return ledger.Fieldf("--currency", "is required: customer %q has no currency and no currency is configured", cust.ID)
+		}
+		if currency, err = p.Input(ctx, "Currency (ISO 4217, e.g. USD)", "", func(s string) error {
+			_, err := money.NormalizeCurrency(s)
+			return err
+		}); err != nil {
+			return err
+		}
+		field = "currency"
+	}
+	if currency, err = money.NormalizeCurrency(currency); err != nil {
+		return &ledger.FieldError{Field: field, Err: err}
+	}
+
+	if opts.Amount == "" {
+		if opts.Amount, err = p.Input(ctx, fmt.Sprintf("Amount in %s", currency), "", func(s string) error {
+			_, err := money.Parse(s, currency)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	amt, err := money.Parse(opts.Amount, currency)
+	if err != nil {
+		return &ledger.FieldError{Field: "--amount", Err: err}
+	}
+
+	if interactive && !opts.Changed("reason") {
+		opts.Reason, err = p.Select(ctx, "Reason", reasonOptions(), "outage")
+		if err != nil {
+			return err
+		}
+	}
+	if err := ledger.ValidateReason("--reason", opts.Reason); err != nil {
+		return err
+	}
+	if interactive && !opts.Changed("note") {
+		if opts.Note, err = p.Input(ctx, "Note for the ledger (optional)", "", func(s string) error {
+			return ledger.ValidateText("note", s, ledger.MaxNoteLen)
+		}); err != nil {
+			return err
+		}
+	}
+	if err := ledger.ValidateText("--note", opts.Note, ledger.MaxNoteLen); err != nil {
+		return err
+	}
+	now := opts.Now()
+	var expires *time.Time
+	if opts.Expires != "" {
+		t, err := ledger.ParseExpiry("--expires", opts.Expires, now)
+		if err != nil {
+			return err
+		}
+		expires = &t
+	}
+	if opts.IdempotencyKey != "" {
+		if err := ledger.ValidateID("--idempotency-key", opts.IdempotencyKey); err != nil {
+			return err
+		}
+	}
+
+	if interactive {
+		summary := fmt.Sprintf("Issue %s to %s for %s?", amt, customerLabel(cust), opts.Reason)
+		if newCust != nil {
+			summary = fmt.Sprintf("Add customer %s and issue %s for %s?", cust.ID, amt, opts.Reason)
+		}
+		ok, err := p.Confirm(ctx, summary, true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.ErrCancel
+		}
+	}
+
+	c, created, err := st.IssueCredit(ctx, ledger.NewCredit{
+		Customer: cust.ID, AmountMinor: amt.Minor, Currency: amt.Currency, Reason: opts.Reason,
+		Note: opts.Note, IssuedAt: now, ExpiresAt: expires, IdempotencyKey: opts.IdempotencyKey,
+		NewCustomer: newCust,
+	})
+	if err != nil {
+		return err
+	}
+	if !created {
+		fmt.Fprintf(opts.IO.ErrOut, "Credit %d was already recorded with idempotency key %q; nothing new was written.\n", c.ID, c.IdempotencyKey)
+	}
+	switch {
+	case opts.Output.JSON:
+		return cmdutil.WriteJSON(opts.IO.Out, view.NewCredit(c, now))
+	case opts.IO.IsStdoutTTY():
+		if !created {
+			return nil
+		}
+		_, err = fmt.Fprintf(opts.IO.Out, "Issued credit %d: %s to %s for %s.\n", c.ID,
+			money.Format(c.AmountMinor, c.Currency), customerLabel(cust), c.Reason)
+	default:
+		_, err = fmt.Fprintln(opts.IO.Out, c.ID)
+	}
+	return err
+}
+
+const newCustomerChoice = "\x00new"
+
+func pickCustomer(ctx context.Context, p prompt.Prompter, st ledger.Store) (string, error) {
+	cs, err := st.Customers(ctx)
+	if err != nil {
+		return "", err
+	}
+	id := newCustomerChoice
+	if len(cs) > 0 {
+		opts := make([]prompt.Option, 0, len(cs)+1)
+		for _, c := range cs {
+			opts = append(opts, prompt.Option{Label: customerLabel(c), Value: c.ID})
+		}
+		opts = append(opts, prompt.Option{Label: "+ a new customer…", Value: newCustomerChoice})
+		if id, err = p.Select(ctx, "Customer (type / to filter)", opts, cs[0].ID); err != nil {
+			return "", err
+		}
+	}
+	if id == newCustomerChoice {
+		return p.Input(ctx, "New customer ID (email, Stripe id, any handle)", "", func(s string) error {
+			return ledger.ValidateID("customer ID", s)
+		})
+	}
+	return id, nil
+}
+
+// newCustomer decides what to do about a customer the ledger doesn't know:
+// offer to add it at a terminal, add it with --new-customer, refuse
+// otherwise. The customer is written with the credit, in one transaction.
+func newCustomer(ctx context.Context, opts *IssueOptions, p prompt.Prompter) (*ledger.Customer, error) {
+	now := opts.Now()
+	c := &ledger.Customer{ID: opts.Customer, Period: ledger.PeriodMonth, CreatedAt: now, UpdatedAt: now}
+	switch {
+	case opts.NewCustomer:
+		return c, nil
+	case opts.CanPrompt:
+		if p == nil {
+			p = opts.Prompter()
+		}
+		ok, err := p.Confirm(ctx, fmt.Sprintf("Customer %q is not in the ledger. Add it?", opts.Customer), true)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, cmdutil.ErrCancel
+		}
+		if c.Name, err = p.Input(ctx, "Name (optional)", "", func(s string) error {
+			return ledger.ValidateText("name", s, ledger.MaxTextLen)
+		}); err != nil {
+			return nil, err
+		}
+		return c, nil
+	default:
+		return nil, &ledger.FieldError{Field: "--customer", Err: fmt.Errorf(
+			"customer %q is not in the ledger; add it first with `makegood customer add %s`, or pass --new-customer",
+			opts.Customer, opts.Customer)}
+	}
+}
+
+func reasonOptions() []prompt.Option {
+	var out []prompt.Option
+	for _, r := range ledger.Reasons() {
+		out = append(out, prompt.Option{Label: r, Value: r})
+	}
+	return out
+}
+
+func customerLabel(c ledger.Customer) string {
+	if c.Name != "" {
+		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
+	}
+	return c.ID
+}

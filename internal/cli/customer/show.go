@@ -1,0 +1,128 @@
+package customer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// ShowOptions holds `customer show`'s inputs.
+type ShowOptions struct {
+	IO     *iostreams.IOStreams
+	Store  func(context.Context) (ledger.Store, error)
+	Now    func() time.Time
+	ID     string
+	Output cmdutil.OutputFlags
+}
+
+// NewCmdShow builds `customer show`.
+func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{IO: f.IOStreams, Store: f.Store, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a customer with balances and history",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	return cmd
+}
+
+// ShowJSON is `customer show --json`: the customer's fields, then balances
+// and history.
+type ShowJSON struct {
+	view.Customer
+	Balances []view.Balance `json:"balances"`
+	History  []view.Entry   `json:"history"`
+}
+
+func showRun(ctx context.Context, opts *ShowOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := st.Customer(ctx, opts.ID)
+	if err != nil {
+		return err
+	}
+	bals, err := st.Balances(ctx, c.ID, opts.Now())
+	if err != nil {
+		return err
+	}
+	hist, err := st.History(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if opts.Output.JSON {
+		out := ShowJSON{Customer: view.NewCustomer(c), Balances: []view.Balance{}, History: []view.Entry{}}
+		for _, b := range bals {
+			out.Balances = append(out.Balances, view.NewBalance(b))
+		}
+		for _, e := range hist {
+			out.History = append(out.History, view.NewEntry(e))
+		}
+		return cmdutil.WriteJSON(opts.IO.Out, out)
+	}
+	w := opts.IO.Out
+	var b strings.Builder
+	field := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "%-10s %s\n", k+":", v)
+		}
+	}
+	field("id", c.ID)
+	field("name", c.Name)
+	field("email", c.Email)
+	field("plan", c.Plan)
+	if c.Currency != "" && c.PriceMinor > 0 {
+		field("price", money.Format(c.PriceMinor, c.Currency)+"/"+c.Period)
+	}
+	if !c.Since.IsZero() {
+		field("since", c.Since.Format(ledger.DateLayout))
+	}
+	field("locale", c.Locale)
+	field("tags", strings.Join(c.Tags, ", "))
+	field("advocate", fmt.Sprint(c.Advocate))
+	var bs []string
+	for _, bal := range bals {
+		bs = append(bs, money.Format(bal.BalanceMinor, bal.Currency))
+	}
+	if len(bs) == 0 {
+		bs = []string{"none"}
+	}
+	field("balance", strings.Join(bs, ", "))
+	if _, err := fmt.Fprint(w, b.String()); err != nil {
+		return err
+	}
+	if len(hist) == 0 {
+		_, err := fmt.Fprintln(w, "\nNo credits yet.")
+		return err
+	}
+	if _, err := fmt.Fprintln(w, "\nHistory, newest first:"); err != nil {
+		return err
+	}
+	t := cmdutil.NewTable(opts.IO, false, "WHEN", "CREDIT", "ENTRY", "AMOUNT", "DETAIL")
+	for _, e := range hist {
+		detail := e.Note
+		if e.Invoice != "" {
+			detail = "invoice " + e.Invoice
+		}
+		t.Append(view.HumanTime(e.At), fmt.Sprint(e.CreditID), e.Kind, money.Format(e.AmountMinor, e.Currency), cmdutil.Truncate(detail, 40))
+	}
+	return t.Render()
+}

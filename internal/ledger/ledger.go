@@ -1,0 +1,296 @@
+// Package ledger holds makegood's domain: customers, credits and the entries
+// that move them, the rules their fields must obey, and the Store interface
+// that a storage engine implements. It has no SQL and no I/O.
+package ledger
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on free text: generous for people, small enough that a runaway
+// script cannot bloat the ledger.
+const (
+	MaxIDLen     = 200
+	MaxNoteLen   = 2000
+	MaxTextLen   = 500
+	MaxAdvocate  = 10
+	MaxTags      = 50
+	DateLayout   = "2006-01-02"
+	DefaultLimit = 50
+)
+
+// Periods a subscription is billed over.
+const (
+	PeriodMonth = "month"
+	PeriodYear  = "year"
+)
+
+// Reasons lists why a credit may be given, in the order prompts offer them.
+func Reasons() []string {
+	return []string{"outage", "bug", "billing", "delay", "goodwill", "other"}
+}
+
+// Credit statuses, derived from entries and the clock rather than stored, so
+// that an expiry takes effect without anyone writing to the ledger.
+const (
+	StatusOpen    = "open"
+	StatusApplied = "applied"
+	StatusVoid    = "void"
+	StatusExpired = "expired"
+)
+
+// Statuses lists the values --status accepts.
+func Statuses() []string {
+	return []string{StatusOpen, StatusApplied, StatusVoid, StatusExpired}
+}
+
+// Entry kinds: every movement of a credit is one append-only entry.
+const (
+	EntryIssue = "issue"
+	EntryVoid  = "void"
+	EntryApply = "apply"
+)
+
+// Customer is someone who pays the operator. The ID is chosen by the
+// operator: an email, a Stripe cus_… id, any handle.
+type Customer struct {
+	ID         string
+	Name       string
+	Email      string
+	Plan       string
+	PriceMinor int64
+	Currency   string // may be empty: then credits take the configured default
+	Period     string
+	Since      time.Time // zero when unknown; a date, UTC midnight
+	Locale     string
+	Tags       []string
+	Advocate   int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Credit is money owed back to a customer. Remaining and the status are
+// computed from the credit's entries.
+type Credit struct {
+	ID             int64
+	Customer       string
+	AmountMinor    int64
+	Currency       string
+	Reason         string
+	Note           string
+	IssuedAt       time.Time
+	ExpiresAt      *time.Time
+	IdempotencyKey string
+	VoidedAt       *time.Time
+	VoidReason     string
+	RemainingMinor int64
+}
+
+// Status reports the credit's state at now.
+func (c Credit) Status(now time.Time) string {
+	switch {
+	case c.VoidedAt != nil:
+		return StatusVoid
+	case c.RemainingMinor <= 0:
+		return StatusApplied
+	case c.ExpiresAt != nil && !now.Before(*c.ExpiresAt):
+		return StatusExpired
+	default:
+		return StatusOpen
+	}
+}
+
+// NewCredit is a request to issue a credit, already validated by the caller
+// for its money; the store checks the customer and the idempotency key.
+type NewCredit struct {
+	Customer       string
+	AmountMinor    int64
+	Currency       string
+	Reason         string
+	Note           string
+	IssuedAt       time.Time
+	ExpiresAt      *time.Time
+	IdempotencyKey string
+	// NewCustomer, when set, is added in the same transaction if the ledger
+	// does not know Customer yet, so a failed issue leaves no customer behind.
+	NewCustomer *Customer
+}
+
+// Entry is one movement of a credit, as shown in a customer's history.
+type Entry struct {
+	ID          int64
+	CreditID    int64
+	Customer    string
+	Kind        string
+	AmountMinor int64 // positive for issue, negative for void and apply
+	Currency    string
+	Invoice     string
+	Note        string // the credit's note for an issue, the void's reason for a void
+	Reason      string // the credit's reason
+	At          time.Time
+}
+
+// Balance is what a customer can still use, per currency.
+type Balance struct {
+	Customer     string
+	Currency     string
+	BalanceMinor int64
+}
+
+// CreditFilter narrows credit list. Zero values mean "any".
+type CreditFilter struct {
+	Customer string
+	Reason   string
+	Status   string
+	Since    time.Time
+	Until    time.Time
+	Limit    int
+	Now      time.Time // the clock that decides expiry
+}
+
+// ValidateID checks an operator-chosen identifier such as a customer id.
+// Control characters are refused because ids end up in terminals, file
+// names and mail headers.
+func ValidateID(field, id string) error {
+	switch {
+	case id == "":
+		return Fieldf(field, "must not be empty")
+	case !utf8.ValidString(id):
+		return Fieldf(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(id) > MaxIDLen:
+		return Fieldf(field, "must be at most %d characters", MaxIDLen)
+	case strings.TrimSpace(id) != id:
+		return Fieldf(field, "must not start or end with spaces")
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) {
+			return Fieldf(field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// ValidateText checks free text such as a note: printable, bounded, and
+// allowed to span lines.
+func ValidateText(field, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return Fieldf(field, "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return Fieldf(field, "is %d characters; at most %d are allowed", n, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+			return Fieldf(field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// ValidateReason checks a credit reason against Reasons.
+func ValidateReason(field, reason string) error {
+	if !slices.Contains(Reasons(), reason) {
+		return Fieldf(field, "%q is not a reason; use one of %s", reason, strings.Join(Reasons(), ", "))
+	}
+	return nil
+}
+
+// ValidateStatus checks a --status value.
+func ValidateStatus(field, status string) error {
+	if !slices.Contains(Statuses(), status) {
+		return Fieldf(field, "%q is not a status; use one of %s", status, strings.Join(Statuses(), ", "))
+	}
+	return nil
+}
+
+// ValidatePeriod checks a billing period.
+func ValidatePeriod(field, p string) error {
+	if p != PeriodMonth && p != PeriodYear {
+		return Fieldf(field, "%q is not a period; use month or year", p)
+	}
+	return nil
+}
+
+// ParseDate parses a YYYY-MM-DD date as UTC midnight.
+func ParseDate(field, s string) (time.Time, error) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return time.Time{}, Fieldf(field, "%q is not a date (want YYYY-MM-DD)", s)
+	}
+	return t, nil
+}
+
+// ParseTime accepts RFC 3339 or a YYYY-MM-DD date and returns UTC.
+func ParseTime(field, s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(DateLayout, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, Fieldf(field, "%q is not a time (want RFC 3339 such as 2026-01-31T12:00:00Z, or YYYY-MM-DD)", s)
+}
+
+// ParseExpiry reads --expires: a date (the credit stops counting at the
+// start of that day, UTC) or a number of days from now ("90d").
+func ParseExpiry(field, s string, now time.Time) (time.Time, error) {
+	var t time.Time
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := parseSmallInt(days)
+		if err != nil || n < 1 || n > 36600 {
+			return time.Time{}, Fieldf(field, "%q is not a number of days (want e.g. 90d, from 1d to 36600d)", s)
+		}
+		t = now.UTC().Add(time.Duration(n) * 24 * time.Hour).Truncate(time.Second)
+	} else {
+		d, err := ParseDate(field, s)
+		if err != nil {
+			return time.Time{}, Fieldf(field, "%q is not a date (want YYYY-MM-DD) or a number of days (90d)", s)
+		}
+		t = d
+	}
+	if !t.After(now) {
+		return time.Time{}, Fieldf(field, "%s is not in the future", t.Format(DateLayout))
+	}
+	return t, nil
+}
+
+func parseSmallInt(s string) (int, error) {
+	if s == "" || len(s) > 6 {
+		return 0, fmt.Errorf("not a number")
+	}
+	n := 0
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, fmt.Errorf("not a number")
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n, nil
+}
+
+// NormalizeTags trims, drops empties and duplicates, and validates tags.
+func NormalizeTags(field string, tags []string) ([]string, error) {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if t == "" || slices.Contains(out, t) {
+			continue
+		}
+		if err := ValidateID(field, t); err != nil {
+			return nil, err
+		}
+		if strings.Contains(t, ",") {
+			return nil, Fieldf(field, "%q must not contain a comma", t)
+		}
+		out = append(out, t)
+	}
+	if len(out) > MaxTags {
+		return nil, Fieldf(field, "at most %d tags are allowed", MaxTags)
+	}
+	return out, nil
+}

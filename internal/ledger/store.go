@@ -1,0 +1,46 @@
+package ledger
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the ledger's storage. The SQLite engine in internal/store
+// implements it; a PostgreSQL engine can implement it later without the
+// commands changing. Each method is one transaction.
+type Store interface {
+	CustomerStore
+	CreditStore
+	Close() error
+}
+
+// CustomerStore keeps customers. Customers, unlike credits, may be edited:
+// they describe the operator's current view of someone, not money owed.
+type CustomerStore interface {
+	// AddCustomer fails with a ConflictError if the id exists.
+	AddCustomer(ctx context.Context, c Customer) error
+	// UpdateCustomer replaces every field but ID and CreatedAt.
+	UpdateCustomer(ctx context.Context, c Customer) error
+	// Customer returns a NotFoundError if the id is unknown.
+	Customer(ctx context.Context, id string) (Customer, error)
+	Customers(ctx context.Context) ([]Customer, error)
+}
+
+// CreditStore keeps credits and their append-only entries.
+type CreditStore interface {
+	// IssueCredit writes a credit and its issue entry. With an idempotency
+	// key already recorded for the same values it returns the existing
+	// credit and created=false; for other values, a ConflictError.
+	IssueCredit(ctx context.Context, nc NewCredit) (c Credit, created bool, err error)
+	Credit(ctx context.Context, id int64) (Credit, error)
+	Credits(ctx context.Context, f CreditFilter) ([]Credit, error)
+	// VoidCredit reverses what remains of a credit.
+	VoidCredit(ctx context.Context, id int64, reason string, at time.Time) (Credit, error)
+	// ApplyCredit uses part or all of what remains against an invoice.
+	ApplyCredit(ctx context.Context, id int64, amountMinor int64, invoice string, at time.Time) (Credit, error)
+	// Balances sums the entries of credits not expired at now, per customer
+	// and currency; customer "" means every customer.
+	Balances(ctx context.Context, customer string, now time.Time) ([]Balance, error)
+	// History lists a customer's entries, newest first.
+	History(ctx context.Context, customer string) ([]Entry, error)
+}

@@ -1,0 +1,340 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// creditSelect yields one row per credit with what remains of it and its
+// void, if any. Callers add WHERE clauses on the alias c.
+const creditSelect = `SELECT c.id, c.customer_id, c.amount_minor, c.currency, c.reason, c.note,
+	c.issued_at, c.expires_at, c.idempotency_key, v.at AS void_at, v.note AS void_note,
+	(SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_entries e WHERE e.credit_id = c.id) AS remaining
+FROM credits c LEFT JOIN credit_entries v ON v.credit_id = c.id AND v.kind = 'void'`
+
+// IssueCredit records a credit and its issue entry in one transaction.
+func (s *SQLite) IssueCredit(ctx context.Context, nc ledger.NewCredit) (ledger.Credit, bool, error) {
+	var (
+		out     ledger.Credit
+		created bool
+	)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, created, err = issueCredit(ctx, tx, nc)
+		return err
+	})
+	return out, created, err
+}
+
+// issueCredit is the body of IssueCredit, shared with bulk imports that run
+// many issues in one transaction.
+func issueCredit(ctx context.Context, tx *sql.Tx, nc ledger.NewCredit) (ledger.Credit, bool, error) {
+	if nc.IdempotencyKey != "" {
+		existing, err := creditByKey(ctx, tx, nc.IdempotencyKey)
+		switch {
+		case err == nil:
+			if diff := differences(existing, nc); diff != "" {
+				return ledger.Credit{}, false, ledger.Conflictf(
+					"idempotency key %q was already used for credit %d with a different %s", nc.IdempotencyKey, existing.ID, diff)
+			}
+			return existing, false, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return ledger.Credit{}, false, err
+		}
+	}
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE id = ?`, nc.Customer).Scan(&exists); err != nil {
+		return ledger.Credit{}, false, fmt.Errorf("look up customer: %w", err)
+	}
+	switch {
+	case exists == 0 && nc.NewCustomer != nil && nc.NewCustomer.ID == nc.Customer:
+		if err := insertCustomer(ctx, tx, *nc.NewCustomer); err != nil {
+			return ledger.Credit{}, false, err
+		}
+	case exists == 0:
+		return ledger.Credit{}, false, &ledger.NotFoundError{Kind: "customer", ID: nc.Customer}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO credits
+		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		nc.Customer, nc.AmountMinor, nc.Currency, nc.Reason, nc.Note, fmtTime(nc.IssuedAt),
+		fmtTimePtr(nc.ExpiresAt), nullString(nc.IdempotencyKey))
+	if err != nil {
+		return ledger.Credit{}, false, fmt.Errorf("insert credit: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return ledger.Credit{}, false, fmt.Errorf("insert credit: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO credit_entries
+		(credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
+		VALUES (?, ?, ?, ?, 'issue', ?, ?)`,
+		id, nc.Customer, nc.Currency, fmtTimePtr(nc.ExpiresAt), nc.AmountMinor, fmtTime(nc.IssuedAt)); err != nil {
+		return ledger.Credit{}, false, fmt.Errorf("insert credit entry: %w", err)
+	}
+	return ledger.Credit{
+		ID: id, Customer: nc.Customer, AmountMinor: nc.AmountMinor, Currency: nc.Currency,
+		Reason: nc.Reason, Note: nc.Note, IssuedAt: nc.IssuedAt.UTC(), ExpiresAt: nc.ExpiresAt,
+		IdempotencyKey: nc.IdempotencyKey, RemainingMinor: nc.AmountMinor,
+	}, true, nil
+}
+
+// differences names the fields in which a retried request differs from the
+// credit first recorded under its idempotency key.
+func differences(c ledger.Credit, nc ledger.NewCredit) string {
+	var d []string
+	if c.Customer != nc.Customer {
+		d = append(d, "customer")
+	}
+	if c.AmountMinor != nc.AmountMinor {
+		d = append(d, "amount")
+	}
+	if c.Currency != nc.Currency {
+		d = append(d, "currency")
+	}
+	if c.Reason != nc.Reason {
+		d = append(d, "reason")
+	}
+	if c.Note != nc.Note {
+		d = append(d, "note")
+	}
+	if !sameTime(c.ExpiresAt, nc.ExpiresAt) {
+		d = append(d, "expiry")
+	}
+	return strings.Join(d, ", ")
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func creditByKey(ctx context.Context, q querier, key string) (ledger.Credit, error) {
+	return scanCredit(q.QueryRowContext(ctx, creditSelect+` WHERE c.idempotency_key = ?`, key))
+}
+
+func creditByID(ctx context.Context, q querier, id int64) (ledger.Credit, error) {
+	c, err := scanCredit(q.QueryRowContext(ctx, creditSelect+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, &ledger.NotFoundError{Kind: "credit", ID: fmt.Sprint(id)}
+	}
+	return c, err
+}
+
+// Credit returns one credit.
+func (s *SQLite) Credit(ctx context.Context, id int64) (ledger.Credit, error) {
+	return creditByID(ctx, s.db, id)
+}
+
+// Credits lists credits, newest first.
+func (s *SQLite) Credits(ctx context.Context, f ledger.CreditFilter) ([]ledger.Credit, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Customer != "" {
+		where = append(where, "c.customer_id = ?")
+		args = append(args, f.Customer)
+	}
+	if f.Reason != "" {
+		where = append(where, "c.reason = ?")
+		args = append(args, f.Reason)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "c.issued_at >= ?")
+		args = append(args, fmtTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "c.issued_at < ?")
+		args = append(args, fmtTime(f.Until))
+	}
+	q := creditSelect
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	// The status depends on what remains, so it filters the outer query;
+	// SQLite flattens the subquery and still walks the indexes above.
+	q = `SELECT * FROM (` + q + `)`
+	now := fmtTime(f.Now)
+	switch f.Status {
+	case "":
+	case ledger.StatusVoid:
+		q += " WHERE void_at IS NOT NULL"
+	case ledger.StatusApplied:
+		q += " WHERE void_at IS NULL AND remaining <= 0"
+	case ledger.StatusExpired:
+		q += " WHERE void_at IS NULL AND remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?"
+		args = append(args, now)
+	case ledger.StatusOpen:
+		q += " WHERE void_at IS NULL AND remaining > 0 AND (expires_at IS NULL OR expires_at > ?)"
+		args = append(args, now)
+	default:
+		return nil, ledger.ValidateStatus("--status", f.Status)
+	}
+	q += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list credits: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Credit
+	for rows.Next() {
+		c, err := scanCredit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func scanCredit(r scanner) (ledger.Credit, error) {
+	var (
+		c                ledger.Credit
+		issued           string
+		expires, key     sql.NullString
+		voidAt, voidNote sql.NullString
+		err              error
+	)
+	if err = r.Scan(&c.ID, &c.Customer, &c.AmountMinor, &c.Currency, &c.Reason, &c.Note,
+		&issued, &expires, &key, &voidAt, &voidNote, &c.RemainingMinor); err != nil {
+		return c, err
+	}
+	if c.IssuedAt, err = parseTime(issued); err != nil {
+		return c, err
+	}
+	if c.ExpiresAt, err = parseTimePtr(expires); err != nil {
+		return c, err
+	}
+	if c.VoidedAt, err = parseTimePtr(voidAt); err != nil {
+		return c, err
+	}
+	c.IdempotencyKey = key.String
+	c.VoidReason = voidNote.String
+	return c, nil
+}
+
+// VoidCredit writes a reversing entry for what remains of a credit.
+func (s *SQLite) VoidCredit(ctx context.Context, id int64, reason string, at time.Time) (ledger.Credit, error) {
+	var out ledger.Credit
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		c, err := creditByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if c.VoidedAt != nil {
+			return ledger.Conflictf("credit %d was already voided at %s", id, c.VoidedAt.Format(time.RFC3339))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO credit_entries
+			(credit_id, customer_id, currency, expires_at, kind, amount_minor, note, at)
+			VALUES (?, ?, ?, ?, 'void', ?, ?, ?)`,
+			c.ID, c.Customer, c.Currency, fmtTimePtr(c.ExpiresAt), -c.RemainingMinor, reason, fmtTime(at)); err != nil {
+			return fmt.Errorf("void credit %d: %w", id, err)
+		}
+		out, err = creditByID(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// ApplyCredit writes an applying entry for part or all of what remains.
+func (s *SQLite) ApplyCredit(ctx context.Context, id int64, amountMinor int64, invoice string, at time.Time) (ledger.Credit, error) {
+	var out ledger.Credit
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		c, err := creditByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch st := c.Status(at); st {
+		case ledger.StatusVoid, ledger.StatusExpired:
+			return ledger.Conflictf("credit %d is %s and cannot be applied", id, st)
+		case ledger.StatusApplied:
+			return ledger.Conflictf("credit %d has been used in full", id)
+		}
+		if amountMinor > c.RemainingMinor {
+			return &ledger.FieldError{Field: "--amount", Err: fmt.Errorf("%s is more than the %s that remains of credit %d",
+				money.Format(amountMinor, c.Currency), money.Format(c.RemainingMinor, c.Currency), id)}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO credit_entries
+			(credit_id, customer_id, currency, expires_at, kind, amount_minor, invoice, at)
+			VALUES (?, ?, ?, ?, 'apply', ?, ?, ?)`,
+			c.ID, c.Customer, c.Currency, fmtTimePtr(c.ExpiresAt), -amountMinor, invoice, fmtTime(at)); err != nil {
+			return fmt.Errorf("apply credit %d: %w", id, err)
+		}
+		out, err = creditByID(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// Balances sums unexpired entries per customer and currency. The covering
+// index credit_entries_balance answers it without reading the table.
+func (s *SQLite) Balances(ctx context.Context, customer string, now time.Time) ([]ledger.Balance, error) {
+	q := `SELECT customer_id, currency, SUM(amount_minor) FROM credit_entries
+		WHERE (expires_at IS NULL OR expires_at > ?)`
+	args := []any{fmtTime(now)}
+	if customer != "" {
+		q += " AND customer_id = ?"
+		args = append(args, customer)
+	}
+	q += " GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency"
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("balances: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Balance
+	for rows.Next() {
+		var b ledger.Balance
+		if err := rows.Scan(&b.Customer, &b.Currency, &b.BalanceMinor); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// History lists a customer's credit entries, newest first.
+func (s *SQLite) History(ctx context.Context, customer string) ([]ledger.Entry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT e.id, e.credit_id, e.customer_id, e.kind, e.amount_minor,
+		e.currency, e.invoice, CASE WHEN e.kind = 'issue' THEN c.note ELSE e.note END, c.reason, e.at
+		FROM credit_entries e JOIN credits c ON c.id = e.credit_id
+		WHERE e.customer_id = ? ORDER BY e.at DESC, e.id DESC`, customer)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Entry
+	for rows.Next() {
+		var (
+			e  ledger.Entry
+			at string
+		)
+		if err := rows.Scan(&e.ID, &e.CreditID, &e.Customer, &e.Kind, &e.AmountMinor, &e.Currency,
+			&e.Invoice, &e.Note, &e.Reason, &at); err != nil {
+			return nil, err
+		}
+		if e.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
