@@ -237,7 +237,7 @@ func ParseTime(field, s string) (time.Time, error) {
 }
 
 // ParseExpiry reads --expires: a date (the credit stops counting at the
-// start of that day, UTC) or a number of days from now ("90d").
+// start of that day, UTC) or a number of days from today ("90d").
 func ParseExpiry(field, s string, now time.Time) (time.Time, error) {
 	var t time.Time
 	if days, ok := strings.CutSuffix(s, "d"); ok {
@@ -245,7 +245,10 @@ func ParseExpiry(field, s string, now time.Time) (time.Time, error) {
 		if err != nil || n < 1 || n > 36600 {
 			return time.Time{}, Fieldf(field, "%q is not a number of days (want e.g. 90d, from 1d to 36600d)", s)
 		}
-		t = now.UTC().Add(time.Duration(n) * 24 * time.Hour).Truncate(time.Second)
+		// Whole days from the start of today, so a retried command with the
+		// same idempotency key computes the same expiry all day long.
+		y, m, d := now.UTC().Date()
+		t = time.Date(y, m, d+n, 0, 0, 0, 0, time.UTC)
 	} else {
 		d, err := ParseDate(field, s)
 		if err != nil {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
@@ -51,12 +51,17 @@ type Table struct {
 	csv     bool
 	headers []string
 	rows    [][]string
+	flex    int // column that shrinks to fit the terminal; -1 for none
 }
 
 // NewTable starts a table with the given column headers.
 func NewTable(ios *iostreams.IOStreams, csv bool, headers ...string) *Table {
-	return &Table{io: ios, csv: csv, headers: headers}
+	return &Table{io: ios, csv: csv, headers: headers, flex: -1}
 }
+
+// Flex names the column (a free-text one, such as a note) that is cut so
+// the table fits the terminal, instead of every column being squeezed.
+func (t *Table) Flex(col int) { t.flex = col }
 
 // Append adds a row; it must have as many cells as there are headers.
 func (t *Table) Append(cells ...string) { t.rows = append(t.rows, cells) }
@@ -91,10 +96,10 @@ func (t *Table) Render() error {
 		}
 		return nil
 	}
+	t.fitFlex()
 	tbl := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapTruncate),
-		tablewriter.WithMaxWidth(t.io.TerminalWidth()),
 	)
 	tbl.Header(toAny(t.headers)...)
 	for _, r := range t.rows {
@@ -106,6 +111,37 @@ func (t *Table) Render() error {
 		return fmt.Errorf("render table: %w", err)
 	}
 	return nil
+}
+
+// fitFlex cuts the flex column's cells to what the other columns leave of
+// the terminal's width.
+func (t *Table) fitFlex() {
+	if t.flex < 0 || t.flex >= len(t.headers) {
+		return
+	}
+	widths := make([]int, len(t.headers))
+	for i, h := range t.headers {
+		widths[i] = runewidth.StringWidth(h)
+	}
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i < len(widths) {
+				widths[i] = max(widths[i], runewidth.StringWidth(c))
+			}
+		}
+	}
+	used := 1 + 3*len(widths) // borders and padding: "│ a │ b │"
+	for i, w := range widths {
+		if i != t.flex {
+			used += w
+		}
+	}
+	room := max(t.io.TerminalWidth()-used, 8)
+	for _, r := range t.rows {
+		if t.flex < len(r) {
+			r[t.flex] = Truncate(r[t.flex], room)
+		}
+	}
 }
 
 func toAny(s []string) []any {
@@ -120,9 +156,8 @@ func toAny(s []string) []any {
 // flattens line breaks so a cell stays on one line.
 func Truncate(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
+	if runewidth.StringWidth(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return runewidth.Truncate(s, n, "…")
 }

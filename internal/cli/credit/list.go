@@ -138,8 +138,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			v := view.NewCredit(c, now)
 			t.Append(fmt.Sprint(c.ID), cmdutil.Truncate(c.Customer, 30), money.Format(c.AmountMinor, c.Currency),
 				c.Reason, v.Status, money.Format(v.RemainingMinor, c.Currency), view.HumanTime(c.IssuedAt),
-				cmdutil.Truncate(c.Note, noteWidth(opts.IO.TerminalWidth())))
+				c.Note)
 		}
+		t.Flex(7)
 		return t.Render()
 	}
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,
@@ -149,14 +150,4 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		t.Append(fmt.Sprint(c.ID), c.Customer, v.Amount, c.Currency, c.Reason, v.Status, v.Remaining, v.IssuedAt, c.Note)
 	}
 	return t.Render()
-}
-
-// noteWidth leaves the note what the other columns don't need, so the
-// table fits the terminal.
-func noteWidth(termWidth int) int {
-	const others = 100
-	if w := termWidth - others; w > 12 {
-		return w
-	}
-	return 12
 }

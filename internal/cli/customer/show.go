@@ -119,7 +119,12 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	t := cmdutil.NewTable(opts.IO, false, "WHEN", "CREDIT", "ENTRY", "AMOUNT", "DETAIL")
 	for _, e := range hist {
 		detail := e.Note
-		if e.Invoice != "" {
+		switch {
+		case e.Kind == ledger.EntryIssue && e.Note != "":
+			detail = e.Reason + ": " + e.Note
+		case e.Kind == ledger.EntryIssue:
+			detail = e.Reason
+		case e.Invoice != "":
 			detail = "invoice " + e.Invoice
 		}
 		t.Append(view.HumanTime(e.At), fmt.Sprint(e.CreditID), e.Kind, money.Format(e.AmountMinor, e.Currency), cmdutil.Truncate(detail, 40))

@@ -1,0 +1,120 @@
+package root
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/iostreams"
+)
+
+// run executes the whole command tree the way main does, returning the exit
+// status and output.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	f := cmdutil.New("v1.2.3", "abc")
+	f.IOStreams = ios
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if cerr := f.Close(); cerr != nil {
+		t.Fatal(cerr)
+	}
+	return report(f, cmd, err), out.String(), errOut.String()
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("MAKEGOOD_DB", "")
+	t.Setenv("MAKEGOOD_CURRENCY", "")
+	cfgDir := filepath.Join(dir, "config", "makegood")
+	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fileDB := filepath.Join(dir, "from-file.db")
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte("db: "+fileDB+"\ncurrency: EUR\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// Config file beats the default.
+	if code, _, stderr := run(t, "customer", "add", "a"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(fileDB); err != nil {
+		t.Fatalf("config file's db not used: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "makegood", "ledger.db")); err == nil {
+		t.Fatal("default ledger created although the config file names another")
+	}
+
+	// Environment beats the config file.
+	envDB := filepath.Join(dir, "from-env.db")
+	t.Setenv("MAKEGOOD_DB", envDB)
+	t.Setenv("MAKEGOOD_CURRENCY", "GBP")
+	if code, _, stderr := run(t, "credit", "issue", "--customer", "b", "--amount", "1", "--new-customer"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, out, _ := run(t, "credit", "list", "--json")
+	if !strings.Contains(out, `"currency": "GBP"`) {
+		t.Fatalf("MAKEGOOD_CURRENCY did not beat the config file: %s", out)
+	}
+
+	// The flag beats the environment.
+	flagDB := filepath.Join(dir, "from-flag.db")
+	if code, _, stderr := run(t, "--db", flagDB, "customer", "add", "c"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, out, _ = run(t, "--db", flagDB, "customer", "list")
+	if out != "c\t\t\t\t\t\tmonth\t\t\t0\n" {
+		t.Fatalf("--db did not beat MAKEGOOD_DB: %q", out)
+	}
+	_, out, _ = run(t, "customer", "list")
+	if out != "b\t\t\t\t\t\tmonth\t\t\t0\n" {
+		t.Fatalf("MAKEGOOD_DB ledger: %q", out)
+	}
+}
+
+func TestExitStatuses(t *testing.T) {
+	t.Setenv("MAKEGOOD_DB", filepath.Join(t.TempDir(), "l.db"))
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"version"}, 0, ""},
+		{[]string{"bogus"}, 2, `unknown command "bogus"`},
+		{[]string{"credit", "list", "--bogus"}, 2, "unknown flag: --bogus"},
+		{[]string{"credit", "issue", "--amount", "5"}, 2, "--customer is required when not running interactively"},
+		{[]string{"credit", "show", "99"}, 2, `credit "99" not found`},
+		{[]string{"--config", "/nonexistent/config.yaml", "credit", "list"}, 2, "--config"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := run(t, tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+			t.Errorf("%v: exit %d stderr %q; want %d and %q", tt.args, code, stderr, tt.code, tt.stderr)
+		}
+	}
+}
+
+func TestHelpDocumentsExitStatus(t *testing.T) {
+	code, out, _ := run(t, "--help")
+	if code != 0 || !strings.Contains(out, "Exit status:") || !strings.Contains(out, "2  usage error or invalid input") {
+		t.Fatalf("help:\n%s", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		_, out, _ := run(t, args...)
+		if out != "makegood v1.2.3 (commit abc)\n" {
+			t.Errorf("%v: %q", args, out)
+		}
+	}
+}
+
