@@ -1,0 +1,556 @@
+package mail
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// testServer is a real SMTP server on 127.0.0.1 recording what it receives.
+type testServer struct {
+	addr string
+	port int
+	pool *x509.CertPool
+
+	user, pass string
+	refuse     map[string]bool
+	dropInData bool
+	stallData  chan struct{} // when set, DATA waits for it to close
+
+	mu          sync.Mutex
+	msgs        []received
+	authTries   int
+	sawAuthPass []string
+	sawTLS      []bool
+}
+
+type received struct {
+	from string
+	to   []string
+	data []byte
+}
+
+type serverOpts struct {
+	tls        string // "starttls" (STARTTLS offered), "tls" (implicit), "none"
+	user, pass string
+	refuse     []string
+	dropInData bool
+	stallData  chan struct{}
+}
+
+func startServer(t *testing.T, o serverOpts) *testServer {
+	t.Helper()
+	ts := &testServer{user: o.user, pass: o.pass, refuse: map[string]bool{}, dropInData: o.dropInData, stallData: o.stallData}
+	for _, r := range o.refuse {
+		ts.refuse[r] = true
+	}
+	srv := smtp.NewServer(ts)
+	srv.Domain = "localhost"
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch o.tls {
+	case "starttls":
+		cert, pool := testCert(t)
+		ts.pool = pool
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	case "tls":
+		cert, pool := testCert(t)
+		ts.pool = pool
+		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}})
+	case "none":
+		srv.AllowInsecureAuth = true
+	default:
+		t.Fatalf("bad tls %q", o.tls)
+	}
+	ts.addr = l.Addr().String()
+	ts.port = l.Addr().(*net.TCPAddr).Port
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return ts
+}
+
+// testCert makes a throwaway self-signed certificate for 127.0.0.1 and a pool
+// trusting it, so STARTTLS is verified for real rather than skipped.
+func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "makegood test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+func (ts *testServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{ts: ts, conn: c}, nil
+}
+
+func (ts *testServer) received() []received {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return append([]received(nil), ts.msgs...)
+}
+
+type session struct {
+	ts     *testServer
+	conn   *smtp.Conn
+	authed bool
+	from   string
+	to     []string
+}
+
+func (s *session) AuthMechanisms() []string {
+	if s.ts.user == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		s.ts.mu.Lock()
+		s.ts.authTries++
+		s.ts.sawAuthPass = append(s.ts.sawAuthPass, password)
+		_, isTLS := s.conn.TLSConnectionState()
+		s.ts.sawTLS = append(s.ts.sawTLS, isTLS)
+		s.ts.mu.Unlock()
+		if username != s.ts.user || password != s.ts.pass {
+			return smtp.ErrAuthFailed
+		}
+		s.authed = true
+		return nil
+	}), nil
+}
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if s.ts.user != "" && !s.authed {
+		return smtp.ErrAuthRequired
+	}
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.ts.refuse[to] {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user here"}
+	}
+	s.to = append(s.to, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	if s.ts.dropInData {
+		// Take part of the message, then vanish as a crashing server would.
+		_, _ = io.ReadFull(r, make([]byte, 64))
+		_ = s.conn.Conn().Close()
+		return errors.New("dropped")
+	}
+	if s.ts.stallData != nil {
+		<-s.ts.stallData
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.ts.mu.Lock()
+	s.ts.msgs = append(s.ts.msgs, received{from: s.from, to: s.to, data: data})
+	s.ts.mu.Unlock()
+	return nil
+}
+
+func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Logout() error { return nil }
+
+func (ts *testServer) config(user, pass, tlsMode string) SMTPConfig {
+	return SMTPConfig{
+		Host: "127.0.0.1", Port: ts.port, Username: user, Password: pass,
+		TLS: tlsMode, Insecure: tlsMode == TLSNone, RootCAs: ts.pool, Timeout: 10 * time.Second,
+	}
+}
+
+const secret = "hunter2-s3cr3t-Pa55"
+
+func testMessage() Message {
+	return Message{
+		FromName: "Zoë from Makegood",
+		FromAddr: "zoe@makegood.example",
+		ToName:   "José Núñez",
+		ToAddr:   "jose@customer.example",
+		Subject:  "Obrigado, José — três anos juntos",
+		Body:     "Hi José,\n\nThank you for three years.\n\nZoë\n",
+		Headers:  map[string]string{"X-Makegood-Note": "42"},
+	}
+}
+
+func TestSMTPStartTLSAuthDelivers(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: secret})
+	s := SMTP{Config: ts.config("zoe", secret, "")}
+	id, err := s.Send(context.Background(), testMessage())
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	msgs := ts.received()
+	if len(msgs) != 1 {
+		t.Fatalf("server received %d messages, want 1", len(msgs))
+	}
+	got := msgs[0]
+	if got.from != "zoe@makegood.example" || len(got.to) != 1 || got.to[0] != "jose@customer.example" {
+		t.Errorf("envelope = %q -> %q", got.from, got.to)
+	}
+	ts.mu.Lock()
+	if len(ts.sawTLS) != 1 || !ts.sawTLS[0] {
+		t.Errorf("AUTH happened outside TLS: %v", ts.sawTLS)
+	}
+	ts.mu.Unlock()
+
+	pm, err := mail.ReadMessage(strings.NewReader(string(got.data)))
+	if err != nil {
+		t.Fatalf("received message does not parse: %v\n%s", err, got.data)
+	}
+	raw := string(got.data)
+	for _, h := range []string{"From", "To", "Subject"} {
+		if v := pm.Header.Get(h); !strings.Contains(strings.ToUpper(v), "=?UTF-8?") {
+			t.Errorf("%s header not RFC 2047 encoded: %q", h, v)
+		}
+	}
+	from, err := pm.Header.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Name != "Zoë from Makegood" || from[0].Address != "zoe@makegood.example" {
+		t.Errorf("From = %v, %v", from, err)
+	}
+	to, err := pm.Header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Name != "José Núñez" || to[0].Address != "jose@customer.example" {
+		t.Errorf("To = %v, %v", to, err)
+	}
+	subj, err := new(mimeDecoder).DecodeHeader(pm.Header.Get("Subject"))
+	if err != nil || subj != "Obrigado, José — três anos juntos" {
+		t.Errorf("Subject = %q, %v", subj, err)
+	}
+	if pm.Header.Get("Message-Id") != id || !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@makegood.example>") {
+		t.Errorf("Message-ID header %q, Send returned %q", pm.Header.Get("Message-Id"), id)
+	}
+	if d, err := pm.Header.Date(); err != nil || time.Since(d) > time.Minute {
+		t.Errorf("Date = %v, %v", d, err)
+	}
+	if pm.Header.Get("X-Makegood-Note") != "42" {
+		t.Errorf("X-Makegood-Note = %q", pm.Header.Get("X-Makegood-Note"))
+	}
+	body := decodeBody(t, pm)
+	if body != "Hi José,\r\n\r\nThank you for three years.\r\n\r\nZoë\r\n" && body != "Hi José,\n\nThank you for three years.\n\nZoë\n" {
+		t.Errorf("body = %q", body)
+	}
+	if strings.Contains(raw, secret) {
+		t.Error("message contains the password")
+	}
+}
+
+func TestSMTPImplicitTLS(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "tls", user: "zoe", pass: secret})
+	if _, err := (SMTP{Config: ts.config("zoe", secret, TLSImplicit)}).Send(context.Background(), testMessage()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if n := len(ts.received()); n != 1 {
+		t.Fatalf("received %d", n)
+	}
+}
+
+func TestSMTPNoneInsecure(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "none", user: "zoe", pass: secret})
+	if _, err := (SMTP{Config: ts.config("zoe", secret, TLSNone)}).Send(context.Background(), testMessage()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if n := len(ts.received()); n != 1 {
+		t.Fatalf("received %d", n)
+	}
+}
+
+// A server that does not offer STARTTLS must not get the password in clear
+// text under the default policy.
+func TestSMTPStartTLSRequired(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "none", user: "zoe", pass: secret})
+	_, err := SMTP{Config: ts.config("zoe", secret, TLSStartTLS)}.Send(context.Background(), testMessage())
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Fatalf("err = %v, want a STARTTLS error", err)
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.authTries != 0 {
+		t.Errorf("client attempted AUTH %d times without TLS", ts.authTries)
+	}
+}
+
+func TestSMTPUntrustedCertificate(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "starttls"})
+	cfg := ts.config("", "", TLSStartTLS)
+	cfg.RootCAs = x509.NewCertPool() // trusts nothing
+	_, err := SMTP{Config: cfg}.Send(context.Background(), testMessage())
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("err = %v, want a certificate error", err)
+	}
+	if len(ts.received()) != 0 {
+		t.Error("message delivered over an unverified connection")
+	}
+}
+
+func TestSMTPWrongPassword(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: "right-password"})
+	_, err := SMTP{Config: ts.config("zoe", secret, "")}.Send(context.Background(), testMessage())
+	if err == nil {
+		t.Fatal("Send succeeded with a wrong password")
+	}
+	if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v %#v", err, err), secret) {
+		t.Errorf("error leaks the password: %v", err)
+	}
+	if !strings.Contains(err.Error(), "535") {
+		t.Errorf("err = %v, want the server's 535", err)
+	}
+	if errors.Is(err, ErrRecipientRefused) {
+		t.Error("auth failure classified as a refused recipient")
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.authTries != 1 || ts.sawAuthPass[0] != secret {
+		t.Errorf("server saw %d AUTH attempts", ts.authTries)
+	}
+	if len(ts.msgs) != 0 {
+		t.Error("message delivered without authentication")
+	}
+}
+
+func TestSMTPAuthRequiredWithoutCredentials(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: secret})
+	_, err := SMTP{Config: ts.config("", "", "")}.Send(context.Background(), testMessage())
+	if err == nil || !strings.Contains(err.Error(), "authenticate") {
+		t.Fatalf("err = %v, want the server's authentication required", err)
+	}
+}
+
+func TestSMTPRefusedRecipient(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: secret, refuse: []string{"gone@customer.example"}})
+	s := SMTP{Config: ts.config("zoe", secret, "")}
+	m := testMessage()
+	m.ToAddr = "gone@customer.example"
+	_, err := s.Send(context.Background(), m)
+	if !errors.Is(err, ErrRecipientRefused) {
+		t.Fatalf("err = %v, want ErrRecipientRefused", err)
+	}
+	if !strings.Contains(err.Error(), "550") || !strings.Contains(err.Error(), "gone@customer.example") {
+		t.Errorf("error lacks detail: %v", err)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Error("error leaks the password")
+	}
+	// The batch goes on: the next recipient on a fresh session is fine.
+	if _, err := s.Send(context.Background(), testMessage()); err != nil {
+		t.Fatalf("next Send: %v", err)
+	}
+	if n := len(ts.received()); n != 1 {
+		t.Fatalf("received %d, want only the accepted one", n)
+	}
+}
+
+func TestSMTPConnectionDroppedInData(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: secret, dropInData: true})
+	m := testMessage()
+	m.Body = strings.Repeat("A long note that will not arrive. ", 2000)
+	id, err := SMTP{Config: ts.config("zoe", secret, "")}.Send(context.Background(), m)
+	if err == nil {
+		t.Fatal("Send succeeded although the server hung up mid-message")
+	}
+	if id != "" {
+		t.Errorf("returned message id %q for a failed send", id)
+	}
+	if errors.Is(err, ErrRecipientRefused) {
+		t.Error("dropped connection classified as a refused recipient")
+	}
+	if len(ts.received()) != 0 {
+		t.Error("server stored a message")
+	}
+}
+
+func TestSMTPContextCancelsSession(t *testing.T) {
+	stall := make(chan struct{})
+	defer close(stall)
+	ts := startServer(t, serverOpts{tls: "none", stallData: stall})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := SMTP{Config: ts.config("", "", TLSNone)}.Send(ctx, testMessage())
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("Send took %s after the context ended", time.Since(start))
+	}
+}
+
+func TestSMTPHeaderInjectionRejectedBeforeConnecting(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan struct{}, 1)
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			accepted <- struct{}{}
+			c.Close()
+		}
+	}()
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, TLS: TLSNone, Insecure: true, Timeout: time.Second}
+	for _, m := range injectionMessages() {
+		_, err := SMTP{Config: cfg}.Send(context.Background(), m)
+		if !errors.Is(err, ErrInvalidMessage) {
+			t.Errorf("%+v: err = %v, want ErrInvalidMessage", m, err)
+		}
+	}
+	select {
+	case <-accepted:
+		t.Error("a connection was made for an invalid message")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestSMTPUsesConfiguredFrom(t *testing.T) {
+	ts := startServer(t, serverOpts{tls: "none"})
+	cfg := ts.config("", "", TLSNone)
+	cfg.From = "Zoë <hello@makegood.example>"
+	m := testMessage()
+	m.FromName, m.FromAddr = "", ""
+	if _, err := (SMTP{Config: cfg}).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := ts.received()
+	if len(got) != 1 || got[0].from != "hello@makegood.example" {
+		t.Fatalf("received %+v", got)
+	}
+	pm, _ := mail.ReadMessage(strings.NewReader(string(got[0].data)))
+	from, _ := pm.Header.AddressList("From")
+	if len(from) != 1 || from[0].Name != "Zoë" {
+		t.Errorf("From = %v", from)
+	}
+}
+
+func TestSMTPConfigValidate(t *testing.T) {
+	ok := SMTPConfig{Host: "mail.example.com"}
+	tests := []struct {
+		name string
+		mod  func(*SMTPConfig)
+		want string // "" = valid
+	}{
+		{"defaults", func(*SMTPConfig) {}, ""},
+		{"no host", func(c *SMTPConfig) { c.Host = " " }, "smtp.host is required"},
+		{"host with slash", func(c *SMTPConfig) { c.Host = "a/b" }, "smtp.host"},
+		{"port low", func(c *SMTPConfig) { c.Port = -1 }, "smtp.port"},
+		{"port high", func(c *SMTPConfig) { c.Port = 70000 }, "smtp.port"},
+		{"tls upper", func(c *SMTPConfig) { c.TLS = "STARTTLS" }, ""},
+		{"tls implicit", func(c *SMTPConfig) { c.TLS = "tls" }, ""},
+		{"tls bogus", func(c *SMTPConfig) { c.TLS = "ssl" }, "smtp.tls"},
+		{"none without insecure", func(c *SMTPConfig) { c.TLS = "none" }, "smtp.insecure"},
+		{"none with insecure", func(c *SMTPConfig) { c.TLS = "none"; c.Insecure = true }, ""},
+		{"user without password", func(c *SMTPConfig) { c.Username = "u" }, "smtp.password is empty"},
+		{"password without user", func(c *SMTPConfig) { c.Password = secret }, "smtp.username is empty"},
+		{"bad from", func(c *SMTPConfig) { c.From = "not an address" }, "smtp.from"},
+		{"from with CRLF", func(c *SMTPConfig) { c.From = "a@b.c\r\nBcc: x@y.z" }, "smtp.from"},
+		{"negative timeout", func(c *SMTPConfig) { c.Timeout = -time.Second }, "smtp.timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ok
+			tt.mod(&c)
+			err := c.Validate()
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatal("error leaks the password")
+			}
+		})
+	}
+}
+
+func TestSMTPConfigNeverPrintsPassword(t *testing.T) {
+	c := SMTPConfig{Host: "mail.example.com", Username: "zoe", Password: secret, From: "z@example.com"}
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("cfg", "smtp", c)
+	js, err := c.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := []string{
+		c.String(), c.GoString(),
+		fmt.Sprint(c), fmt.Sprintf("%v|%+v|%#v|%s|%q|%x|%d", c, c, c, c, c, c, c),
+		fmt.Sprintf("%v|%+v|%#v", &c, SMTP{Config: c}, &SMTP{Config: c}),
+		fmt.Sprintf("%+v", struct{ S SMTP }{SMTP{Config: c}}),
+		logged.String(), string(js),
+	}
+	for _, out := range outs {
+		if strings.Contains(out, secret) {
+			t.Errorf("password printed: %s", out)
+		}
+	}
+	if !strings.Contains(c.String(), "mail.example.com") || !strings.Contains(c.String(), "<redacted>") {
+		t.Errorf("String() = %q", c.String())
+	}
+}
+
+func TestScrub(t *testing.T) {
+	c := SMTPConfig{Username: "zoe", Password: secret}
+	plain := base64.StdEncoding.EncodeToString([]byte("\x00zoe\x00" + secret))
+	login := base64.StdEncoding.EncodeToString([]byte(secret))
+	in := "x " + secret + " y " + plain + " z " + login
+	if out := c.scrub(in); strings.Contains(out, secret) || strings.Contains(out, plain) || strings.Contains(out, login) {
+		t.Errorf("scrub left the secret: %q", out)
+	}
+}
