@@ -95,9 +95,11 @@ func report(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
 	fmt.Fprintf(f.IOStreams.ErrOut, "makegood: %v\n", err)
 	var fe *cmdutil.FlagError
 	if errors.As(err, &fe) || cmdutil.IsCobraUsageError(err) {
+		path := cmd.CommandPath()
 		if c, _, ferr := cmd.Find(os.Args[1:]); ferr == nil && c != nil {
-			fmt.Fprintf(f.IOStreams.ErrOut, "Run '%s --help' for usage.\n", c.CommandPath())
+			path = c.CommandPath()
 		}
+		fmt.Fprintf(f.IOStreams.ErrOut, "Run '%s --help' for usage.\n", path)
 	}
 	return code
 }

@@ -1,0 +1,79 @@
+// Package apology checks an apology for excuses and canned regret, the two
+// things that make a customer stop reading: blame-shifting ("our provider",
+// "another team", "circumstances beyond our control", "due to an issue
+// with...") and stock phrases ("we apologize for any inconvenience", "really
+// sorry that you had to experience that", "we value your business").
+//
+// It is pure: Check takes the text and the rules and returns findings; the
+// CLI reads files, prints and sets the exit status.
+//
+// # Using it
+//
+//	rules := apology.DefaultRules()
+//	// optionally: _ = v.UnmarshalKey("apology.rules", &rules) and rules.Validate()
+//	findings := apology.Check(text, rules)
+//	for _, f := range findings {
+//		fmt.Println(f) // "3:12: blame-shifting: our provider — say what happened and that it is yours to fix"
+//	}
+//	// `apology check` exits 1 when len(findings) > 0, 0 when clean.
+//
+// Findings are sorted by position. Line and Col are 1-based; Col counts
+// runes, not bytes, and a leading byte-order mark is not counted. Phrase is
+// the text as found, with runs of whitespace (line breaks included) shown as
+// one space so a finding stays on one line.
+//
+// # Patterns
+//
+// A Phrase's Pattern is words, matched case-insensitively against the words
+// of the text. A word is a run of letters, digits and combining marks;
+// everything else (spaces, line breaks, hyphens, apostrophes, commas and
+// other punctuation) only separates words. So "third party" finds
+// "third-party", "Third   party," and "third\nparty", and "don't" is the
+// words "don" and "t" in both pattern and text.
+//
+//   - "provider*": a word ending in * matches any word it begins
+//     ("providers", "provider's").
+//   - "due to ... issue* with": "..." stands for zero to MaxGap (3) words.
+//
+// A match never spans the end of a sentence (".", "!", "?" or ";" between
+// two of its words) or a blank line, so a phrase broken across a line
+// break is still found but two sentences are never read as one.
+//
+// When matches overlap, the one starting first wins, and among those the
+// longest, then the earlier rule: "due to our provider" is one finding, not
+// "due to our provider" and "our provider". Keep longer variants of a
+// phrase in the rules ("sorry for ... inconvenience* ... caused" beside
+// "sorry for ... inconvenience*") to report the whole phrase.
+//
+// # The "due to" rule
+//
+// "Due to" is an excuse when it points away from you. The default rules
+// flag "due to" (and "because of", "caused by") only when, within three
+// words, it reaches an issue, problem, outage, failure or error "with" or
+// "at" something, or an outside cause: a provider, vendor, supplier,
+// partner, third party, something upstream or external, "circumstances", or
+// another team or department. "Due to an issue with our database", "due to
+// a problem at the data center" and "due to the provider" are flagged;
+// "due to a bug we shipped" and "due to a mistake in our deploy" are not.
+//
+// # Default lists
+//
+// Blame-shifting: provider*, vendor*, supplier*, subcontractor* (alone or as
+// "our ... provider*" etc.), "our ... partner*", third/3rd part*, upstream,
+// external service/system/partner/dependency, another team/department/
+// division, other team*, a different team, separate team*, department*,
+// "circumstances beyond our control", "beyond/outside (of)/out of our
+// control", "unforeseen circumstances", "not our fault", "no fault of our
+// own", and the "due to" rule above.
+//
+// Stock phrases: "(we) apologi*/sorry for ... inconvenience* (... caused)",
+// "regret ... inconvenience*", inconvenien* on its own, "(really) sorry ...
+// had to experience (that|this)", "please accept our ... apologies", "we
+// value your business/you as a customer/our customers", "valued customer*",
+// "your call/business is important to us", "(your|customer) satisfaction
+// is our ... priority", "we take ... seriously", "we strive to", "rest
+// assured", "sorry if", "apologi* if", "we understand your frustration",
+// "understand how frustrating", "thank(s) (you) for your (patience and)
+// understanding", "appreciate your patience/understanding", "do not / don't
+// hesitate to".
+package apology
