@@ -117,4 +117,3 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
-
