@@ -81,11 +81,7 @@ func (h *Huh) Text(ctx context.Context, title, def string, validate func(string)
 // Select asks for one of options; long lists can be filtered by typing "/".
 func (h *Huh) Select(ctx context.Context, title string, options []Option, def string) (string, error) {
 	v := def
-	opts := make([]huh.Option[string], len(options))
-	for i, o := range options {
-		opts[i] = huh.NewOption(o.Label, o.Value)
-	}
-	s := huh.NewSelect[string]().Title(title).Options(opts...).Value(&v).Filtering(false)
+	s := huh.NewSelect[string]().Title(title).Options(huhOptions(options)...).Value(&v).Filtering(false)
 	if len(options) > 10 {
 		s = s.Height(12)
 	}
