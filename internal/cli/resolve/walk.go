@@ -1,0 +1,763 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/prompt"
+	"github.com/makegood/makegood/pkg/apology"
+	"github.com/makegood/makegood/pkg/goodwill"
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// The walk's steps, as the step indicator names them.
+var stepNames = [...]string{"What happened", "Apologize", "Fix", "Compensate", "Confirm"}
+
+const (
+	stepWhat = iota
+	stepApologize
+	stepFix
+	stepCompensate
+	stepConfirm
+)
+
+// Choice values that are not ids.
+const (
+	choiceNew      = "\x00new"
+	fixNow         = "now"
+	fixEarlier     = "earlier"
+	fixNotYet      = "not_yet"
+	findingsEdit   = "edit"
+	findingsKeep   = "keep"
+	timeInputShape = "2006-01-02 15:04"
+)
+
+// page is one screen of the walk. It returns back when the operator asked
+// for the previous screen, or the next page (nil when the walk is over).
+type page func(ctx context.Context, allowBack bool) (back bool, next page, err error)
+
+// walk asks the operator, screen by screen, for every decision of a case.
+// It reads from src and never writes: the caller carries out the Plan.
+type walk struct {
+	src             Source
+	p               prompt.Stepper
+	now             time.Time
+	defaultCurrency string
+	defaultVia      string
+	plan            *Plan
+
+	open      []Incident
+	customers []ledger.Customer
+
+	// Answers bound to fields, kept across Back.
+	incidentChoice string
+	picked         []string
+	newIDs         []string
+	started        string
+	fixChoice      string
+	fixedAt        string
+}
+
+// Walk runs the guided walk. With resume set (a saved case picked up with
+// --incident), it starts where the case stopped. ErrAborted (Ctrl-C, Esc)
+// means nothing was decided.
+func Walk(ctx context.Context, src Source, p prompt.Stepper, now time.Time, defaultCurrency, defaultVia string, resume *Plan) (*Plan, error) {
+	w := &walk{src: src, p: p, now: now, defaultCurrency: defaultCurrency, defaultVia: defaultVia}
+	var start page
+	if resume != nil {
+		w.plan = resume
+		start = w.resumePage()
+	} else {
+		w.plan = &Plan{Via: defaultVia}
+		var err error
+		if w.open, err = src.OpenIncidents(ctx); err != nil {
+			return nil, err
+		}
+		if w.customers, err = src.Customers(ctx); err != nil {
+			return nil, err
+		}
+		start = w.whatPage
+	}
+	if err := run(ctx, start); err != nil {
+		return nil, err
+	}
+	return w.plan, nil
+}
+
+// run shows pages in turn, keeping the trail so Back returns to the page
+// before, with its answers as they were left.
+func run(ctx context.Context, start page) error {
+	var trail []page
+	for cur := start; cur != nil; {
+		back, next, err := cur(ctx, len(trail) > 0)
+		if err != nil {
+			return err
+		}
+		if back {
+			if len(trail) == 0 {
+				continue
+			}
+			cur, trail = trail[len(trail)-1], trail[:len(trail)-1]
+			continue
+		}
+		trail = append(trail, cur)
+		cur = next
+	}
+	return nil
+}
+
+func stepTitle(step int, detail string) string {
+	t := fmt.Sprintf("Step %d of %d · %s", step+1, len(stepNames), stepNames[step])
+	if detail != "" {
+		t += " · " + detail
+	}
+	return t
+}
+
+// resumePage picks up a saved case: apologies are recorded, the fix (or
+// the compensation, if the fix is in) is next.
+func (w *walk) resumePage() page {
+	if w.plan.Incident.FixedAt != nil {
+		w.plan.Fixed, w.plan.FixedAt = true, *w.plan.Incident.FixedAt
+		return w.compensatePage(0)
+	}
+	return w.fixPage
+}
+
+// Step 1: what happened.
+
+func (w *walk) whatPage(ctx context.Context, allowBack bool) (bool, page, error) {
+	if len(w.open) == 0 {
+		w.incidentChoice = choiceNew
+		return false, w.newIncidentPage, nil
+	}
+	if w.incidentChoice == "" {
+		w.incidentChoice = choiceNew
+	}
+	opts := make([]prompt.Option, 0, len(w.open)+1)
+	for _, inc := range w.open {
+		opts = append(opts, prompt.Option{Label: inc.Label(), Value: strconv.FormatInt(inc.ID, 10)})
+	}
+	opts = append(opts, prompt.Option{Label: "+ A new incident", Value: choiceNew})
+	back, err := w.p.Group(ctx, stepTitle(stepWhat, ""), []prompt.Field{
+		prompt.SelectField("Which incident is this about?", opts, &w.incidentChoice),
+	}, allowBack)
+	if err != nil || back {
+		return back, nil, err
+	}
+	if w.incidentChoice == choiceNew {
+		if w.plan.Incident.ID != 0 {
+			w.plan.Incident = Incident{}
+		}
+		return false, w.newIncidentPage, nil
+	}
+	for _, inc := range w.open {
+		if strconv.FormatInt(inc.ID, 10) == w.incidentChoice {
+			if w.plan.Incident.ID != inc.ID {
+				w.picked = append([]string(nil), inc.Customers...)
+			}
+			w.plan.Incident = inc
+		}
+	}
+	return false, w.customersPage, nil
+}
+
+func (w *walk) newIncidentPage(ctx context.Context, allowBack bool) (bool, page, error) {
+	inc := &w.plan.Incident
+	if w.started == "" {
+		w.started = w.now.Format(timeInputShape)
+	}
+	if inc.Severity == "" {
+		inc.Severity = "normal"
+	}
+	sev := make([]prompt.Option, 0, 4)
+	for _, s := range severities() {
+		sev = append(sev, prompt.Option{Label: s, Value: s})
+	}
+	back, err := w.p.Group(ctx, stepTitle(stepWhat, "a new incident"), []prompt.Field{
+		prompt.InputField("Title (a few words)", &inc.Title, func(s string) error {
+			return validTitle(s)
+		}),
+		prompt.TextField("What happened, in plain words (as you would tell the customer)", &inc.What, func(s string) error {
+			if strings.TrimSpace(s) == "" {
+				return errors.New("say what happened")
+			}
+			return ledger.ValidateText("what happened", s, ledger.MaxNoteLen)
+		}),
+		prompt.InputField("When did it start? (YYYY-MM-DD HH:MM, UTC)", &w.started, func(s string) error {
+			_, err := w.parseTime(s)
+			return err
+		}),
+		{Kind: prompt.KindSelect, Title: "Severity", Options: sev, Value: &inc.Severity},
+	}, allowBack)
+	if err != nil || back {
+		return back, nil, err
+	}
+	t, err := w.parseTime(w.started)
+	if err != nil {
+		return false, nil, err
+	}
+	inc.ID, inc.StartedAt, inc.ReportedAt = 0, t, w.now
+	return false, w.customersPage, nil
+}
+
+func validTitle(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return errors.New("a title is required")
+	case strings.ContainsAny(s, "\r\n"):
+		return errors.New("one line, please")
+	}
+	return ledger.ValidateText("title", s, maxTitleLen)
+}
+
+// parseTime reads a time typed at the prompt: "2026-11-24 09:30" (UTC),
+// RFC 3339, or a date. It may not be in the future.
+func (w *walk) parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	t, err := time.Parse(timeInputShape, s)
+	if err != nil {
+		if t, err = ledger.ParseTime("time", s); err != nil {
+			return time.Time{}, errors.New("want YYYY-MM-DD HH:MM (UTC), or RFC 3339")
+		}
+	}
+	if t.After(w.now) {
+		return time.Time{}, errors.New("that is in the future")
+	}
+	return t.UTC(), nil
+}
+
+func (w *walk) customersPage(ctx context.Context, allowBack bool) (bool, page, error) {
+	var fields []prompt.Field
+	if len(w.customers) > 0 {
+		opts := make([]prompt.Option, 0, len(w.customers)+1)
+		for _, c := range w.customers {
+			opts = append(opts, prompt.Option{Label: customerLabel(c), Value: c.ID})
+		}
+		opts = append(opts, prompt.Option{Label: "+ A new customer", Value: choiceNew})
+		fields = append(fields, prompt.MultiSelectField("Who was affected? (space picks, / filters)", opts, &w.picked, 1))
+	} else {
+		w.picked = []string{choiceNew}
+	}
+	if len(fields) > 0 {
+		back, err := w.p.Group(ctx, stepTitle(stepWhat, "customers"), fields, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+	}
+	var ids []string
+	adding := false
+	for _, id := range w.picked {
+		if id == choiceNew {
+			adding = true
+			continue
+		}
+		ids = append(ids, id)
+	}
+	w.setTargets(ids)
+	if adding {
+		return false, w.newCustomerPage(), nil
+	}
+	return false, w.apologyPage(0), nil
+}
+
+// setTargets keeps the targets already worked on (their drafts and
+// choices) and adds or drops the rest, in the order picked.
+func (w *walk) setTargets(ids []string) {
+	old := map[string]*Target{}
+	for _, t := range w.plan.Targets {
+		old[t.Customer.ID] = t
+	}
+	var ts []*Target
+	for _, id := range ids {
+		if t, ok := old[id]; ok && !t.New {
+			ts = append(ts, t)
+			continue
+		}
+		for _, c := range w.customers {
+			if c.ID == id {
+				ts = append(ts, &Target{Customer: c})
+			}
+		}
+	}
+	w.plan.Targets = ts
+}
+
+// newCustomerPage adds a customer inline; its record is written with the
+// case.
+func (w *walk) newCustomerPage() page {
+	var id, name, email, price, period string
+	cur := w.defaultCurrency
+	period = ledger.PeriodMonth
+	return func(ctx context.Context, allowBack bool) (bool, page, error) {
+		title := stepTitle(stepWhat, "a new customer")
+		back, err := w.p.Group(ctx, title, []prompt.Field{
+			prompt.InputField("Customer ID (email, Stripe id, any handle)", &id, func(s string) error {
+				if err := ledger.ValidateID("customer ID", s); err != nil {
+					return err
+				}
+				for _, c := range w.customers {
+					if c.ID == s {
+						return fmt.Errorf("%s is already a customer: pick it from the list", s)
+					}
+				}
+				return nil
+			}),
+			prompt.InputField("Name", &name, func(s string) error { return ledger.ValidateText("name", s, ledger.MaxTextLen) }),
+			prompt.InputField("Email (where the apology goes)", &email, validEmail),
+			prompt.InputField("Currency (ISO 4217, e.g. USD)", &cur, func(s string) error {
+				_, err := money.NormalizeCurrency(s)
+				return err
+			}),
+			prompt.InputField("Price per period, e.g. 49.00 (goodwill suggestions need it)", &price, func(s string) error {
+				if s == "" {
+					return nil
+				}
+				c, err := money.NormalizeCurrency(cur)
+				if err != nil {
+					return errors.New("fix the currency first")
+				}
+				_, err = money.Parse(s, c)
+				return err
+			}),
+			prompt.SelectField("Billing period", []prompt.Option{{Label: "month", Value: ledger.PeriodMonth}, {Label: "year", Value: ledger.PeriodYear}}, &period),
+		}, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+		c := ledger.Customer{ID: id, Name: name, Email: email, Period: period, CreatedAt: w.now, UpdatedAt: w.now}
+		if c.Currency, err = money.NormalizeCurrency(cur); err != nil {
+			return false, nil, &ledger.FieldError{Field: "currency", Err: err}
+		}
+		if price != "" {
+			a, err := money.Parse(price, c.Currency)
+			if err != nil {
+				return false, nil, &ledger.FieldError{Field: "price", Err: err}
+			}
+			c.PriceMinor = a.Minor
+		}
+		var ts []*Target
+		for _, t := range w.plan.Targets {
+			if !t.New {
+				ts = append(ts, t)
+			}
+		}
+		w.plan.Targets = append(ts, &Target{Customer: c, New: true})
+		return false, w.apologyPage(0), nil
+	}
+}
+
+func validEmail(s string) error {
+	if s == "" {
+		return nil
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return fmt.Errorf("%q is not an email address", s)
+	}
+	return nil
+}
+
+// Step 2: apologize, one page per customer, then the delivery.
+
+func (w *walk) apologyPage(i int) page {
+	return func(ctx context.Context, allowBack bool) (bool, page, error) {
+		if i >= len(w.plan.Targets) {
+			return false, w.deliveryPage, nil
+		}
+		t := w.plan.Targets[i]
+		if t.Apologized != nil {
+			return false, w.apologyPage(i + 1), nil
+		}
+		key := w.plan.Incident.Title + "\x00" + w.plan.Incident.What
+		if t.draftedFor != key {
+			// The fix is not known yet: the draft says it is being fixed,
+			// and the operator edits it if it already is.
+			d, err := w.src.Draft(ctx, w.plan.Incident, w.plan.Incident.FixedAt != nil, t.Customer)
+			if err != nil {
+				return false, nil, err
+			}
+			t.Apology, t.draftedFor, t.Kept = d, key, nil
+		}
+		back, err := w.p.Group(ctx, stepTitle(stepApologize, w.ofCustomers(i)), []prompt.Field{
+			prompt.TextField(fmt.Sprintf("Apology to %s (edit freely; ctrl+e opens your editor)", customerLabel(t.Customer)), &t.Apology, func(s string) error {
+				if strings.TrimSpace(s) == "" {
+					return errors.New("the apology is empty")
+				}
+				return ledger.ValidateText("apology", s, maxApologyLen)
+			}),
+		}, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+		findings := apology.Check(t.Apology, w.src.Rules())
+		if len(findings) == 0 {
+			t.Kept = nil
+			return false, w.apologyPage(i + 1), nil
+		}
+		return false, w.findingsPage(i, findings), nil
+	}
+}
+
+// findingsPage shows what apology check found under the apology, and asks
+// to edit it or to keep the flagged phrases knowingly.
+func (w *walk) findingsPage(i int, findings []apology.Finding) page {
+	choice := findingsEdit
+	return func(ctx context.Context, _ bool) (bool, page, error) {
+		t := w.plan.Targets[i]
+		lines := make([]string, len(findings))
+		for k, f := range findings {
+			lines[k] = f.String()
+		}
+		back, err := w.p.Group(ctx, stepTitle(stepApologize, w.ofCustomers(i)), []prompt.Field{
+			prompt.Note("Your apology", t.Apology),
+			prompt.Note("apology check found", strings.Join(lines, "\n")),
+			prompt.SelectField("Before it goes out", []prompt.Option{
+				{Label: "Edit the apology", Value: findingsEdit},
+				{Label: "Keep it as written: I stand by the flagged phrases", Value: findingsKeep},
+			}, &choice),
+		}, false)
+		if err != nil {
+			return false, nil, err
+		}
+		if back || choice == findingsEdit {
+			// Back to the text, which is the page before this one.
+			return true, nil, nil
+		}
+		t.Kept = findings
+		return false, w.apologyPage(i + 1), nil
+	}
+}
+
+func (w *walk) deliveryPage(ctx context.Context, allowBack bool) (bool, page, error) {
+	pending := 0
+	for _, t := range w.plan.Targets {
+		if t.Apologized == nil {
+			pending++
+		}
+	}
+	if pending == 0 {
+		return false, w.fixPage, nil
+	}
+	if w.plan.Via == "" {
+		w.plan.Via = ViaOutbox
+	}
+	back, err := w.p.Group(ctx, stepTitle(stepApologize, "delivery"), []prompt.Field{
+		prompt.SelectField("How should the apology go out?", []prompt.Option{
+			{Label: "Outbox: a ready-to-send .eml file beside the ledger", Value: ViaOutbox},
+			{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
+			{Label: "I'll send it myself (record it only)", Value: ViaNone},
+		}, &w.plan.Via),
+	}, allowBack)
+	if err != nil || back {
+		return back, nil, err
+	}
+	return false, w.fixPage, nil
+}
+
+// Step 3: fix.
+
+func (w *walk) fixPage(ctx context.Context, allowBack bool) (bool, page, error) {
+	if w.plan.Incident.FixedAt != nil {
+		w.plan.Fixed, w.plan.FixedAt = true, *w.plan.Incident.FixedAt
+		return false, w.compensatePage(0), nil
+	}
+	if w.fixChoice == "" {
+		w.fixChoice = fixNow
+	}
+	fields := []prompt.Field{}
+	if w.plan.Incident.ID != 0 {
+		fields = append(fields, prompt.Note(w.plan.Incident.Title, fmt.Sprintf("Started %s, reported %s.",
+			w.plan.Incident.StartedAt.Format(timeInputShape), w.plan.Incident.ReportedAt.Format(timeInputShape))))
+	}
+	fields = append(fields, prompt.SelectField("Is it fixed?", []prompt.Option{
+		{Label: "Yes, just now", Value: fixNow},
+		{Label: "Yes, earlier (I'll say when)", Value: fixEarlier},
+		{Label: "Not yet: save the case and come back when it is", Value: fixNotYet},
+	}, &w.fixChoice))
+	back, err := w.p.Group(ctx, stepTitle(stepFix, ""), fields, allowBack)
+	if err != nil || back {
+		return back, nil, err
+	}
+	switch w.fixChoice {
+	case fixNow:
+		w.plan.Fixed, w.plan.FixedAt = true, w.now
+		return false, w.compensatePage(0), nil
+	case fixEarlier:
+		return false, w.fixedAtPage, nil
+	default:
+		w.plan.Fixed, w.plan.FixedAt = false, time.Time{}
+		return false, w.savePage, nil
+	}
+}
+
+func (w *walk) fixedAtPage(ctx context.Context, allowBack bool) (bool, page, error) {
+	if w.fixedAt == "" {
+		w.fixedAt = w.now.Format(timeInputShape)
+	}
+	back, err := w.p.Group(ctx, stepTitle(stepFix, "when"), []prompt.Field{
+		prompt.InputField("Fixed at (YYYY-MM-DD HH:MM, UTC)", &w.fixedAt, func(s string) error {
+			t, err := w.parseTime(s)
+			if err == nil && t.Before(w.plan.Incident.StartedAt) {
+				err = errors.New("that is before the incident started")
+			}
+			return err
+		}),
+	}, allowBack)
+	if err != nil || back {
+		return back, nil, err
+	}
+	t, err := w.parseTime(w.fixedAt)
+	if err != nil {
+		return false, nil, err
+	}
+	w.plan.Fixed, w.plan.FixedAt = true, t
+	return false, w.compensatePage(0), nil
+}
+
+// savePage confirms saving an unfinished case: the incident, the customers
+// and the apologies, which go out now — an apology should not wait for the
+// fix.
+func (w *walk) savePage(ctx context.Context, allowBack bool) (bool, page, error) {
+	ok := true
+	back, err := w.p.Group(ctx, stepTitle(stepFix, "save for later"), []prompt.Field{
+		prompt.Note("Will be saved", w.summary(false)),
+		prompt.ConfirmField("Save the case and send the apology now?", &ok),
+	}, allowBack)
+	if err != nil || back {
+		return back, nil, err
+	}
+	if !ok {
+		return false, nil, prompt.ErrAborted
+	}
+	w.plan.Action = ActionSave
+	return false, nil, nil
+}
+
+// Step 4: compensate, one page per customer.
+
+func (w *walk) compensatePage(i int) page {
+	choice := ""
+	return func(ctx context.Context, allowBack bool) (bool, page, error) {
+		if i >= len(w.plan.Targets) {
+			return false, w.confirmPage, nil
+		}
+		t := w.plan.Targets[i]
+		if t.Compensated {
+			return false, w.compensatePage(i + 1), nil
+		}
+		if t.Suggestion == nil && t.NoSuggestion == "" {
+			s, err := w.src.Suggest(ctx, w.plan.Incident, w.plan.downtime(w.now), t.Customer)
+			if err != nil {
+				t.NoSuggestion = err.Error()
+			} else {
+				t.Suggestion = &s
+			}
+		}
+		var fields []prompt.Field
+		var opts []prompt.Option
+		if t.Suggestion != nil {
+			for k, o := range t.Suggestion.Options {
+				opts = append(opts, prompt.Option{Label: optionLabel(o), Value: "opt:" + strconv.Itoa(k)})
+			}
+			for _, f := range t.Suggestion.Flags {
+				fields = append(fields, prompt.Note("Note: "+strings.ReplaceAll(f.Code, "_", " "), f.Message))
+			}
+		} else {
+			fields = append(fields, prompt.Note("No suggestion", t.NoSuggestion))
+		}
+		opts = append(opts,
+			prompt.Option{Label: "A custom amount…", Value: GiveCustom},
+			prompt.Option{Label: "A gesture of your own…", Value: GiveOwnGesture},
+			prompt.Option{Label: "Nothing", Value: GiveNothing})
+		if choice == "" {
+			choice = opts[0].Value // the recommendation, or a custom amount
+		}
+		fields = append(fields, prompt.SelectField(fmt.Sprintf("What will you give %s?", customerLabel(t.Customer)), opts, &choice))
+		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)), fields, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+		switch {
+		case strings.HasPrefix(choice, "opt:"):
+			k, _ := strconv.Atoi(strings.TrimPrefix(choice, "opt:"))
+			t.Give = optionGive(t.Suggestion.Options[k])
+			return false, w.compensatePage(i + 1), nil
+		case choice == GiveCustom:
+			return false, w.customAmountPage(i), nil
+		case choice == GiveOwnGesture:
+			return false, w.ownGesturePage(i), nil
+		default:
+			return false, w.nothingPage(i), nil
+		}
+	}
+}
+
+// optionLabel shows an option with its amount and its reason, so the
+// operator chooses with the figures in view.
+func optionLabel(o goodwill.Option) string {
+	kind := strings.ReplaceAll(o.Kind, "_", " ")
+	if o.Kind == goodwill.KindGesture {
+		return fmt.Sprintf("gesture: %s — %s", o.Gesture, o.Reason)
+	}
+	return fmt.Sprintf("%s %s — %s", money.Format(o.Amount.Minor, o.Amount.Currency), kind, o.Reason)
+}
+
+func (w *walk) customAmountPage(i int) page {
+	amount := ""
+	return func(ctx context.Context, allowBack bool) (bool, page, error) {
+		t := w.plan.Targets[i]
+		cur := w.targetCurrency(t)
+		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)), []prompt.Field{
+			prompt.InputField(fmt.Sprintf("Amount in %s", cur), &amount, func(s string) error {
+				a, err := money.Parse(s, cur)
+				if err == nil && a.Minor <= 0 {
+					err = errors.New("must be more than zero; choose Nothing to give nothing")
+				}
+				return err
+			}),
+		}, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+		a, err := money.Parse(amount, cur)
+		if err != nil {
+			return false, nil, &ledger.FieldError{Field: "amount", Err: err}
+		}
+		t.Give = Give{Kind: GiveCustom, Amount: a, Reason: "chosen by the operator"}
+		return false, w.compensatePage(i + 1), nil
+	}
+}
+
+func (w *walk) targetCurrency(t *Target) string {
+	if t.Suggestion != nil {
+		return t.Suggestion.Currency
+	}
+	if t.Customer.Currency != "" {
+		return t.Customer.Currency
+	}
+	return w.defaultCurrency
+}
+
+func (w *walk) ownGesturePage(i int) page {
+	text := ""
+	return func(ctx context.Context, allowBack bool) (bool, page, error) {
+		t := w.plan.Targets[i]
+		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)), []prompt.Field{
+			prompt.InputField("The gesture (e.g. a handwritten card, a free month of Pro)", &text, validGesture),
+		}, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+		t.Give = Give{Kind: GiveOwnGesture, Gesture: strings.TrimSpace(text), Reason: "chosen by the operator"}
+		return false, w.compensatePage(i + 1), nil
+	}
+}
+
+func validGesture(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return errors.New("say what the gesture is")
+	case strings.ContainsAny(s, "\r\n"):
+		return errors.New("one line, please")
+	}
+	return ledger.ValidateText("gesture", s, maxGestureRunes)
+}
+
+func (w *walk) nothingPage(i int) page {
+	sure := false
+	return func(ctx context.Context, allowBack bool) (bool, page, error) {
+		t := w.plan.Targets[i]
+		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)), []prompt.Field{
+			prompt.Note("Giving nothing is the exception", "Restoring what should have been is step one; something extra is what customers remember."),
+			prompt.ConfirmField(fmt.Sprintf("Really give %s nothing?", customerLabel(t.Customer)), &sure),
+		}, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+		if !sure {
+			return true, nil, nil // back to the options
+		}
+		t.Give = Give{Kind: GiveNothing, Reason: "nothing, confirmed by the operator"}
+		return false, w.compensatePage(i + 1), nil
+	}
+}
+
+// Step 5: confirm.
+
+func (w *walk) confirmPage(ctx context.Context, allowBack bool) (bool, page, error) {
+	ok := true
+	back, err := w.p.Group(ctx, stepTitle(stepConfirm, ""), []prompt.Field{
+		prompt.Note("Will be recorded in one go", w.summary(true)),
+		prompt.ConfirmField("Record all of this and send the apology?", &ok),
+	}, allowBack)
+	if err != nil || back {
+		return back, nil, err
+	}
+	if !ok {
+		return false, nil, prompt.ErrAborted
+	}
+	w.plan.Action = ActionRecord
+	return false, nil, nil
+}
+
+// summary lists what the plan will write and send.
+func (w *walk) summary(withGive bool) string {
+	p := w.plan
+	var b strings.Builder
+	if p.Incident.ID != 0 {
+		fmt.Fprintf(&b, "Incident #%d: %s\n", p.Incident.ID, p.Incident.Title)
+	} else {
+		fmt.Fprintf(&b, "New incident: %s (%s), started %s\n", p.Incident.Title, p.Incident.Severity, p.Incident.StartedAt.Format(timeInputShape))
+	}
+	if p.Fixed {
+		fmt.Fprintf(&b, "Fixed at %s\n", p.FixedAt.Format(timeInputShape))
+	} else {
+		b.WriteString("Not fixed yet\n")
+	}
+	for _, t := range p.Targets {
+		fmt.Fprintf(&b, "• %s", customerLabel(t.Customer))
+		if t.New {
+			b.WriteString(" (new customer)")
+		}
+		switch {
+		case t.Apologized != nil:
+			fmt.Fprintf(&b, ": apology already sent %s", t.Apologized.Format(timeInputShape))
+		default:
+			fmt.Fprintf(&b, ": apology via %s", p.Via)
+			if len(t.Kept) > 0 {
+				fmt.Fprintf(&b, " (%d flagged phrase(s) kept)", len(t.Kept))
+			}
+		}
+		if withGive {
+			if t.Compensated {
+				b.WriteString("; already compensated")
+			} else {
+				fmt.Fprintf(&b, "; %s", t.Give.Describe())
+			}
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (w *walk) ofCustomers(i int) string {
+	t := w.plan.Targets[i]
+	if len(w.plan.Targets) == 1 {
+		return customerLabel(t.Customer)
+	}
+	return fmt.Sprintf("%s (%d of %d)", customerLabel(t.Customer), i+1, len(w.plan.Targets))
+}
+
+func customerLabel(c ledger.Customer) string {
+	if c.Name != "" {
+		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
+	}
+	return c.ID
+}
