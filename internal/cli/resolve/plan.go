@@ -81,6 +81,7 @@ type Target struct {
 	// for this customer and incident: the walk gives nothing twice.
 	Compensated bool
 	Give        Give
+	choice      string // the compensation select's answer, kept across Back
 }
 
 // Give is the compensation decided for one customer.

@@ -62,6 +62,12 @@ type walk struct {
 	started        string
 	fixChoice      string
 	fixedAt        string
+	nc             newCustomer
+}
+
+// newCustomer holds the answers about a customer added inline.
+type newCustomer struct {
+	id, name, email, currency, price, period string
 }
 
 // Walk runs the guided walk. With resume set (a saved case picked up with
@@ -135,7 +141,7 @@ func (w *walk) resumePage() page {
 func (w *walk) whatPage(ctx context.Context, allowBack bool) (bool, page, error) {
 	if len(w.open) == 0 {
 		w.incidentChoice = choiceNew
-		return false, w.newIncidentPage, nil
+		return w.newIncidentPage(ctx, allowBack)
 	}
 	if w.incidentChoice == "" {
 		w.incidentChoice = choiceNew
@@ -245,11 +251,13 @@ func (w *walk) customersPage(ctx context.Context, allowBack bool) (bool, page, e
 	} else {
 		w.picked = []string{choiceNew}
 	}
-	if len(fields) > 0 {
-		back, err := w.p.Group(ctx, stepTitle(stepWhat, "customers"), fields, allowBack)
-		if err != nil || back {
-			return back, nil, err
-		}
+	if len(fields) == 0 {
+		w.plan.Targets = nil
+		return w.newCustomerPage()(ctx, allowBack)
+	}
+	back, err := w.p.Group(ctx, stepTitle(stepWhat, "customers"), fields, allowBack)
+	if err != nil || back {
+		return back, nil, err
 	}
 	var ids []string
 	adding := false
@@ -292,13 +300,15 @@ func (w *walk) setTargets(ids []string) {
 // newCustomerPage adds a customer inline; its record is written with the
 // case.
 func (w *walk) newCustomerPage() page {
-	var id, name, email, price, period string
-	cur := w.defaultCurrency
-	period = ledger.PeriodMonth
+	nc := &w.nc
+	if nc.period == "" {
+		nc.currency, nc.period = w.defaultCurrency, ledger.PeriodMonth
+	}
+	id, name, email, price, period, cur := &nc.id, &nc.name, &nc.email, &nc.price, &nc.period, &nc.currency
 	return func(ctx context.Context, allowBack bool) (bool, page, error) {
 		title := stepTitle(stepWhat, "a new customer")
 		back, err := w.p.Group(ctx, title, []prompt.Field{
-			prompt.InputField("Customer ID (email, Stripe id, any handle)", &id, func(s string) error {
+			prompt.InputField("Customer ID (email, Stripe id, any handle)", id, func(s string) error {
 				if err := ledger.ValidateID("customer ID", s); err != nil {
 					return err
 				}
@@ -309,34 +319,34 @@ func (w *walk) newCustomerPage() page {
 				}
 				return nil
 			}),
-			prompt.InputField("Name", &name, func(s string) error { return ledger.ValidateText("name", s, ledger.MaxTextLen) }),
-			prompt.InputField("Email (where the apology goes)", &email, validEmail),
-			prompt.InputField("Currency (ISO 4217, e.g. USD)", &cur, func(s string) error {
+			prompt.InputField("Name", name, func(s string) error { return ledger.ValidateText("name", s, ledger.MaxTextLen) }),
+			prompt.InputField("Email (where the apology goes)", email, validEmail),
+			prompt.InputField("Currency (ISO 4217, e.g. USD)", cur, func(s string) error {
 				_, err := money.NormalizeCurrency(s)
 				return err
 			}),
-			prompt.InputField("Price per period, e.g. 49.00 (goodwill suggestions need it)", &price, func(s string) error {
+			prompt.InputField("Price per period, e.g. 49.00 (goodwill suggestions need it)", price, func(s string) error {
 				if s == "" {
 					return nil
 				}
-				c, err := money.NormalizeCurrency(cur)
+				c, err := money.NormalizeCurrency(*cur)
 				if err != nil {
 					return errors.New("fix the currency first")
 				}
 				_, err = money.Parse(s, c)
 				return err
 			}),
-			prompt.SelectField("Billing period", []prompt.Option{{Label: "month", Value: ledger.PeriodMonth}, {Label: "year", Value: ledger.PeriodYear}}, &period),
+			prompt.SelectField("Billing period", []prompt.Option{{Label: "month", Value: ledger.PeriodMonth}, {Label: "year", Value: ledger.PeriodYear}}, period),
 		}, allowBack)
 		if err != nil || back {
 			return back, nil, err
 		}
-		c := ledger.Customer{ID: id, Name: name, Email: email, Period: period, CreatedAt: w.now, UpdatedAt: w.now}
-		if c.Currency, err = money.NormalizeCurrency(cur); err != nil {
+		c := ledger.Customer{ID: *id, Name: *name, Email: *email, Period: *period, CreatedAt: w.now, UpdatedAt: w.now}
+		if c.Currency, err = money.NormalizeCurrency(*cur); err != nil {
 			return false, nil, &ledger.FieldError{Field: "currency", Err: err}
 		}
-		if price != "" {
-			a, err := money.Parse(price, c.Currency)
+		if *price != "" {
+			a, err := money.Parse(*price, c.Currency)
 			if err != nil {
 				return false, nil, &ledger.FieldError{Field: "price", Err: err}
 			}
@@ -369,11 +379,11 @@ func validEmail(s string) error {
 func (w *walk) apologyPage(i int) page {
 	return func(ctx context.Context, allowBack bool) (bool, page, error) {
 		if i >= len(w.plan.Targets) {
-			return false, w.deliveryPage, nil
+			return w.deliveryPage(ctx, allowBack)
 		}
 		t := w.plan.Targets[i]
 		if t.Apologized != nil {
-			return false, w.apologyPage(i + 1), nil
+			return w.apologyPage(i+1)(ctx, allowBack)
 		}
 		key := w.plan.Incident.Title + "\x00" + w.plan.Incident.What
 		if t.draftedFor != key {
@@ -443,7 +453,7 @@ func (w *walk) deliveryPage(ctx context.Context, allowBack bool) (bool, page, er
 		}
 	}
 	if pending == 0 {
-		return false, w.fixPage, nil
+		return w.fixPage(ctx, allowBack)
 	}
 	if w.plan.Via == "" {
 		w.plan.Via = ViaOutbox
@@ -466,7 +476,7 @@ func (w *walk) deliveryPage(ctx context.Context, allowBack bool) (bool, page, er
 func (w *walk) fixPage(ctx context.Context, allowBack bool) (bool, page, error) {
 	if w.plan.Incident.FixedAt != nil {
 		w.plan.Fixed, w.plan.FixedAt = true, *w.plan.Incident.FixedAt
-		return false, w.compensatePage(0), nil
+		return w.compensatePage(0)(ctx, allowBack)
 	}
 	if w.fixChoice == "" {
 		w.fixChoice = fixNow
@@ -543,14 +553,13 @@ func (w *walk) savePage(ctx context.Context, allowBack bool) (bool, page, error)
 // Step 4: compensate, one page per customer.
 
 func (w *walk) compensatePage(i int) page {
-	choice := ""
 	return func(ctx context.Context, allowBack bool) (bool, page, error) {
 		if i >= len(w.plan.Targets) {
-			return false, w.confirmPage, nil
+			return w.confirmPage(ctx, allowBack)
 		}
 		t := w.plan.Targets[i]
 		if t.Compensated {
-			return false, w.compensatePage(i + 1), nil
+			return w.compensatePage(i+1)(ctx, allowBack)
 		}
 		if t.Suggestion == nil && t.NoSuggestion == "" {
 			s, err := w.src.Suggest(ctx, w.plan.Incident, w.plan.downtime(w.now), t.Customer)
@@ -576,22 +585,23 @@ func (w *walk) compensatePage(i int) page {
 			prompt.Option{Label: "A custom amount…", Value: GiveCustom},
 			prompt.Option{Label: "A gesture of your own…", Value: GiveOwnGesture},
 			prompt.Option{Label: "Nothing", Value: GiveNothing})
-		if choice == "" {
-			choice = opts[0].Value // the recommendation, or a custom amount
+		if t.choice == "" {
+			t.choice = opts[0].Value // the recommendation, or a custom amount
 		}
-		fields = append(fields, prompt.SelectField(fmt.Sprintf("What will you give %s?", customerLabel(t.Customer)), opts, &choice))
+		choice := &t.choice
+		fields = append(fields, prompt.SelectField(fmt.Sprintf("What will you give %s?", customerLabel(t.Customer)), opts, choice))
 		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)), fields, allowBack)
 		if err != nil || back {
 			return back, nil, err
 		}
 		switch {
-		case strings.HasPrefix(choice, "opt:"):
-			k, _ := strconv.Atoi(strings.TrimPrefix(choice, "opt:"))
+		case strings.HasPrefix(*choice, "opt:"):
+			k, _ := strconv.Atoi(strings.TrimPrefix(*choice, "opt:"))
 			t.Give = optionGive(t.Suggestion.Options[k])
 			return false, w.compensatePage(i + 1), nil
-		case choice == GiveCustom:
+		case *choice == GiveCustom:
 			return false, w.customAmountPage(i), nil
-		case choice == GiveOwnGesture:
+		case *choice == GiveOwnGesture:
 			return false, w.ownGesturePage(i), nil
 		default:
 			return false, w.nothingPage(i), nil
