@@ -446,13 +446,7 @@ func (w *walk) findingsPage(i int, findings []apology.Finding) page {
 }
 
 func (w *walk) deliveryPage(ctx context.Context, allowBack bool) (bool, page, error) {
-	pending := 0
-	for _, t := range w.plan.Targets {
-		if t.Apologized == nil {
-			pending++
-		}
-	}
-	if pending == 0 {
+	if w.plan.pendingApologies() == 0 {
 		return w.fixPage(ctx, allowBack)
 	}
 	if w.plan.Via == "" {

@@ -1,0 +1,327 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/pkg/apology"
+	"github.com/makegood/makegood/pkg/goodwill"
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// planFromFlags makes the walk's decisions from flags alone, for scripts.
+// base is the case as the ledger has it when --incident names one (nil for
+// a new incident). Every decision still missing is an error naming its
+// flag; nothing is written either way.
+func planFromFlags(ctx context.Context, src Source, o *Options, now time.Time, base *Plan, defaultCurrency, defaultVia string, stdin io.Reader) (*Plan, error) {
+	plan := base
+	if plan == nil {
+		inc, err := newIncidentFromFlags(o, now)
+		if err != nil {
+			return nil, err
+		}
+		plan = &Plan{Incident: inc}
+	}
+	if err := targetsFromFlags(ctx, src, o, plan); err != nil {
+		return nil, err
+	}
+	plan.Via = o.Via
+	if plan.Via == "" {
+		plan.Via = defaultVia
+	}
+
+	if err := apologiesFromFlags(ctx, src, o, plan, stdin); err != nil {
+		return nil, err
+	}
+
+	switch {
+	case plan.Incident.FixedAt != nil:
+		if o.FixedAt != "" || o.NotFixed {
+			flag := "--fixed-at"
+			if o.NotFixed {
+				flag = "--not-fixed"
+			}
+			return nil, ledger.Fieldf(flag, "incident #%d was already fixed at %s", plan.Incident.ID, plan.Incident.FixedAt.Format(time.RFC3339))
+		}
+		plan.Fixed, plan.FixedAt = true, *plan.Incident.FixedAt
+	case o.FixedAt != "":
+		t, err := parseFixedAt(o.FixedAt, now, plan.Incident.StartedAt)
+		if err != nil {
+			return nil, err
+		}
+		plan.Fixed, plan.FixedAt = true, t
+	case o.NotFixed:
+		if plan.pendingApologies() == 0 {
+			return nil, ledger.Fieldf("--not-fixed", "incident #%d is saved already and every apology is recorded: nothing to save; once it is fixed, resume with --fixed-at", plan.Incident.ID)
+		}
+		plan.Action = ActionSave
+		return plan, nil
+	default:
+		return nil, cmdutil.RequiredError("--fixed-at or --not-fixed")
+	}
+
+	if o.compensationFlag() == "" && plan.pendingCompensations() > 0 {
+		return nil, cmdutil.RequiredError(compensationRequired)
+	}
+	for _, t := range plan.Targets {
+		if t.Compensated {
+			continue
+		}
+		if err := giveFromFlags(ctx, src, o, plan, t, now, defaultCurrency); err != nil {
+			return nil, err
+		}
+	}
+	plan.Action = ActionRecord
+	return plan, nil
+}
+
+func newIncidentFromFlags(o *Options, now time.Time) (Incident, error) {
+	inc := Incident{Title: o.Title, What: o.What, Severity: o.Severity, StartedAt: now, ReportedAt: now}
+	if inc.Severity == "" {
+		inc.Severity = "normal"
+	}
+	if err := validTitle(o.Title); err != nil {
+		return Incident{}, &ledger.FieldError{Field: "--title", Err: err}
+	}
+	if strings.TrimSpace(o.What) == "" {
+		return Incident{}, ledger.Fieldf("--what", "must not be empty: say what happened, in plain words")
+	}
+	if err := ledger.ValidateText("--what", o.What, ledger.MaxNoteLen); err != nil {
+		return Incident{}, err
+	}
+	if o.Started != "" {
+		t, err := ledger.ParseTime("--started", o.Started)
+		if err != nil {
+			return Incident{}, err
+		}
+		if t.After(now) {
+			return Incident{}, ledger.Fieldf("--started", "%s is in the future", o.Started)
+		}
+		inc.StartedAt = t
+	}
+	return inc, nil
+}
+
+// targetsFromFlags narrows the case to --customer when given; a new
+// incident needs it, a saved one defaults to the customers it affected.
+func targetsFromFlags(ctx context.Context, src Source, o *Options, plan *Plan) error {
+	if len(o.Customers) == 0 {
+		if len(plan.Targets) == 0 {
+			return cmdutil.RequiredError("--customer")
+		}
+		return nil
+	}
+	known := map[string]*Target{}
+	for _, t := range plan.Targets {
+		known[t.Customer.ID] = t
+	}
+	all, err := src.Customers(ctx)
+	if err != nil {
+		return err
+	}
+	var ts []*Target
+	seen := map[string]bool{}
+	for _, id := range o.Customers {
+		if err := ledger.ValidateID("--customer", id); err != nil {
+			return err
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if t, ok := known[id]; ok {
+			ts = append(ts, t)
+			continue
+		}
+		var found *ledger.Customer
+		for i := range all {
+			if all[i].ID == id {
+				found = &all[i]
+			}
+		}
+		if found == nil {
+			return ledger.Fieldf("--customer", "customer %q is not in the ledger; add it first with `makegood customer add %s`", id, id)
+		}
+		ts = append(ts, &Target{Customer: *found})
+	}
+	plan.Targets = ts
+	return nil
+}
+
+// apologiesFromFlags fills in the apology for each customer not yet
+// apologized to: --apology-file for all of them, or each one's draft.
+func apologiesFromFlags(ctx context.Context, src Source, o *Options, plan *Plan, stdin io.Reader) error {
+	if plan.pendingApologies() == 0 {
+		if o.ApologyFile != "" {
+			return ledger.Fieldf("--apology-file", "every customer of incident #%d has had an apology already", plan.Incident.ID)
+		}
+		return nil
+	}
+	var body string
+	if o.ApologyFile != "" {
+		b, err := readApology(o.ApologyFile, stdin)
+		if err != nil {
+			return err
+		}
+		body = b
+		if strings.TrimSpace(body) == "" {
+			return ledger.Fieldf("--apology-file", "the apology is empty")
+		}
+		if err := ledger.ValidateText("--apology-file", body, maxApologyLen); err != nil {
+			return err
+		}
+	}
+	for _, t := range plan.Targets {
+		if t.Apologized != nil {
+			continue
+		}
+		text, field := body, "--apology-file"
+		if o.ApologyFile == "" {
+			d, err := src.Draft(ctx, plan.Incident, plan.Incident.FixedAt != nil || o.FixedAt != "", t.Customer)
+			if err != nil {
+				return err
+			}
+			text, field = d, "the apology draft"
+		}
+		findings := apology.Check(text, src.Rules())
+		if len(findings) > 0 && !o.KeepFlagged {
+			return flaggedError(field, findings)
+		}
+		t.Apology, t.Kept = text, findings
+	}
+	return nil
+}
+
+// flaggedError lists apology check's findings, one per line, with the
+// line and column in the text, and says how to go ahead anyway.
+func flaggedError(field string, findings []apology.Finding) error {
+	lines := make([]string, len(findings))
+	for i, f := range findings {
+		lines[i] = "  " + f.String()
+	}
+	hint := "edit it, or pass --keep-flagged to send it as written"
+	if field != "--apology-file" {
+		hint = "write your own with --apology-file, or fix the template"
+	}
+	return &ledger.FieldError{Field: field, Line: findings[0].Line, Err: fmt.Errorf(
+		"apology check flagged %d phrase(s); %s:\n%s", len(findings), hint, strings.Join(lines, "\n"))}
+}
+
+func readApology(path string, stdin io.Reader) (string, error) {
+	var (
+		b   []byte
+		err error
+	)
+	if path == "-" {
+		b, err = io.ReadAll(io.LimitReader(stdin, 4*maxApologyLen+1))
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return "", ledger.Fieldf("--apology-file", "read %s: %v", path, errors.Unwrap(err))
+	}
+	return strings.TrimRight(string(b), "\n") + "\n", nil
+}
+
+// parseFixedAt reads --fixed-at: "now", RFC 3339 or a date; not in the
+// future, not before the incident started.
+func parseFixedAt(s string, now, started time.Time) (time.Time, error) {
+	if s == "now" {
+		return now, nil
+	}
+	t, err := ledger.ParseTime("--fixed-at", s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	switch {
+	case t.After(now):
+		return time.Time{}, ledger.Fieldf("--fixed-at", "%s is in the future", s)
+	case t.Before(started):
+		return time.Time{}, ledger.Fieldf("--fixed-at", "%s is before the incident started (%s)", s, started.Format(time.RFC3339))
+	}
+	return t, nil
+}
+
+// giveFromFlags decides one customer's compensation from the flag given.
+func giveFromFlags(ctx context.Context, src Source, o *Options, plan *Plan, t *Target, now time.Time, defaultCurrency string) error {
+	label := customerLabel(t.Customer)
+	suggest := func(flag string) (goodwill.Suggestion, error) {
+		s, err := src.Suggest(ctx, plan.Incident, plan.downtime(now), t.Customer)
+		if err != nil {
+			return s, ledger.Fieldf(flag, "no suggestion for %s: %v (set it with `makegood customer edit %s`), or give --amount or --gesture", label, err, t.Customer.ID)
+		}
+		t.Suggestion = &s
+		return s, nil
+	}
+	switch {
+	case o.AcceptSuggestion:
+		s, err := suggest("--accept-suggestion")
+		if err != nil {
+			return err
+		}
+		t.Give = optionGive(s.Recommended)
+	case o.Pick != "":
+		s, err := suggest("--pick")
+		if err != nil {
+			return err
+		}
+		for _, opt := range s.Options {
+			if opt.Kind == o.Pick {
+				t.Give = optionGive(opt)
+				return nil
+			}
+		}
+		return ledger.Fieldf("--pick", "goodwill suggest has no %s option for %s", o.Pick, label)
+	case o.Amount != "":
+		cur := t.Customer.Currency
+		if cur == "" {
+			cur = defaultCurrency
+		}
+		if cur == "" {
+			return ledger.Fieldf("--amount", "customer %s has no currency and none is configured", t.Customer.ID)
+		}
+		a, err := money.Parse(o.Amount, cur)
+		if err != nil {
+			return &ledger.FieldError{Field: "--amount", Err: err}
+		}
+		if a.Minor <= 0 {
+			return ledger.Fieldf("--amount", "must be more than zero; use --no-compensation to give nothing")
+		}
+		t.Give = Give{Kind: GiveCustom, Amount: a, Reason: "chosen by the operator"}
+	case o.Gesture != "":
+		if err := validGesture(o.Gesture); err != nil {
+			return &ledger.FieldError{Field: "--gesture", Err: err}
+		}
+		t.Give = Give{Kind: GiveOwnGesture, Gesture: strings.TrimSpace(o.Gesture), Reason: "chosen by the operator"}
+	case o.NoCompensation:
+		t.Give = Give{Kind: GiveNothing, Reason: "nothing, confirmed with --no-compensation"}
+	}
+	return nil
+}
+
+func (p *Plan) pendingApologies() int {
+	n := 0
+	for _, t := range p.Targets {
+		if t.Apologized == nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *Plan) pendingCompensations() int {
+	n := 0
+	for _, t := range p.Targets {
+		if !t.Compensated {
+			n++
+		}
+	}
+	return n
+}
