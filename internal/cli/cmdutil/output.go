@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
@@ -91,11 +92,14 @@ func (t *Table) Render() error {
 		}
 		return nil
 	}
-	tbl := tablewriter.NewTable(w,
+	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapTruncate),
-		tablewriter.WithMaxWidth(t.io.TerminalWidth()),
-	)
+	}
+	if widths := fitWidths(t.headers, t.rows, t.io.TerminalWidth()); widths != nil {
+		opts = append(opts, tablewriter.WithColumnWidths(widths))
+	}
+	tbl := tablewriter.NewTable(w, opts...)
 	tbl.Header(toAny(t.headers)...)
 	for _, r := range t.rows {
 		if err := tbl.Append(toAny(r)...); err != nil {
@@ -106,6 +110,54 @@ func (t *Table) Render() error {
 		return fmt.Errorf("render table: %w", err)
 	}
 	return nil
+}
+
+// fitWidths returns column widths that fit the table in width characters by
+// narrowing the widest columns first, or nil when it fits as it is. Short
+// columns such as dates and amounts stay whole: tablewriter's WithMaxWidth
+// gives every column an equal share instead, which cut "2026-11-24 10:00"
+// and customer ids in half on a 100-column terminal.
+func fitWidths(headers []string, rows [][]string, width int) tw.Mapper[int, int] {
+	// A cell is its text plus a space either side; a column never shrinks
+	// below minCell, so it still shows the start of its text.
+	const pad, minCell = 2, 8
+	cols := make([]int, len(headers))
+	for i, h := range headers {
+		cols[i] = twwidth.Width(h) + pad
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			if i < len(cols) {
+				cols[i] = max(cols[i], twwidth.Width(c)+pad)
+			}
+		}
+	}
+	// One border character before each column and one after the last.
+	total := len(cols) + 1
+	for _, c := range cols {
+		total += c
+	}
+	if total <= width {
+		return nil
+	}
+	for total > width {
+		widest := 0
+		for i, c := range cols {
+			if c > cols[widest] {
+				widest = i
+			}
+		}
+		if cols[widest] <= minCell {
+			break
+		}
+		cols[widest]--
+		total--
+	}
+	m := tw.NewMapper[int, int]()
+	for i, c := range cols {
+		m.Set(i, c)
+	}
+	return m
 }
 
 func toAny(s []string) []any {

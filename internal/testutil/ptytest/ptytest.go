@@ -155,6 +155,16 @@ func (c *Console) Expect(text string) {
 	}
 }
 
+// Answer waits for prompt, types text, waits until the program shows it,
+// and presses Enter: one line of a form, as a person fills it in.
+func (c *Console) Answer(prompt, text string) {
+	c.t.Helper()
+	c.Expect(prompt)
+	c.Send(text)
+	c.Expect(text)
+	c.Send(Enter)
+}
+
 // Output is everything the program has written so far, escape sequences
 // removed.
 func (c *Console) Output() string {
