@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/bojanz/currency v1.4.2
 	github.com/charmbracelet/huh v1.0.0
+	github.com/creack/pty v1.1.24
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
 	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510

@@ -139,8 +139,13 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 		field = "config currency"
 	}
 	if currency == "" {
-		if p == nil {
+		if !opts.CanPrompt {
 			return ledger.Fieldf("--currency", "is required: customer %q has no currency and no currency is configured", cust.ID)
+		}
+		// At a terminal a missing currency is asked for even when every
+		// other value came as a flag (an unknown --customer just added).
+		if p == nil {
+			p = opts.Prompter()
 		}
 		if currency, err = p.Input(ctx, "Currency (ISO 4217, e.g. USD)", "", func(s string) error {
 			_, err := money.NormalizeCurrency(s)
