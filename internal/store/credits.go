@@ -266,7 +266,7 @@ func (s *SQLite) ApplyCredit(ctx context.Context, id int64, amountMinor int64, i
 		case ledger.StatusVoid, ledger.StatusExpired:
 			return ledger.Conflictf("credit %d is %s and cannot be applied", id, st)
 		case ledger.StatusApplied:
-			return ledger.Conflictf("credit %d has been used in full", id)
+			return ledger.Conflictf("credit %d has been used in full; nothing remains to apply", id)
 		}
 		if amountMinor > c.RemainingMinor {
 			return &ledger.FieldError{Field: "--amount", Err: fmt.Errorf("%s is more than the %s that remains of credit %d",

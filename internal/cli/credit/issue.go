@@ -158,6 +158,11 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 	if currency, err = money.NormalizeCurrency(currency); err != nil {
 		return &ledger.FieldError{Field: field, Err: err}
 	}
+	if newCust != nil {
+		// A customer added on the fly keeps the currency of its first
+		// credit, so the next credit needs no --currency.
+		newCust.Currency = currency
+	}
 
 	if opts.Amount == "" {
 		if opts.Amount, err = p.Input(ctx, fmt.Sprintf("Amount in %s", currency), "", func(s string) error {
