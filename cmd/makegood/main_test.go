@@ -27,7 +27,13 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 			env.Setenv("LEDGER", filepath.Join(home, ".local", "share", "makegood", "ledger.db"))
 			env.Setenv("TZ", "UTC")
+			env.Values[smtpdKey{}] = &smtpdState{}
 			return os.MkdirAll(home, 0o755)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"filemode": cmdFilemode,
+			"mailcat":  cmdMailcat,
+			"smtpd":    cmdSMTPD,
 		},
 	})
 }
