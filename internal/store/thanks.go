@@ -116,17 +116,59 @@ func (s *SQLite) ThankYouNotes(ctx context.Context, f ledger.ThanksFilter) ([]le
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("list thank-you notes: %w", err)
 	}
-	// Credits are read after the rows are closed: the pool may hand out the
-	// same connection, and a credit's remaining amount comes from its entries.
+	// Credits are read after the rows are closed, in batches: a ledger's
+	// whole thank-you history is read for every due check.
+	var ids []int64
+	for _, id := range credits {
+		if id != 0 {
+			ids = append(ids, id)
+		}
+	}
+	byID, err := creditsByID(ctx, s.db, ids, creditBatch)
+	if err != nil {
+		return nil, fmt.Errorf("thank-you credits: %w", err)
+	}
 	for i, id := range credits {
 		if id == 0 {
 			continue
 		}
-		c, err := creditByID(ctx, s.db, id)
-		if err != nil {
-			return nil, fmt.Errorf("thank-you note %d: %w", out[i].ID, err)
+		c, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("thank-you note %d: %w", out[i].ID, &ledger.NotFoundError{Kind: "credit", ID: fmt.Sprint(id)})
 		}
 		out[i].Credit = &c
+	}
+	return out, nil
+}
+
+// creditBatch keeps each query well under SQLite's limit on bound parameters.
+const creditBatch = 500
+
+// creditsByID reads many credits with a few queries rather than one each.
+func creditsByID(ctx context.Context, db *sql.DB, ids []int64, batch int) (map[int64]ledger.Credit, error) {
+	out := make(map[int64]ledger.Credit, len(ids))
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := db.QueryContext(ctx, creditSelect+` WHERE c.id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			c, err := scanCredit(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[c.ID] = c
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

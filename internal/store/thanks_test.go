@@ -197,3 +197,24 @@ func TestThankYouFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestCreditsByIDInBatches(t *testing.T) {
+	s := openTemp(t)
+	addCustomer(t, s, "a", "USD")
+	var ids []int64
+	for i := range 5 {
+		ids = append(ids, issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: int64(100 * (i + 1)), Currency: "USD"}).ID)
+	}
+	got, err := creditsByID(context.Background(), s.DB(), append(ids, 999), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 5 {
+		t.Fatalf("%d credits, want 5", len(got))
+	}
+	for i, id := range ids {
+		if got[id].AmountMinor != int64(100*(i+1)) {
+			t.Errorf("credit %d: %+v", id, got[id])
+		}
+	}
+}
