@@ -130,7 +130,7 @@ otherwise. Exit status 1 if any note failed.`,
 
 // validate checks the flags on their own, before the ledger is opened.
 func (o *SendOptions) validate(changed func(string) bool) error {
-	if o.Customer == "" && !o.Due && o.Segment == "" && !changed("customer") && !o.CanPrompt {
+	if !changed("customer") && !o.Due && !changed("segment") && !o.CanPrompt {
 		return cmdutil.RequiredError("--customer, --due or --segment")
 	}
 	if changed("customer") {
