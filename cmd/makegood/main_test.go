@@ -36,11 +36,14 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 			env.Setenv("LEDGER", filepath.Join(home, ".local", "share", "makegood", "ledger.db"))
 			env.Setenv("TZ", "UTC")
+			env.Values[smtpdKey{}] = &smtpdState{}
 			return os.MkdirAll(home, 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
-			"filemode": cmdFileMode,
+			"filemode": cmdFilemode,
+			"mailcat":  cmdMailcat,
+			"smtpd":    cmdSMTPD,
 		},
 	})
 }
@@ -69,22 +72,5 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
-	}
-}
-
-// cmdFileMode is `filemode PATH 0600`: fail unless PATH's permission bits
-// are exactly the octal mode given.
-func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: filemode PATH MODE")
-	}
-	want, err := strconv.ParseUint(args[1], 8, 32)
-	if err != nil {
-		ts.Fatalf("filemode: %q is not an octal mode", args[1])
-	}
-	fi, err := os.Stat(ts.MkAbs(args[0]))
-	ts.Check(err)
-	if got := fi.Mode().Perm(); got != os.FileMode(want) {
-		ts.Fatalf("%s has mode %#o, want %#o", args[0], got, want)
 	}
 }

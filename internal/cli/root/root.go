@@ -13,6 +13,7 @@ import (
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/cli/credit"
 	"github.com/makegood/makegood/internal/cli/customer"
+	"github.com/makegood/makegood/internal/cli/thanks"
 	"github.com/makegood/makegood/internal/cli/version"
 )
 
@@ -64,6 +65,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(
 		customer.NewCmdCustomer(f),
 		credit.NewCmdCredit(f),
+		thanks.NewCmdThanks(f),
 		version.NewCmdVersion(f),
 	)
 	rejectUnknownSubcommands(cmd)
