@@ -12,17 +12,19 @@ import (
 
 // decodeAll reads every row of in, checking what must hold for any input:
 // no panic, reading ends, lines only move forward, accepted values are
-// UTF-8. It returns the accepted rows' values in schema order.
-func decodeAll(t *testing.T, in []byte, f Format) [][]string {
+// UTF-8. It returns the accepted rows' values in schema order, and which
+// of them the row gave.
+func decodeAll(t *testing.T, in []byte, f Format) ([][]string, [][]bool) {
 	r, err := NewReader(bytes.NewReader(in), f, MaxRowBytes(4096))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	if err := r.Bind(testSchema); err != nil {
-		return nil
+		return nil, nil
 	}
 	var (
 		out  [][]string
+		has  [][]bool
 		last int
 	)
 	for calls := 0; ; calls++ {
@@ -31,7 +33,7 @@ func decodeAll(t *testing.T, in []byte, f Format) [][]string {
 		}
 		row, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return out
+			return out, has
 		}
 		if err != nil {
 			continue
@@ -41,7 +43,9 @@ func decodeAll(t *testing.T, in []byte, f Format) [][]string {
 		}
 		last = row.Line
 		vals := make([]string, len(testSchema.Columns))
+		given := make([]bool, len(vals))
 		for i := range vals {
+			given[i] = row.Has(i)
 			vals[i] = row.Get(i)
 			if !utf8.ValidString(vals[i]) {
 				t.Fatalf("line %d: accepted invalid UTF-8 %q", row.Line, vals[i])
@@ -51,6 +55,7 @@ func decodeAll(t *testing.T, in []byte, f Format) [][]string {
 			}
 		}
 		out = append(out, vals)
+		has = append(has, given)
 	}
 }
 
@@ -59,7 +64,7 @@ func decodeAll(t *testing.T, in []byte, f Format) [][]string {
 func FuzzCSV(f *testing.F) {
 	f.Add([]byte("customer,amount\nalice,25.00\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		got := decodeAll(t, in, CSV)
+		got, _ := decodeAll(t, in, CSV)
 		if len(got) == 0 {
 			return
 		}
@@ -67,7 +72,7 @@ func FuzzCSV(f *testing.F) {
 		w := csv.NewWriter(&buf)
 		_ = w.Write(testSchema.Columns)
 		_ = w.WriteAll(got)
-		again := decodeAll(t, buf.Bytes(), CSV)
+		again, _ := decodeAll(t, buf.Bytes(), CSV)
 		if len(again) != len(got) {
 			t.Fatalf("round trip: %d rows became %d", len(got), len(again))
 		}
@@ -88,12 +93,12 @@ func FuzzCSV(f *testing.F) {
 func FuzzJSONL(f *testing.F) {
 	f.Add([]byte(`{"customer":"alice","amount":"25.00"}` + "\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		got := decodeAll(t, in, JSONL)
+		got, given := decodeAll(t, in, JSONL)
 		var buf bytes.Buffer
-		for _, vals := range got {
+		for n, vals := range got {
 			m := map[string]string{}
 			for i, c := range testSchema.Columns {
-				if vals[i] != "" {
+				if given[n][i] {
 					m[c] = vals[i]
 				}
 			}
@@ -107,7 +112,7 @@ func FuzzJSONL(f *testing.F) {
 		if len(got) == 0 {
 			return
 		}
-		again := decodeAll(t, buf.Bytes(), JSONL)
+		again, _ := decodeAll(t, buf.Bytes(), JSONL)
 		if len(again) != len(got) {
 			t.Fatalf("round trip: %d rows became %d", len(got), len(again))
 		}
