@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/makegood/makegood/internal/ledger"
+)
+
+func count(t *testing.T, st *SQLite, table string) int {
+	t.Helper()
+	var n int
+	if err := st.DB().QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestCreditImport(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	fill(t, st, 2, 3) // k0..k2 recorded, customers cus_0 and cus_1
+
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	known, cur, err := imp.Customer(ctx, "cus_1")
+	if err != nil || !known || cur != "USD" {
+		t.Fatalf("Customer(cus_1) = %v, %q, %v", known, cur, err)
+	}
+	if known, _, _ := imp.Customer(ctx, "nobody"); known {
+		t.Fatalf("an unknown customer is known")
+	}
+	nc := func(key string, amount int64) ledger.NewCredit {
+		return ledger.NewCredit{Customer: "cus_0", AmountMinor: amount, Currency: "USD", Reason: "outage", IssuedAt: testNow, IdempotencyKey: key}
+	}
+	// k0 was recorded by fill with amount 100 for cus_0: the same values
+	// are skipped, other values are a conflict.
+	if created, err := imp.Issue(ctx, 2, nc("k0", 100), true); err != nil || created {
+		t.Fatalf("same values: created %v, err %v", created, err)
+	}
+	if _, err := imp.Issue(ctx, 3, nc("k2", 999), true); !errors.Is(err, ledger.ErrConflict) || !strings.Contains(err.Error(), "with a different amount") {
+		t.Fatalf("different values: %v", err)
+	}
+	if created, err := imp.Issue(ctx, 4, nc("new", 5), true); err != nil || !created {
+		t.Fatalf("new key: created %v, err %v", created, err)
+	}
+	var dup *ledger.DuplicateKeyError
+	if _, err := imp.Issue(ctx, 9, nc("new", 5), true); !errors.As(err, &dup) || dup.FirstLine != 4 {
+		t.Fatalf("key twice in a file: %v", err)
+	}
+	// Checking without writing still catches a key used twice.
+	if created, err := imp.Issue(ctx, 10, nc("dry", 5), false); err != nil || !created {
+		t.Fatalf("check only: created %v, err %v", created, err)
+	}
+	if _, err := imp.Issue(ctx, 11, nc("dry", 5), false); !errors.As(err, &dup) || dup.FirstLine != 10 {
+		t.Fatalf("key twice, check only: %v", err)
+	}
+	if created, err := imp.Issue(ctx, 12, nc("", 5), true); err != nil || !created {
+		t.Fatalf("no key: created %v, err %v", created, err)
+	}
+	if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: testNow, SHA256: "abc", Source: "f.csv", Rows: 9, Written: 2, AlreadyRecorded: 1, Operator: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, st, "credits"); n != 5 {
+		t.Errorf("credits = %d, want 3 + 2", n)
+	}
+	if n := count(t, st, "credit_entries"); n != 5 {
+		t.Errorf("entries = %d, want 5", n)
+	}
+
+	imps, err := st.Imports(ctx)
+	if err != nil || len(imps) != 2 || imps[0].SHA256 != "abc" || imps[0].Operator != "ann" || !imps[0].At.Equal(testNow) {
+		t.Fatalf("Imports = %+v, %v", imps, err)
+	}
+	imp2, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := imp2.PreviousImport(ctx, ledger.ImportCredits, "abc")
+	if err != nil || prev == nil || prev.Rows != 9 {
+		t.Fatalf("PreviousImport = %+v, %v", prev, err)
+	}
+	if prev, err := imp2.PreviousImport(ctx, ledger.ImportCustomers, "abc"); err != nil || prev != nil {
+		t.Fatalf("PreviousImport of another kind = %+v, %v", prev, err)
+	}
+	if _, err := imp2.Issue(ctx, 2, nc("rolled back", 5), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := imp2.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, st, "credits"); n != 5 {
+		t.Errorf("after rollback credits = %d, want 5", n)
+	}
+}
+
+func TestImportsAppendOnly(t *testing.T) {
+	st := openTest(t)
+	fill(t, st, 1, 1)
+	for _, q := range []string{"UPDATE imports SET rows = 0", "DELETE FROM imports"} {
+		if _, err := st.DB().Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}
+
+func TestCustomerImport(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	fill(t, st, 1, 1)
+	imp, err := st.BeginCustomerImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	c, found, err := imp.Customer(ctx, "cus_0")
+	if err != nil || !found || c.Currency != "USD" {
+		t.Fatalf("Customer = %+v, %v, %v", c, found, err)
+	}
+	c.Name = "Zero"
+	if err := imp.Put(ctx, 2, c, false, true); err != nil {
+		t.Fatal(err)
+	}
+	n := ledger.Customer{ID: "new", Name: "New", Tags: []string{"a"}, CreatedAt: testNow, UpdatedAt: testNow}
+	if err := imp.Put(ctx, 3, n, true, true); err != nil {
+		t.Fatal(err)
+	}
+	var dup *ledger.DuplicateKeyError
+	if err := imp.Put(ctx, 4, n, false, true); !errors.As(err, &dup) || dup.FirstLine != 3 {
+		t.Fatalf("id twice: %v", err)
+	}
+	if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCustomers, At: testNow, SHA256: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Customer(ctx, "cus_0")
+	if err != nil || got.Name != "Zero" {
+		t.Fatalf("updated customer = %+v, %v", got, err)
+	}
+	got, err = st.Customer(ctx, "new")
+	if err != nil || got.Name != "New" || len(got.Tags) != 1 {
+		t.Fatalf("created customer = %+v, %v", got, err)
+	}
+}
