@@ -59,14 +59,24 @@ type CreditImport interface {
 	Customer(ctx context.Context, id string) (known bool, currency string, err error)
 	// AddCustomer adds a customer the ledger does not know yet.
 	AddCustomer(ctx context.Context, c Customer) error
-	// Issue checks nc, read from line, and writes it when write is true.
-	// created is false when its idempotency key is already recorded with
-	// the same values. A key recorded with other values is a
-	// ConflictError; a key an earlier line of this file used is a
-	// DuplicateKeyError. With write false nothing is written, but keys are
-	// still remembered, so the rest of a file can be checked after its
-	// first problem.
-	Issue(ctx context.Context, line int, nc NewCredit, write bool) (created bool, err error)
+	// Add queues nc, read from line, for the import. Rows are checked
+	// against the ledger and each other, and written, by Finish, as a set:
+	// far faster than row by row.
+	Add(ctx context.Context, line int, nc NewCredit) error
+	// Finish checks the queued rows, reporting each problem with its line:
+	// an idempotency key recorded before with other values (a
+	// ConflictError), or used by an earlier line of the file (a
+	// DuplicateKeyError). Rows whose key is recorded with the same values
+	// are skipped. Unless there were problems, or write is false, it then
+	// writes the credits, still uncommitted.
+	Finish(ctx context.Context, write bool, report func(line int, err error)) (ImportResult, error)
+}
+
+// ImportResult is what a credit import did, or would do.
+type ImportResult struct {
+	Issued          int
+	AlreadyRecorded int
+	Totals          map[string]int64 // currency -> minor units issued
 }
 
 // CustomerImport is one customer file being written.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/makegood/makegood/internal/ledger"
 )
@@ -19,7 +20,11 @@ const importCacheSize = 4096
 // cache_size), for the connection running an import: large enough that the
 // indexes' hot pages stay in memory, small enough to keep a million-row
 // import under 64 MiB of resident memory.
-const importCachePages = -24 << 10
+const importCachePages = -6 << 10
+
+// importTempCachePages is the cache for the staged rows and the sort that
+// finds repeated keys.
+const importTempCachePages = -1 << 10
 
 // batch is one import's transaction. The keys seen in the file live in a
 // temporary table, on disk beside the connection, so duplicate detection
@@ -39,8 +44,13 @@ func (s *SQLite) beginBatch(ctx context.Context) (*batch, error) {
 	}
 	b := &batch{tx: tx}
 	for _, q := range []string{
-		fmt.Sprintf("PRAGMA cache_size = %d", importCachePages),
+		fmt.Sprintf("PRAGMA main.cache_size = %d", importCachePages),
+		// Staged rows go to a temporary file, not memory: a million of
+		// them would not fit the budget.
+		"PRAGMA temp_store = FILE",
+		fmt.Sprintf("PRAGMA temp.cache_size = %d", importTempCachePages),
 		`CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID`,
+		`DROP INDEX IF EXISTS temp.import_credits_key`,
 		`DELETE FROM temp.import_keys`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -121,7 +131,7 @@ func (b *batch) Commit(ctx context.Context, rec ledger.Import) (ledger.Import, e
 	b.close()
 	// The keys are no use after the import; dropping them frees the
 	// temporary file now rather than when the connection closes.
-	if _, err := b.tx.ExecContext(ctx, `DROP TABLE temp.import_keys`); err != nil {
+	if _, err := b.tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.import_keys; DROP TABLE IF EXISTS temp.import_credits`); err != nil {
 		_ = b.Rollback()
 		return rec, fmt.Errorf("finish import: %w", err)
 	}
@@ -152,11 +162,22 @@ func (b *batch) close() {
 	b.stmts = nil
 }
 
-// creditImport writes one credit file with statements prepared once.
+// stageBatch is how many rows one INSERT stages: the per-statement cost
+// of database/sql is paid once per batch instead of once per row.
+const stageBatch = 100
+
+// stageColumns are the staged row's columns, in insert order.
+const stageColumns = 8
+
+// creditImport stages a credit file's rows in a temporary table, then
+// checks and writes them with a few set-based statements.
 type creditImport struct {
 	*batch
-	customer, insert, entry, byKey *sql.Stmt
-	known                          map[string]string // customer id -> currency
+	customer, stage *sql.Stmt
+	known           map[string]string // customer id -> currency
+	pending         []any
+	staged          int
+	issuedAt        string // one time for the whole file
 }
 
 var _ ledger.CreditImport = (*creditImport)(nil)
@@ -167,25 +188,32 @@ func (s *SQLite) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 	if err != nil {
 		return nil, err
 	}
-	ci := &creditImport{batch: b, known: make(map[string]string)}
-	for _, p := range []struct {
-		st **sql.Stmt
-		q  string
-	}{
-		{&ci.customer, `SELECT currency FROM customers WHERE id = ?`},
-		{&ci.insert, `INSERT INTO credits
-			(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`},
-		{&ci.entry, `INSERT INTO credit_entries
-			(credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
-			VALUES (?, ?, ?, ?, 'issue', ?, ?)`},
-		{&ci.byKey, creditSelect + ` WHERE c.idempotency_key = ?`},
-	} {
-		if *p.st, err = b.prepare(ctx, p.q); err != nil {
-			return nil, err
-		}
+	// The line is the rowid, so staging appends and the credits are
+	// written in the file's order.
+	if _, err := b.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_credits (
+		line INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, amount_minor INTEGER NOT NULL,
+		currency TEXT NOT NULL, reason TEXT NOT NULL, note TEXT NOT NULL, expires_at TEXT, key TEXT)`); err != nil {
+		_ = b.Rollback()
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	if _, err := b.tx.ExecContext(ctx, `DELETE FROM temp.import_credits`); err != nil {
+		_ = b.Rollback()
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	ci := &creditImport{batch: b, known: make(map[string]string), pending: make([]any, 0, stageBatch*stageColumns)}
+	if ci.customer, err = b.prepare(ctx, `SELECT currency FROM customers WHERE id = ?`); err != nil {
+		return nil, err
+	}
+	if ci.stage, err = b.prepare(ctx, stageInsert(stageBatch)); err != nil {
+		return nil, err
 	}
 	return ci, nil
+}
+
+func stageInsert(n int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", stageColumns), ", ") + ")"
+	return `INSERT INTO temp.import_credits (line, customer_id, amount_minor, currency, reason, note, expires_at, key) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
 func (ci *creditImport) Customer(ctx context.Context, id string) (bool, string, error) {
@@ -193,7 +221,7 @@ func (ci *creditImport) Customer(ctx context.Context, id string) (bool, string, 
 		return true, cur, nil
 	}
 	var cur string
-	err := ci.customer.QueryRowContext(ctx, id).Scan(&cur)
+	err := ci.customer.QueryRowContext(context.WithoutCancel(ctx), id).Scan(&cur)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, "", nil
@@ -219,59 +247,162 @@ func (ci *creditImport) AddCustomer(ctx context.Context, c ledger.Customer) erro
 	return nil
 }
 
-func (ci *creditImport) Issue(ctx context.Context, line int, nc ledger.NewCredit, write bool) (bool, error) {
-	if nc.IdempotencyKey != "" {
-		first, err := ci.firstUse(ctx, nc.IdempotencyKey, line)
-		if err != nil {
-			return false, err
-		}
-		if first > 0 {
-			return false, &ledger.DuplicateKeyError{What: "idempotency key", Key: nc.IdempotencyKey, FirstLine: first}
-		}
-		if !write {
-			return ci.recorded(ctx, nc)
-		}
+func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) error {
+	ci.issuedAt = fmtTime(nc.IssuedAt)
+	ci.pending = append(ci.pending, line, nc.Customer, nc.AmountMinor, nc.Currency, nc.Reason, nc.Note,
+		fmtTimePtr(nc.ExpiresAt), nullString(nc.IdempotencyKey))
+	if len(ci.pending) == cap(ci.pending) {
+		return ci.flush(ctx)
 	}
-	if !write {
-		return true, nil
-	}
-	res, err := ci.insert.ExecContext(ctx, nc.Customer, nc.AmountMinor, nc.Currency, nc.Reason, nc.Note,
-		fmtTime(nc.IssuedAt), fmtTimePtr(nc.ExpiresAt), nullString(nc.IdempotencyKey))
-	if err != nil {
-		return false, fmt.Errorf("insert credit: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return false, fmt.Errorf("insert credit: %w", err)
-	} else if n == 0 {
-		// Only the idempotency key can conflict: the key is recorded.
-		return ci.recorded(ctx, nc)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return false, fmt.Errorf("insert credit: %w", err)
-	}
-	if _, err := ci.entry.ExecContext(ctx, id, nc.Customer, nc.Currency, fmtTimePtr(nc.ExpiresAt),
-		nc.AmountMinor, fmtTime(nc.IssuedAt)); err != nil {
-		return false, fmt.Errorf("insert credit entry: %w", err)
-	}
-	return true, nil
+	return nil
 }
 
-// recorded compares nc with the credit already recorded under its key:
-// created is true when there is none.
-func (ci *creditImport) recorded(ctx context.Context, nc ledger.NewCredit) (bool, error) {
-	existing, err := scanCredit(ci.byKey.QueryRowContext(ctx, nc.IdempotencyKey))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return true, nil
-	case err != nil:
-		return false, fmt.Errorf("look up idempotency key: %w", err)
+func (ci *creditImport) flush(ctx context.Context) error {
+	if len(ci.pending) == 0 {
+		return nil
 	}
-	if diff := differences(existing, nc); diff != "" {
-		return false, ledger.Conflictf("idempotency key %q was already used for credit %d with a different %s",
-			nc.IdempotencyKey, existing.ID, diff)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	return false, nil
+	// The driver watches a cancellable context with a goroutine per
+	// statement; cancellation was checked above instead.
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if len(ci.pending) == cap(ci.pending) {
+		_, err = ci.stage.ExecContext(ctx, ci.pending...)
+	} else {
+		_, err = ci.tx.ExecContext(ctx, stageInsert(len(ci.pending)/stageColumns), ci.pending...)
+	}
+	if err != nil {
+		return fmt.Errorf("stage rows: %w", err)
+	}
+	ci.staged += len(ci.pending) / stageColumns
+	ci.pending = ci.pending[:0]
+	return nil
+}
+
+func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int, error)) (ledger.ImportResult, error) {
+	res := ledger.ImportResult{Totals: map[string]int64{}}
+	if err := ci.flush(ctx); err != nil {
+		return res, err
+	}
+	tx := ci.tx
+	// A key used twice in the file: one sort of the staged keys.
+	if _, err := tx.ExecContext(ctx, `CREATE INDEX temp.import_credits_key ON import_credits (key, line) WHERE key IS NOT NULL`); err != nil {
+		return res, fmt.Errorf("index staged keys: %w", err)
+	}
+	problems := 0
+	err := eachRow(ctx, tx, func(r *sql.Rows) error {
+		var (
+			line, first int
+			key         string
+		)
+		if err := r.Scan(&line, &key, &first); err != nil {
+			return err
+		}
+		problems++
+		report(line, &ledger.DuplicateKeyError{What: "idempotency key", Key: key, FirstLine: first})
+		return nil
+	}, `SELECT r.line, r.key, (SELECT MIN(f.line) FROM import_credits f WHERE f.key = r.key) AS first
+		FROM import_credits r WHERE r.key IS NOT NULL AND first < r.line ORDER BY r.line`)
+	if err != nil {
+		return res, fmt.Errorf("find repeated keys: %w", err)
+	}
+	// Keys the ledger has already: the same values are skipped, others
+	// are conflicts.
+	err = eachRow(ctx, tx, func(r *sql.Rows) error {
+		var (
+			line    int
+			expires sql.NullString
+			nc      ledger.NewCredit
+		)
+		if err := r.Scan(&line, &nc.Customer, &nc.AmountMinor, &nc.Currency, &nc.Reason, &nc.Note, &expires, &nc.IdempotencyKey); err != nil {
+			return err
+		}
+		var err error
+		if nc.ExpiresAt, err = parseTimePtr(expires); err != nil {
+			return err
+		}
+		existing, err := creditByKey(ctx, tx, nc.IdempotencyKey)
+		if err != nil {
+			return fmt.Errorf("look up idempotency key: %w", err)
+		}
+		if diff := differences(existing, nc); diff != "" {
+			problems++
+			report(line, ledger.Conflictf("idempotency key %q was already used for credit %d with a different %s",
+				nc.IdempotencyKey, existing.ID, diff))
+			return nil
+		}
+		res.AlreadyRecorded++
+		return nil
+	}, `SELECT r.line, r.customer_id, r.amount_minor, r.currency, r.reason, r.note, r.expires_at, r.key
+		FROM import_credits r JOIN credits c ON c.idempotency_key = r.key ORDER BY r.line`)
+	if err != nil {
+		return res, fmt.Errorf("find recorded keys: %w", err)
+	}
+	if problems > 0 {
+		return res, nil
+	}
+	if !write {
+		// What would be issued: the rows whose keys are new.
+		err = eachRow(ctx, tx, func(r *sql.Rows) error { return scanTotal(&res, r) },
+			`SELECT currency, COUNT(*), SUM(amount_minor) FROM import_credits r
+			WHERE r.key IS NULL OR NOT EXISTS (SELECT 1 FROM credits c WHERE c.idempotency_key = r.key)
+			GROUP BY currency`)
+		return res, err
+	}
+	var before int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&before); err != nil {
+		return res, fmt.Errorf("write credits: %w", err)
+	}
+	// Rows whose key is recorded (checked above to hold the same values)
+	// are the only conflicts; "WHERE true" lets SQLite parse the upsert.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO credits
+		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key)
+		SELECT customer_id, amount_minor, currency, reason, note, ?, expires_at, key FROM import_credits
+		WHERE true ORDER BY line
+		ON CONFLICT (idempotency_key) DO NOTHING`, ci.issuedAt); err != nil {
+		return res, fmt.Errorf("write credits: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO credit_entries
+		(credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
+		SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits
+		WHERE id > ? ORDER BY id`, before); err != nil {
+		return res, fmt.Errorf("write credit entries: %w", err)
+	}
+	err = eachRow(ctx, tx, func(r *sql.Rows) error { return scanTotal(&res, r) },
+		`SELECT currency, COUNT(*), SUM(amount_minor) FROM credits WHERE id > ? GROUP BY currency`, before)
+	return res, err
+}
+
+// scanTotal adds one (currency, count, sum) row to res.
+func scanTotal(res *ledger.ImportResult, r *sql.Rows) error {
+	var (
+		cur   string
+		n     int
+		minor int64
+	)
+	if err := r.Scan(&cur, &n, &minor); err != nil {
+		return err
+	}
+	res.Issued += n
+	res.Totals[cur] += minor
+	return nil
+}
+
+// eachRow runs q and calls fn for every row.
+func eachRow(ctx context.Context, tx *sql.Tx, fn func(*sql.Rows) error, q string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // customerImport writes one customer file.

@@ -38,39 +38,74 @@ func TestCreditImport(t *testing.T) {
 	nc := func(key string, amount int64) ledger.NewCredit {
 		return ledger.NewCredit{Customer: "cus_0", AmountMinor: amount, Currency: "USD", Reason: "outage", IssuedAt: testNow, IdempotencyKey: key}
 	}
+	type problem struct {
+		line int
+		err  error
+	}
+	var problems []problem
+	report := func(line int, err error) { problems = append(problems, problem{line, err}) }
+	add := func(line int, c ledger.NewCredit) {
+		t.Helper()
+		if err := imp.Add(ctx, line, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// k0 was recorded by fill with amount 100 for cus_0: the same values
-	// are skipped, other values are a conflict.
-	if created, err := imp.Issue(ctx, 2, nc("k0", 100), true); err != nil || created {
-		t.Fatalf("same values: created %v, err %v", created, err)
+	// are skipped, other values are a conflict; a key twice in the file is
+	// a problem naming both lines.
+	add(2, nc("k0", 100))
+	add(3, nc("k2", 999))
+	add(4, nc("new", 5))
+	add(9, nc("new", 5))
+	res, err := imp.Finish(ctx, true, report)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := imp.Issue(ctx, 3, nc("k2", 999), true); !errors.Is(err, ledger.ErrConflict) || !strings.Contains(err.Error(), "with a different amount") {
-		t.Fatalf("different values: %v", err)
-	}
-	if created, err := imp.Issue(ctx, 4, nc("new", 5), true); err != nil || !created {
-		t.Fatalf("new key: created %v, err %v", created, err)
+	if len(problems) != 2 {
+		t.Fatalf("problems = %v", problems)
 	}
 	var dup *ledger.DuplicateKeyError
-	if _, err := imp.Issue(ctx, 9, nc("new", 5), true); !errors.As(err, &dup) || dup.FirstLine != 4 {
-		t.Fatalf("key twice in a file: %v", err)
+	if problems[0].line != 9 || !errors.As(problems[0].err, &dup) || dup.FirstLine != 4 {
+		t.Errorf("key twice: %+v", problems[0])
 	}
-	// Checking without writing still catches a key used twice.
-	if created, err := imp.Issue(ctx, 10, nc("dry", 5), false); err != nil || !created {
-		t.Fatalf("check only: created %v, err %v", created, err)
+	if problems[1].line != 3 || !errors.Is(problems[1].err, ledger.ErrConflict) || !strings.Contains(problems[1].err.Error(), "with a different amount") {
+		t.Errorf("different values: %+v", problems[1])
 	}
-	if _, err := imp.Issue(ctx, 11, nc("dry", 5), false); !errors.As(err, &dup) || dup.FirstLine != 10 {
-		t.Fatalf("key twice, check only: %v", err)
+	if n := count(t, st, "credits"); n != 3 {
+		t.Errorf("with problems, credits = %d, want the 3 from before", n)
 	}
-	if created, err := imp.Issue(ctx, 12, nc("", 5), true); err != nil || !created {
-		t.Fatalf("no key: created %v, err %v", created, err)
+	if err := imp.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+
+	imp, err = st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	problems = nil
+	add(2, nc("k0", 100))
+	add(3, nc("new", 5))
+	add(4, nc("", 7))
+	eur := nc("", 1)
+	eur.Currency = "EUR"
+	add(5, eur)
+	res, err = imp.Finish(ctx, true, report)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("Finish: %v, problems %v", err, problems)
+	}
+	if res.Issued != 3 || res.AlreadyRecorded != 1 || res.Totals["USD"] != 12 || res.Totals["EUR"] != 1 {
+		t.Errorf("result = %+v", res)
 	}
 	if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: testNow, SHA256: "abc", Source: "f.csv", Rows: 9, Written: 2, AlreadyRecorded: 1, Operator: "ann"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, st, "credits"); n != 5 {
-		t.Errorf("credits = %d, want 3 + 2", n)
+	if n := count(t, st, "credits"); n != 6 {
+		t.Errorf("credits = %d, want 3 + 3", n)
 	}
-	if n := count(t, st, "credit_entries"); n != 5 {
-		t.Errorf("entries = %d, want 5", n)
+	if n := count(t, st, "credit_entries"); n != 6 {
+		t.Errorf("entries = %d, want 6", n)
 	}
 
 	imps, err := st.Imports(ctx)
@@ -88,14 +123,17 @@ func TestCreditImport(t *testing.T) {
 	if prev, err := imp2.PreviousImport(ctx, ledger.ImportCustomers, "abc"); err != nil || prev != nil {
 		t.Fatalf("PreviousImport of another kind = %+v, %v", prev, err)
 	}
-	if _, err := imp2.Issue(ctx, 2, nc("rolled back", 5), true); err != nil {
+	if err := imp2.Add(ctx, 2, nc("rolled back", 5)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := imp2.Finish(ctx, true, report); err != nil {
 		t.Fatal(err)
 	}
 	if err := imp2.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, st, "credits"); n != 5 {
-		t.Errorf("after rollback credits = %d, want 5", n)
+	if n := count(t, st, "credits"); n != 6 {
+		t.Errorf("after rollback credits = %d, want 6", n)
 	}
 }
 

@@ -40,9 +40,12 @@ func fill(t *testing.T, st *SQLite, customers, n int) {
 	for i := range n {
 		nc := ledger.NewCredit{Customer: fmt.Sprintf("cus_%d", i%customers), AmountMinor: int64(100 + i), Currency: "USD",
 			Reason: "outage", IssuedAt: testNow, IdempotencyKey: fmt.Sprintf("k%d", i)}
-		if _, err := imp.Issue(ctx, i+2, nc, true); err != nil {
+		if err := imp.Add(ctx, i+2, nc); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := imp.Finish(ctx, true, func(line int, err error) { t.Fatalf("line %d: %v", line, err) }); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: testNow, SHA256: fmt.Sprint("fill", n), Rows: n, Written: n}); err != nil {
 		t.Fatal(err)

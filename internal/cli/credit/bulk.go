@@ -148,11 +148,7 @@ func bulkRun(ctx context.Context, opts *IssueOptions) error {
 	}
 	defer imp.Rollback()
 
-	var (
-		problems        ledger.Problems
-		issued, already int
-		totals          = map[string]int64{}
-	)
+	var problems ledger.Problems
 	for {
 		row, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -160,22 +156,8 @@ func bulkRun(ctx context.Context, opts *IssueOptions) error {
 		}
 		if err == nil {
 			var nc ledger.NewCredit
-			nc, err = creditFromRow(ctx, imp, row, d, b.NewCustomers)
-			if err == nil {
-				// After the first problem nothing more is written, but
-				// every row is still checked.
-				var created bool
-				created, err = imp.Issue(ctx, row.Line, nc, problems.Len() == 0 && !b.DryRun)
-				switch {
-				case err == nil && created:
-					issued++
-					totals[nc.Currency] += nc.AmountMinor
-				case err == nil:
-					already++
-				}
-			}
-			if err != nil && importutil.IsRowProblem(err) {
-				err = importutil.AtLine(row.Line, "idempotency_key", err)
+			if nc, err = creditFromRow(ctx, imp, row, d, b.NewCustomers); err == nil {
+				err = imp.Add(ctx, row.Line, nc)
 			}
 		}
 		if err != nil {
@@ -184,6 +166,14 @@ func bulkRun(ctx context.Context, opts *IssueOptions) error {
 			}
 			problems.Add(err)
 		}
+	}
+	// Rows are checked against each other and the ledger as a set; the
+	// credits are written only if no row had a problem.
+	res, err := imp.Finish(ctx, problems.Len() == 0 && !b.DryRun, func(line int, err error) {
+		problems.Add(importutil.AtLine(line, "idempotency_key", err))
+	})
+	if err != nil {
+		return err
 	}
 	if rd.Rows() == 0 {
 		problems.Add(importutil.NoRows())
@@ -201,12 +191,12 @@ func bulkRun(ctx context.Context, opts *IssueOptions) error {
 	}
 	if !b.DryRun {
 		if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: d.now, SHA256: sum,
-			Source: b.FromFile, Rows: rd.Rows(), Written: issued, AlreadyRecorded: already, Operator: b.Operator}); err != nil {
+			Source: b.FromFile, Rows: rd.Rows(), Written: res.Issued, AlreadyRecorded: res.AlreadyRecorded, Operator: b.Operator}); err != nil {
 			return err
 		}
 	}
 	_ = in.Close()
-	return printCreditImport(opts, view.NewCreditImport(issued, already, totals), b.DryRun)
+	return printCreditImport(opts, view.NewCreditImport(res.Issued, res.AlreadyRecorded, res.Totals), b.DryRun)
 }
 
 // creditFromRow validates one row into a credit, resolving its customer.
