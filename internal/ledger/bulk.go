@@ -85,9 +85,11 @@ type CustomerImport interface {
 	// Customer returns the customer as the ledger (with this import's
 	// changes so far) has it; found is false when it is new.
 	Customer(ctx context.Context, id string) (c Customer, found bool, err error)
-	// Put creates or replaces c, when write is true. A customer id an
-	// earlier line of this file used is a DuplicateKeyError.
-	Put(ctx context.Context, line int, c Customer, create, write bool) error
+	// Claim records that line is about customer id, or returns a
+	// DuplicateKeyError if an earlier line of the file was.
+	Claim(ctx context.Context, line int, id string) error
+	// Put creates or replaces c.
+	Put(ctx context.Context, c Customer, create bool) error
 }
 
 // DuplicateKeyError is a key used twice in one file.

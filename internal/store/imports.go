@@ -447,17 +447,18 @@ func (ci *customerImport) Customer(ctx context.Context, id string) (ledger.Custo
 	return c, true, nil
 }
 
-func (ci *customerImport) Put(ctx context.Context, line int, c ledger.Customer, create, write bool) error {
-	first, err := ci.firstUse(ctx, c.ID, line)
+func (ci *customerImport) Claim(ctx context.Context, line int, id string) error {
+	first, err := ci.firstUse(ctx, id, line)
 	if err != nil {
 		return err
 	}
 	if first > 0 {
-		return &ledger.DuplicateKeyError{What: "customer id", Key: c.ID, FirstLine: first}
+		return &ledger.DuplicateKeyError{What: "customer id", Key: id, FirstLine: first}
 	}
-	if !write {
-		return nil
-	}
+	return nil
+}
+
+func (ci *customerImport) Put(ctx context.Context, c ledger.Customer, create bool) error {
 	tags, err := encodeTags(c.Tags)
 	if err != nil {
 		return err

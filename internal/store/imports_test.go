@@ -161,15 +161,21 @@ func TestCustomerImport(t *testing.T) {
 		t.Fatalf("Customer = %+v, %v, %v", c, found, err)
 	}
 	c.Name = "Zero"
-	if err := imp.Put(ctx, 2, c, false, true); err != nil {
+	if err := imp.Claim(ctx, 2, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := imp.Put(ctx, c, false); err != nil {
 		t.Fatal(err)
 	}
 	n := ledger.Customer{ID: "new", Name: "New", Tags: []string{"a"}, CreatedAt: testNow, UpdatedAt: testNow}
-	if err := imp.Put(ctx, 3, n, true, true); err != nil {
+	if err := imp.Claim(ctx, 3, n.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := imp.Put(ctx, n, true); err != nil {
 		t.Fatal(err)
 	}
 	var dup *ledger.DuplicateKeyError
-	if err := imp.Put(ctx, 4, n, false, true); !errors.As(err, &dup) || dup.FirstLine != 3 {
+	if err := imp.Claim(ctx, 4, n.ID); !errors.As(err, &dup) || dup.FirstLine != 3 {
 		t.Fatalf("id twice: %v", err)
 	}
 	if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCustomers, At: testNow, SHA256: "c"}); err != nil {

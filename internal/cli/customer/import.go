@@ -222,6 +222,9 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 	if err := ledger.ValidateID("id", id); err != nil {
 		return at(err)
 	}
+	if err := imp.Claim(ctx, row.Line, id); err != nil {
+		return at(err)
+	}
 	c, found, err := imp.Customer(ctx, id)
 	if err != nil {
 		return err
@@ -286,8 +289,10 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 	}
 	c.UpdatedAt = now
 	unchanged := found && sameCustomer(before, c)
-	if err := imp.Put(ctx, row.Line, c, !found, write && !unchanged); err != nil {
-		return at(err)
+	if write && !unchanged {
+		if err := imp.Put(ctx, c, !found); err != nil {
+			return err
+		}
 	}
 	switch {
 	case !found:
