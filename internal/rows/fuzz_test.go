@@ -73,18 +73,7 @@ func FuzzCSV(f *testing.F) {
 		_ = w.Write(testSchema.Columns)
 		_ = w.WriteAll(got)
 		again, _ := decodeAll(t, buf.Bytes(), CSV)
-		if len(again) != len(got) {
-			t.Fatalf("round trip: %d rows became %d", len(got), len(again))
-		}
-		for i := range got {
-			for j := range got[i] {
-				// csv.Writer writes \r\n inside quotes as is, and reading
-				// turns it into \n, as it did the first time.
-				if again[i][j] != got[i][j] {
-					t.Fatalf("round trip row %d col %d: %q became %q", i, j, got[i][j], again[i][j])
-				}
-			}
-		}
+		sameRows(t, got, again)
 	})
 }
 
@@ -113,15 +102,21 @@ func FuzzJSONL(f *testing.F) {
 			return
 		}
 		again, _ := decodeAll(t, buf.Bytes(), JSONL)
-		if len(again) != len(got) {
-			t.Fatalf("round trip: %d rows became %d", len(got), len(again))
-		}
-		for i := range got {
-			for j := range got[i] {
-				if again[i][j] != got[i][j] {
-					t.Fatalf("round trip row %d col %d: %q became %q", i, j, got[i][j], again[i][j])
-				}
+		sameRows(t, got, again)
+	})
+}
+
+// sameRows fails unless rows written out and read back are what they were.
+func sameRows(t *testing.T, got, again [][]string) {
+	t.Helper()
+	if len(again) != len(got) {
+		t.Fatalf("round trip: %d rows became %d", len(got), len(again))
+	}
+	for i := range got {
+		for j := range got[i] {
+			if again[i][j] != got[i][j] {
+				t.Fatalf("round trip row %d col %d: %q became %q", i, j, got[i][j], again[i][j])
 			}
 		}
-	})
+	}
 }

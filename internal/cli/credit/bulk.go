@@ -175,27 +175,10 @@ func bulkRun(ctx context.Context, opts *IssueOptions) error {
 	if err != nil {
 		return err
 	}
-	if rd.Rows() == 0 {
-		problems.Add(importutil.NoRows())
-	}
-	if err := problems.Err(); err != nil {
+	if err := importutil.Complete(ctx, imp, in, rd, &problems, b.Flags, ledger.Import{Kind: ledger.ImportCredits, At: d.now,
+		Written: res.Issued, AlreadyRecorded: res.AlreadyRecorded, Operator: b.Operator}); err != nil {
 		return err
 	}
-	sum := in.SHA256()
-	prev, err := imp.PreviousImport(ctx, ledger.ImportCredits, sum)
-	if err != nil {
-		return err
-	}
-	if prev != nil && !b.AllowRepeat {
-		return importutil.RepeatError(prev)
-	}
-	if !b.DryRun {
-		if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: d.now, SHA256: sum,
-			Source: b.FromFile, Rows: rd.Rows(), Written: res.Issued, AlreadyRecorded: res.AlreadyRecorded, Operator: b.Operator}); err != nil {
-			return err
-		}
-	}
-	_ = in.Close()
 	return printCreditImport(opts, view.NewCreditImport(res.Issued, res.AlreadyRecorded, res.Totals), b.DryRun)
 }
 

@@ -160,27 +160,10 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 			problems.Add(err)
 		}
 	}
-	if rd.Rows() == 0 {
-		problems.Add(importutil.NoRows())
-	}
-	if err := problems.Err(); err != nil {
+	if err := importutil.Complete(ctx, imp, in, rd, &problems, opts.Flags, ledger.Import{Kind: ledger.ImportCustomers, At: now,
+		Written: sum.Created + sum.Updated, AlreadyRecorded: sum.Unchanged, Operator: opts.Operator}); err != nil {
 		return err
 	}
-	hash := in.SHA256()
-	prev, err := imp.PreviousImport(ctx, ledger.ImportCustomers, hash)
-	if err != nil {
-		return err
-	}
-	if prev != nil && !opts.AllowRepeat {
-		return importutil.RepeatError(prev)
-	}
-	if !opts.DryRun {
-		if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCustomers, At: now, SHA256: hash, Source: opts.File,
-			Rows: rd.Rows(), Written: sum.Created + sum.Updated, AlreadyRecorded: sum.Unchanged, Operator: opts.Operator}); err != nil {
-			return err
-		}
-	}
-	_ = in.Close()
 	if opts.DryRun {
 		fmt.Fprintln(opts.IO.ErrOut, "Dry run: every row is valid; nothing was written.")
 	}

@@ -7,6 +7,7 @@ package importutil
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -139,11 +140,42 @@ func (in *Input) SHA256() string {
 func (in *Input) Close() error {
 	if in.bar != nil {
 		_ = in.bar.Finish()
+		in.bar = nil
 	}
 	if in.file != nil {
-		return in.file.Close()
+		f := in.file
+		in.file = nil
+		return f.Close()
 	}
 	return nil
+}
+
+// Complete ends an import whose rows have all been read: it refuses a
+// file with problems or without rows, and one imported before (unless
+// AllowRepeat), then commits with a record of the import unless DryRun.
+// rec needs Kind, At, Written, AlreadyRecorded and Operator; the rest
+// comes from the input.
+func Complete(ctx context.Context, b ledger.Batch, in *Input, rd *rows.Reader, problems *ledger.Problems, fl Flags, rec ledger.Import) error {
+	if rd.Rows() == 0 {
+		problems.Add(NoRows())
+	}
+	if err := problems.Err(); err != nil {
+		return err
+	}
+	rec.SHA256, rec.Source, rec.Rows = in.SHA256(), in.Name, rd.Rows()
+	prev, err := b.PreviousImport(ctx, rec.Kind, rec.SHA256)
+	if err != nil {
+		return err
+	}
+	if prev != nil && !fl.AllowRepeat {
+		return RepeatError(prev)
+	}
+	if !fl.DryRun {
+		if _, err := b.Commit(ctx, rec); err != nil {
+			return err
+		}
+	}
+	return in.Close()
 }
 
 // Operator is who runs the import, for the imports table: the config's
