@@ -12,6 +12,7 @@ type Store interface {
 	CustomerStore
 	CreditStore
 	ThanksStore
+	BulkStore
 	Close() error
 }
 

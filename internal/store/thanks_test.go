@@ -34,7 +34,7 @@ func record(t *testing.T, s *SQLite, n ledger.NewThankYouNote) ledger.ThankYouNo
 
 func TestRecordThankYouRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	at := time.Date(2026, 11, 24, 10, 0, 1, 500000000, time.FixedZone("CET", 3600))
 	n := sentNote("a", "anniversary:3")
@@ -62,7 +62,7 @@ func TestRecordThankYouRoundTrip(t *testing.T) {
 // whatever the command does; failed attempts do not count.
 func TestThankYouNeverTwice(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	addCustomer(t, s, "b", "USD")
 	record(t, s, failedNote("a", "welcome", "550 no such user"))
@@ -82,7 +82,7 @@ func TestThankYouNeverTwice(t *testing.T) {
 
 func TestThankYouCreditInSameTransaction(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	n := sentNote("a", "just_because:2026-11-24")
 	n.Credit = &ledger.NewCredit{Customer: "a", AmountMinor: 1000, Currency: "USD", Reason: "goodwill",
@@ -125,7 +125,7 @@ func TestThankYouCreditInSameTransaction(t *testing.T) {
 }
 
 func TestThankYouUnknownCustomer(t *testing.T) {
-	s := openTemp(t)
+	s := openTest(t)
 	_, err := s.RecordThankYou(context.Background(), sentNote("ghost", "welcome"))
 	if !errors.Is(err, ledger.ErrNotFound) {
 		t.Fatalf("err = %v, want not found", err)
@@ -133,7 +133,7 @@ func TestThankYouUnknownCustomer(t *testing.T) {
 }
 
 func TestThankYouNotesAreAppendOnly(t *testing.T) {
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	record(t, s, failedNote("a", "welcome", "refused"))
 	for _, stmt := range []string{
@@ -162,7 +162,7 @@ func TestThankYouNotesAreAppendOnly(t *testing.T) {
 
 func TestThankYouFilters(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	addCustomer(t, s, "b", "USD")
 	record(t, s, sentNote("a", "welcome"))                 // 1
@@ -199,7 +199,7 @@ func TestThankYouFilters(t *testing.T) {
 }
 
 func TestCreditsByIDInBatches(t *testing.T) {
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	var ids []int64
 	for i := range 5 {

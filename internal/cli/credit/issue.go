@@ -34,6 +34,7 @@ type IssueOptions struct {
 	IdempotencyKey string
 	NewCustomer    bool
 	Output         cmdutil.OutputFlags
+	Bulk           BulkOptions // --from-file and its flags, in bulk.go
 
 	// Changed tells which flags were given, so prompts ask only for the rest.
 	Changed func(string) bool
@@ -66,6 +67,9 @@ UTC) or a number of days from today (90d).`,
 				return err
 			}
 			opts.DefaultCurrency = cfg.GetString("currency")
+			if opts.Bulk.FromFile != "" {
+				return bulkRunE(cmd, opts, cfg, f.Getenv, runF)
+			}
 			if !opts.CanPrompt {
 				if opts.Customer == "" {
 					return cmdutil.RequiredError("--customer")
@@ -90,6 +94,7 @@ UTC) or a number of days from today (90d).`,
 	fl.StringVar(&opts.IdempotencyKey, "idempotency-key", "", "Issue at most once for this key")
 	fl.BoolVar(&opts.NewCustomer, "new-customer", false, "Add the customer if the ledger doesn't know it")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	addBulkFlags(cmd, &opts.Bulk)
 	_ = cmd.RegisterFlagCompletionFunc("reason", cobra.FixedCompletions(ledger.Reasons(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
