@@ -11,6 +11,8 @@ import (
 type Store interface {
 	CustomerStore
 	CreditStore
+	ThanksStore
+	BulkStore
 	Close() error
 }
 

@@ -75,7 +75,11 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	now := opts.Now()
-	if st := c.Status(now); st != ledger.StatusOpen {
+	switch st := c.Status(now); st {
+	case ledger.StatusOpen:
+	case ledger.StatusApplied:
+		return ledger.Conflictf("credit %d has been used in full; nothing remains to apply", c.ID)
+	default:
 		return ledger.Conflictf("credit %d is %s and cannot be applied", c.ID, st)
 	}
 	if opts.Amount == "" {

@@ -34,6 +34,7 @@ type IssueOptions struct {
 	IdempotencyKey string
 	NewCustomer    bool
 	Output         cmdutil.OutputFlags
+	Bulk           BulkOptions // --from-file and its flags, in bulk.go
 
 	// Changed tells which flags were given, so prompts ask only for the rest.
 	Changed func(string) bool
@@ -66,6 +67,9 @@ UTC) or a number of days from today (90d).`,
 				return err
 			}
 			opts.DefaultCurrency = cfg.GetString("currency")
+			if opts.Bulk.FromFile != "" {
+				return bulkRunE(cmd, opts, cfg, f.Getenv, runF)
+			}
 			if !opts.CanPrompt {
 				if opts.Customer == "" {
 					return cmdutil.RequiredError("--customer")
@@ -90,6 +94,7 @@ UTC) or a number of days from today (90d).`,
 	fl.StringVar(&opts.IdempotencyKey, "idempotency-key", "", "Issue at most once for this key")
 	fl.BoolVar(&opts.NewCustomer, "new-customer", false, "Add the customer if the ledger doesn't know it")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	addBulkFlags(cmd, &opts.Bulk)
 	_ = cmd.RegisterFlagCompletionFunc("reason", cobra.FixedCompletions(ledger.Reasons(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -139,8 +144,13 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 		field = "config currency"
 	}
 	if currency == "" {
-		if p == nil {
+		if !opts.CanPrompt {
 			return ledger.Fieldf("--currency", "is required: customer %q has no currency and no currency is configured", cust.ID)
+		}
+		// At a terminal a missing currency is asked for even when every
+		// other value came as a flag (an unknown --customer just added).
+		if p == nil {
+			p = opts.Prompter()
 		}
 		if currency, err = p.Input(ctx, "Currency (ISO 4217, e.g. USD)", "", func(s string) error {
 			_, err := money.NormalizeCurrency(s)
@@ -152,6 +162,11 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 	}
 	if currency, err = money.NormalizeCurrency(currency); err != nil {
 		return &ledger.FieldError{Field: field, Err: err}
+	}
+	if newCust != nil {
+		// A customer added on the fly keeps the currency of its first
+		// credit, so the next credit needs no --currency.
+		newCust.Currency = currency
 	}
 
 	if opts.Amount == "" {

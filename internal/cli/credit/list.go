@@ -140,7 +140,6 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 				c.Reason, v.Status, money.Format(v.RemainingMinor, c.Currency), view.HumanTime(c.IssuedAt),
 				c.Note)
 		}
-		t.Flex(7)
 		return t.Render()
 	}
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,

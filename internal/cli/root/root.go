@@ -13,6 +13,7 @@ import (
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/cli/credit"
 	"github.com/makegood/makegood/internal/cli/customer"
+	"github.com/makegood/makegood/internal/cli/thanks"
 	"github.com/makegood/makegood/internal/cli/version"
 )
 
@@ -64,9 +65,25 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(
 		customer.NewCmdCustomer(f),
 		credit.NewCmdCredit(f),
+		thanks.NewCmdThanks(f),
 		version.NewCmdVersion(f),
 	)
+	rejectUnknownSubcommands(cmd)
 	return cmd
+}
+
+// rejectUnknownSubcommands makes each noun (a command that only groups
+// verbs) fail on an unknown verb. cobra checks this only on the root, so
+// `makegood credit isue` would otherwise print help and exit 0, and a
+// script would carry on as if the credit had been issued.
+func rejectUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.HasSubCommands() && !sub.Runnable() {
+			sub.Args = cobra.NoArgs
+			sub.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+		rejectUnknownSubcommands(sub)
+	}
 }
 
 // Main runs makegood with the process's arguments and returns the exit
