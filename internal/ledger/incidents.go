@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -273,4 +274,27 @@ type IncidentStore interface {
 	RecordResolution(ctx context.Context, r Resolution) (ResolutionResult, error)
 	// GoodwillTotals sums the history goodwill suggest weighs.
 	GoodwillTotals(ctx context.Context, q GoodwillQuery) (GoodwillTotals, error)
+}
+
+// ParseIncidentID reads an incident id argument or flag value.
+func ParseIncidentID(field, s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, Fieldf(field, "%q is not an incident id (a positive number, as incident list shows)", s)
+	}
+	return id, nil
+}
+
+// ValidateGesture checks a gesture's text: one line, as it will be listed.
+func ValidateGesture(field, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return Fieldf(field, "must not be empty: say what you are giving, e.g. \"a handwritten card\"")
+	}
+	if strings.TrimSpace(s) != s {
+		return Fieldf(field, "must not start or end with spaces")
+	}
+	if strings.ContainsAny(s, "\r\n") {
+		return Fieldf(field, "must be one line")
+	}
+	return ValidateText(field, s, MaxTextLen)
 }

@@ -120,6 +120,8 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	for _, e := range hist {
 		detail := e.Note
 		switch {
+		case e.Gesture != "" && e.Kind == ledger.EntryIssue:
+			detail = strings.TrimSuffix(e.Gesture+": "+e.Note, ": ")
 		case e.Kind == ledger.EntryIssue && e.Note != "":
 			detail = e.Reason + ": " + e.Note
 		case e.Kind == ledger.EntryIssue:
@@ -127,7 +129,8 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 		case e.Invoice != "":
 			detail = "invoice " + e.Invoice
 		}
-		t.Append(view.HumanTime(e.At), fmt.Sprint(e.CreditID), e.Kind, money.Format(e.AmountMinor, e.Currency), cmdutil.Truncate(detail, 40))
+		t.Append(view.HumanTime(e.At), fmt.Sprint(e.CreditID), e.Kind, view.HumanAmount(e.AmountMinor, e.Currency, e.Gesture),
+			cmdutil.Truncate(detail, 40))
 	}
 	return t.Render()
 }
