@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -99,19 +100,10 @@ type NewIncident struct {
 
 // Validate checks the fields a person typed, naming each by its flag.
 func (n NewIncident) Validate() error {
-	if strings.TrimSpace(n.Title) == "" {
-		return Fieldf("--title", "must not be empty")
-	}
-	if err := ValidateText("--title", n.Title, MaxTitleLen); err != nil {
+	if err := ValidateTitle("--title", n.Title); err != nil {
 		return err
 	}
-	if strings.ContainsAny(n.Title, "\r\n") {
-		return Fieldf("--title", "must be one line")
-	}
-	if strings.TrimSpace(n.What) == "" {
-		return Fieldf("--what", "must not be empty: say what happened, in plain words")
-	}
-	if err := ValidateText("--what", n.What, MaxNoteLen); err != nil {
+	if err := ValidateWhat("--what", n.What); err != nil {
 		return err
 	}
 	if n.Severity != "" {
@@ -128,6 +120,25 @@ func (n NewIncident) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ValidateTitle checks an incident's title: one line, not empty.
+func ValidateTitle(field, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return Fieldf(field, "must not be empty")
+	}
+	if strings.ContainsAny(s, "\r\n") {
+		return Fieldf(field, "must be one line")
+	}
+	return ValidateText(field, s, MaxTitleLen)
+}
+
+// ValidateWhat checks an incident's account of what happened.
+func ValidateWhat(field, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return Fieldf(field, "must not be empty: say what happened, in plain words")
+	}
+	return ValidateText(field, s, MaxNoteLen)
 }
 
 // ValidateSeverity checks a --severity value.
@@ -297,4 +308,51 @@ func ValidateGesture(field, s string) error {
 		return Fieldf(field, "must be one line")
 	}
 	return ValidateText(field, s, MaxTextLen)
+}
+
+// Affected is how one affected customer of an incident was looked after.
+type Affected struct {
+	Customer string
+	// FirstApology is when the first apology recorded at or after the
+	// report was sent (failed deliveries do not count); nil when none.
+	FirstApology *time.Time
+	// TimeToApology is FirstApology less the incident's report time.
+	TimeToApology *time.Duration
+	Apologies     int      // apologies recorded, failed ones included
+	Given         []Credit // credits and gestures linked to the incident, oldest first
+}
+
+// Summarize works out, for each affected customer of inc, the time to
+// apology and what was given, from the incident's apologies and credits.
+// Customers come in the incident's order.
+func Summarize(inc Incident, apologies []Apology, credits []Credit) []Affected {
+	out := make([]Affected, 0, len(inc.Customers))
+	index := map[string]int{}
+	for _, c := range inc.Customers {
+		index[c] = len(out)
+		out = append(out, Affected{Customer: c, Given: []Credit{}})
+	}
+	for _, a := range apologies {
+		i, ok := index[a.Customer]
+		if !ok || a.Incident != inc.ID {
+			continue
+		}
+		out[i].Apologies++
+		if a.Status == ApologyFailed || a.RecordedAt.Before(inc.ReportedAt) {
+			continue
+		}
+		if first := out[i].FirstApology; first == nil || a.RecordedAt.Before(*first) {
+			at, d := a.RecordedAt, a.RecordedAt.Sub(inc.ReportedAt)
+			out[i].FirstApology, out[i].TimeToApology = &at, &d
+		}
+	}
+	for _, c := range credits {
+		if i, ok := index[c.Customer]; ok && c.IncidentID == inc.ID {
+			out[i].Given = append(out[i].Given, c)
+		}
+	}
+	for i := range out {
+		slices.SortStableFunc(out[i].Given, func(a, b Credit) int { return cmp.Compare(a.ID, b.ID) })
+	}
+	return out
 }
