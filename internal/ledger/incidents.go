@@ -186,10 +186,7 @@ func (a NewApology) Validate(field string) error {
 	if a.Incident <= 0 {
 		return Fieldf("--incident", "must be an incident id")
 	}
-	if strings.TrimSpace(a.Body) == "" {
-		return Fieldf(field, "the apology is empty")
-	}
-	if err := ValidateText(field, a.Body, MaxApologyLen); err != nil {
+	if err := ValidateApologyBody(field, a.Body); err != nil {
 		return err
 	}
 	if a.Via != "" {
@@ -201,6 +198,14 @@ func (a NewApology) Validate(field string) error {
 		return Fieldf("--status", "%q is not an apology status; use one of %s", a.Status, strings.Join(ApologyStatuses(), ", "))
 	}
 	return nil
+}
+
+// ValidateApologyBody checks the text of an apology.
+func ValidateApologyBody(field, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return Fieldf(field, "the apology is empty")
+	}
+	return ValidateText(field, s, MaxApologyLen)
 }
 
 // ApologyFilter narrows apology list. Zero values mean "any".
