@@ -103,6 +103,10 @@ func recordRun(ctx context.Context, opts *RecordOptions) error {
 	if err != nil {
 		return err
 	}
+	// The store reads an empty via as email; a flag given empty is a typo.
+	if err := ledger.ValidateID("--via", opts.Via); err != nil {
+		return err
+	}
 	now := opts.Now()
 	at := now
 	if opts.At != "" {
