@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
@@ -147,29 +146,8 @@ func (s *SQLite) Incidents(ctx context.Context, f ledger.IncidentFilter) ([]ledg
 	default:
 		return nil, ledger.Fieldf("--status", "%q is not an incident status; use open or fixed", f.Status)
 	}
-	q := incidentSelect
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY i.id DESC"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
-	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list incidents: %w", err)
-	}
-	defer rows.Close()
-	var out []ledger.Incident
-	for rows.Next() {
-		inc, err := scanIncident(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, inc)
-	}
-	return out, rows.Err()
+	q, args := listQuery(incidentSelect, where, args, "i.id", f.Limit)
+	return queryAll(ctx, s.db, "list incidents", q, args, scanIncident)
 }
 
 func scanIncident(r scanner) (ledger.Incident, error) {
@@ -251,35 +229,22 @@ func (s *SQLite) Apologies(ctx context.Context, f ledger.ApologyFilter) ([]ledge
 		where = append(where, "incident_id = ?")
 		args = append(args, f.Incident)
 	}
-	q := `SELECT id, customer_id, incident_id, body, recorded_at, via, status FROM apologies`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	q, args := listQuery(`SELECT id, customer_id, incident_id, body, recorded_at, via, status FROM apologies`,
+		where, args, "id", f.Limit)
+	return queryAll(ctx, s.db, "list apologies", q, args, scanApology)
+}
+
+func scanApology(r scanner) (ledger.Apology, error) {
+	var (
+		a  ledger.Apology
+		at string
+	)
+	if err := r.Scan(&a.ID, &a.Customer, &a.Incident, &a.Body, &at, &a.Via, &a.Status); err != nil {
+		return a, err
 	}
-	q += " ORDER BY id DESC"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
-	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list apologies: %w", err)
-	}
-	defer rows.Close()
-	var out []ledger.Apology
-	for rows.Next() {
-		var (
-			a  ledger.Apology
-			at string
-		)
-		if err := rows.Scan(&a.ID, &a.Customer, &a.Incident, &a.Body, &at, &a.Via, &a.Status); err != nil {
-			return nil, err
-		}
-		if a.RecordedAt, err = parseTime(at); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	var err error
+	a.RecordedAt, err = parseTime(at)
+	return a, err
 }
 
 // RecordResolution records an apology, the fix and credits for one customer

@@ -63,6 +63,26 @@ func LoadRules(cfg *viper.Viper) (apology.Rules, error) {
 	return rules, nil
 }
 
+// Drafting is the configuration drafts are written with: where template
+// overrides live, the sign-off, and the rules drafts are checked against.
+type Drafting struct {
+	ConfigDir  string
+	SenderName string // sender.name in the config file
+	Rules      apology.Rules
+}
+
+func (d *Drafting) load(f *cmdutil.Factory) error {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if d.Rules, err = LoadRules(cfg); err != nil {
+		return err
+	}
+	d.ConfigDir, d.SenderName = f.ConfigDir(), cfg.GetString("sender.name")
+	return nil
+}
+
 // maxInput bounds what check and record read: far more than any apology,
 // little enough that a wrong file named by mistake is refused quickly.
 const maxInput = 1 << 20

@@ -17,16 +17,14 @@ import (
 
 // DraftOptions holds `apology draft`'s inputs.
 type DraftOptions struct {
-	IO         *iostreams.IOStreams
-	Store      func(context.Context) (ledger.Store, error)
-	Prompter   func() prompt.Prompter
-	Now        func() time.Time
-	ConfigDir  string
-	SenderName string
-	Rules      apology.Rules
-	Customer   string
-	Incident   string
-	Output     cmdutil.OutputFlags
+	IO       *iostreams.IOStreams
+	Store    func(context.Context) (ledger.Store, error)
+	Prompter func() prompt.Prompter
+	Now      func() time.Time
+	Drafting
+	Customer string
+	Incident string
+	Output   cmdutil.OutputFlags
 }
 
 // NewCmdDraft builds `apology draft`.
@@ -61,14 +59,9 @@ incident's own words) are printed to stderr as warnings.`,
 					return cmdutil.RequiredError("--incident")
 				}
 			}
-			cfg, err := f.Config()
-			if err != nil {
+			if err := opts.load(f); err != nil {
 				return err
 			}
-			if opts.Rules, err = LoadRules(cfg); err != nil {
-				return err
-			}
-			opts.ConfigDir, opts.SenderName = f.ConfigDir(), cfg.GetString("sender.name")
 			if runF != nil {
 				return runF(opts)
 			}

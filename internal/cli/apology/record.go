@@ -19,14 +19,12 @@ import (
 
 // RecordOptions holds `apology record`'s inputs.
 type RecordOptions struct {
-	IO         *iostreams.IOStreams
-	Store      func(context.Context) (ledger.Store, error)
-	Prompter   func() prompt.Prompter
-	Now        func() time.Time
-	CanPrompt  bool
-	ConfigDir  string
-	SenderName string
-	Rules      apology.Rules
+	IO        *iostreams.IOStreams
+	Store     func(context.Context) (ledger.Store, error)
+	Prompter  func() prompt.Prompter
+	Now       func() time.Time
+	CanPrompt bool
+	Drafting
 
 	Customer string
 	Incident string
@@ -68,14 +66,9 @@ it is recorded anyway, since it is what was sent.`,
 					return cmdutil.RequiredError("--file")
 				}
 			}
-			cfg, err := f.Config()
-			if err != nil {
+			if err := opts.load(f); err != nil {
 				return err
 			}
-			if opts.Rules, err = LoadRules(cfg); err != nil {
-				return err
-			}
-			opts.ConfigDir, opts.SenderName = f.ConfigDir(), cfg.GetString("sender.name")
 			if runF != nil {
 				return runF(opts)
 			}
