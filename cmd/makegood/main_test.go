@@ -1,12 +1,20 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
+
+// update rewrites the files that scripts compare output against with cmp,
+// for reviewing in git diff after a deliberate change of output.
+var update = flag.Bool("update", false, "rewrite cmp files in testdata/script with the actual output")
 
 // TestMain lets the testscript scripts run this very binary as `makegood`.
 func TestMain(m *testing.M) {
@@ -20,6 +28,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
 		RequireExplicitExec: true,
+		UpdateScripts:       *update,
 		Setup: func(env *testscript.Env) error {
 			home := filepath.Join(env.WorkDir, "home")
 			env.Setenv("HOME", home)
@@ -27,7 +36,41 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 			env.Setenv("LEDGER", filepath.Join(home, ".local", "share", "makegood", "ledger.db"))
 			env.Setenv("TZ", "UTC")
+			env.Values[smtpdKey{}] = &smtpdState{}
 			return os.MkdirAll(home, 0o755)
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+			"filemode": cmdFilemode,
+			"mailcat":  cmdMailcat,
+			"smtpd":    cmdSMTPD,
+		},
 	})
+}
+
+// cmdExitCode is `exitcode N program [args...]`: run the program like exec
+// does (stdout and stderr can be checked afterwards) and fail unless it
+// exits with status N. `! exec` only tells failure from success; the exit
+// status is part of makegood's interface (2 for bad input, 1 for failures).
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %q is not a number", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	default:
+		ts.Fatalf("exitcode: run %s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
 }

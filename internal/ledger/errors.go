@@ -3,6 +3,7 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // ErrNotFound is returned when a customer, credit or other record does not
@@ -43,7 +44,15 @@ type NotFoundError struct {
 	ID   string
 }
 
-func (e *NotFoundError) Error() string        { return fmt.Sprintf("%s %q not found", e.Kind, e.ID) }
+func (e *NotFoundError) Error() string {
+	// Numeric ids (credits) read better bare; operator-chosen ids are quoted
+	// because they may hold spaces.
+	if _, err := strconv.ParseUint(e.ID, 10, 64); err == nil {
+		return fmt.Sprintf("%s %s not found", e.Kind, e.ID)
+	}
+	return fmt.Sprintf("%s %q not found", e.Kind, e.ID)
+}
+
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // ConflictError explains why the ledger refused a request; it matches

@@ -12,6 +12,8 @@ type Store interface {
 	CustomerStore
 	CreditStore
 	IncidentStore
+	ThanksStore
+	BulkStore
 	Close() error
 }
 

@@ -2,215 +2,25 @@ package mail
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
+	"github.com/makegood/makegood/internal/mail/mailtest"
 )
 
-// testServer is a real SMTP server on 127.0.0.1 recording what it receives.
-type testServer struct {
-	addr string
-	port int
-	pool *x509.CertPool
-
-	user, pass string
-	refuse     map[string]bool
-	dropInData bool
-	stallData  chan struct{} // when set, DATA waits for it to close
-
-	mu          sync.Mutex
-	msgs        []received
-	authTries   int
-	sawAuthPass []string
-	sawTLS      []bool
-}
-
-type received struct {
-	from string
-	to   []string
-	data []byte
-}
-
-type serverOpts struct {
-	tls        string // "starttls" (STARTTLS offered), "tls" (implicit), "none"
-	user, pass string
-	refuse     []string
-	dropInData bool
-	stallData  chan struct{}
-}
-
-func startServer(t *testing.T, o serverOpts) *testServer {
-	t.Helper()
-	ts := &testServer{user: o.user, pass: o.pass, refuse: map[string]bool{}, dropInData: o.dropInData, stallData: o.stallData}
-	for _, r := range o.refuse {
-		ts.refuse[r] = true
-	}
-	srv := smtp.NewServer(ts)
-	srv.Domain = "localhost"
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	srv.ReadTimeout = 10 * time.Second
-	srv.WriteTimeout = 10 * time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch o.tls {
-	case "starttls":
-		cert, pool := testCert(t)
-		ts.pool = pool
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-	case "tls":
-		cert, pool := testCert(t)
-		ts.pool = pool
-		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}})
-	case "none":
-		srv.AllowInsecureAuth = true
-	default:
-		t.Fatalf("bad tls %q", o.tls)
-	}
-	ts.addr = l.Addr().String()
-	ts.port = l.Addr().(*net.TCPAddr).Port
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return ts
-}
-
-// testCert makes a throwaway self-signed certificate for 127.0.0.1 and a pool
-// trusting it, so STARTTLS is verified for real rather than skipped.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "makegood test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
-func (ts *testServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	return &session{ts: ts, conn: c}, nil
-}
-
-func (ts *testServer) received() []received {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return append([]received(nil), ts.msgs...)
-}
-
-type session struct {
-	ts     *testServer
-	conn   *smtp.Conn
-	authed bool
-	from   string
-	to     []string
-}
-
-func (s *session) AuthMechanisms() []string {
-	if s.ts.user == "" {
-		return nil
-	}
-	return []string{sasl.Plain}
-}
-
-func (s *session) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		s.ts.mu.Lock()
-		s.ts.authTries++
-		s.ts.sawAuthPass = append(s.ts.sawAuthPass, password)
-		_, isTLS := s.conn.TLSConnectionState()
-		s.ts.sawTLS = append(s.ts.sawTLS, isTLS)
-		s.ts.mu.Unlock()
-		if username != s.ts.user || password != s.ts.pass {
-			return smtp.ErrAuthFailed
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.ts.user != "" && !s.authed {
-		return smtp.ErrAuthRequired
-	}
-	s.from = from
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.ts.refuse[to] {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user here"}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	if s.ts.dropInData {
-		// Take part of the message, then vanish as a crashing server would.
-		_, _ = io.ReadFull(r, make([]byte, 64))
-		_ = s.conn.Conn().Close()
-		return errors.New("dropped")
-	}
-	if s.ts.stallData != nil {
-		<-s.ts.stallData
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.ts.mu.Lock()
-	s.ts.msgs = append(s.ts.msgs, received{from: s.from, to: s.to, data: data})
-	s.ts.mu.Unlock()
-	return nil
-}
-
-func (s *session) Reset()        { s.from, s.to = "", nil }
-func (s *session) Logout() error { return nil }
-
-func (ts *testServer) config(user, pass, tlsMode string) SMTPConfig {
+// config points an SMTPConfig at a mailtest server.
+func config(ts *mailtest.Server, user, pass, tlsMode string) SMTPConfig {
 	return SMTPConfig{
-		Host: "127.0.0.1", Port: ts.port, Username: user, Password: pass,
-		TLS: tlsMode, Insecure: tlsMode == TLSNone, RootCAs: ts.pool, Timeout: 10 * time.Second,
+		Host: ts.Host, Port: ts.Port, Username: user, Password: pass,
+		TLS: tlsMode, Insecure: tlsMode == TLSNone, RootCAs: ts.Pool, Timeout: 10 * time.Second,
 	}
 }
 
@@ -229,31 +39,29 @@ func testMessage() Message {
 }
 
 func TestSMTPStartTLSAuthDelivers(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: secret})
-	s := SMTP{Config: ts.config("zoe", secret, "")}
+	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls", User: "zoe", Pass: secret})
+	s := SMTP{Config: config(ts, "zoe", secret, "")}
 	id, err := s.Send(context.Background(), testMessage())
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	msgs := ts.received()
+	msgs := ts.Received()
 	if len(msgs) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(msgs))
 	}
 	got := msgs[0]
-	if got.from != "zoe@makegood.example" || len(got.to) != 1 || got.to[0] != "jose@customer.example" {
-		t.Errorf("envelope = %q -> %q", got.from, got.to)
+	if got.From != "zoe@makegood.example" || len(got.To) != 1 || got.To[0] != "jose@customer.example" {
+		t.Errorf("envelope = %q -> %q", got.From, got.To)
 	}
-	ts.mu.Lock()
-	if len(ts.sawTLS) != 1 || !ts.sawTLS[0] {
-		t.Errorf("AUTH happened outside TLS: %v", ts.sawTLS)
+	if auths := ts.Auths(); len(auths) != 1 || !auths[0].TLS {
+		t.Errorf("AUTH happened outside TLS: %+v", auths)
 	}
-	ts.mu.Unlock()
 
-	pm, err := mail.ReadMessage(strings.NewReader(string(got.data)))
+	pm, err := mail.ReadMessage(strings.NewReader(string(got.Data)))
 	if err != nil {
-		t.Fatalf("received message does not parse: %v\n%s", err, got.data)
+		t.Fatalf("received message does not parse: %v\n%s", err, got.Data)
 	}
-	raw := string(got.data)
+	raw := string(got.Data)
 	for _, h := range []string{"From", "To", "Subject"} {
 		if v := pm.Header.Get(h); !strings.Contains(strings.ToUpper(v), "=?UTF-8?") {
 			t.Errorf("%s header not RFC 2047 encoded: %q", h, v)
@@ -290,21 +98,21 @@ func TestSMTPStartTLSAuthDelivers(t *testing.T) {
 }
 
 func TestSMTPImplicitTLS(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "tls", user: "zoe", pass: secret})
-	if _, err := (SMTP{Config: ts.config("zoe", secret, TLSImplicit)}).Send(context.Background(), testMessage()); err != nil {
+	ts := mailtest.Start(t, mailtest.Options{TLS: "tls", User: "zoe", Pass: secret})
+	if _, err := (SMTP{Config: config(ts, "zoe", secret, TLSImplicit)}).Send(context.Background(), testMessage()); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if n := len(ts.received()); n != 1 {
+	if n := len(ts.Received()); n != 1 {
 		t.Fatalf("received %d", n)
 	}
 }
 
 func TestSMTPNoneInsecure(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "none", user: "zoe", pass: secret})
-	if _, err := (SMTP{Config: ts.config("zoe", secret, TLSNone)}).Send(context.Background(), testMessage()); err != nil {
+	ts := mailtest.Start(t, mailtest.Options{TLS: "none", User: "zoe", Pass: secret})
+	if _, err := (SMTP{Config: config(ts, "zoe", secret, TLSNone)}).Send(context.Background(), testMessage()); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if n := len(ts.received()); n != 1 {
+	if n := len(ts.Received()); n != 1 {
 		t.Fatalf("received %d", n)
 	}
 }
@@ -312,34 +120,32 @@ func TestSMTPNoneInsecure(t *testing.T) {
 // A server that does not offer STARTTLS must not get the password in clear
 // text under the default policy.
 func TestSMTPStartTLSRequired(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "none", user: "zoe", pass: secret})
-	_, err := SMTP{Config: ts.config("zoe", secret, TLSStartTLS)}.Send(context.Background(), testMessage())
+	ts := mailtest.Start(t, mailtest.Options{TLS: "none", User: "zoe", Pass: secret})
+	_, err := SMTP{Config: config(ts, "zoe", secret, TLSStartTLS)}.Send(context.Background(), testMessage())
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("err = %v, want a STARTTLS error", err)
 	}
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.authTries != 0 {
-		t.Errorf("client attempted AUTH %d times without TLS", ts.authTries)
+	if auths := ts.Auths(); len(auths) != 0 {
+		t.Errorf("client attempted AUTH %d times without TLS", len(auths))
 	}
 }
 
 func TestSMTPUntrustedCertificate(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "starttls"})
-	cfg := ts.config("", "", TLSStartTLS)
+	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls"})
+	cfg := config(ts, "", "", TLSStartTLS)
 	cfg.RootCAs = x509.NewCertPool() // trusts nothing
 	_, err := SMTP{Config: cfg}.Send(context.Background(), testMessage())
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("err = %v, want a certificate error", err)
 	}
-	if len(ts.received()) != 0 {
+	if len(ts.Received()) != 0 {
 		t.Error("message delivered over an unverified connection")
 	}
 }
 
 func TestSMTPWrongPassword(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: "right-password"})
-	_, err := SMTP{Config: ts.config("zoe", secret, "")}.Send(context.Background(), testMessage())
+	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls", User: "zoe", Pass: "right-password"})
+	_, err := SMTP{Config: config(ts, "zoe", secret, "")}.Send(context.Background(), testMessage())
 	if err == nil {
 		t.Fatal("Send succeeded with a wrong password")
 	}
@@ -352,27 +158,25 @@ func TestSMTPWrongPassword(t *testing.T) {
 	if errors.Is(err, ErrRecipientRefused) {
 		t.Error("auth failure classified as a refused recipient")
 	}
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.authTries != 1 || ts.sawAuthPass[0] != secret {
-		t.Errorf("server saw %d AUTH attempts", ts.authTries)
+	if auths := ts.Auths(); len(auths) != 1 || auths[0].Password != secret {
+		t.Errorf("server saw %d AUTH attempts", len(auths))
 	}
-	if len(ts.msgs) != 0 {
+	if len(ts.Received()) != 0 {
 		t.Error("message delivered without authentication")
 	}
 }
 
 func TestSMTPAuthRequiredWithoutCredentials(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: secret})
-	_, err := SMTP{Config: ts.config("", "", "")}.Send(context.Background(), testMessage())
+	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls", User: "zoe", Pass: secret})
+	_, err := SMTP{Config: config(ts, "", "", "")}.Send(context.Background(), testMessage())
 	if err == nil || !strings.Contains(err.Error(), "authenticate") {
 		t.Fatalf("err = %v, want the server's authentication required", err)
 	}
 }
 
 func TestSMTPRefusedRecipient(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: secret, refuse: []string{"gone@customer.example"}})
-	s := SMTP{Config: ts.config("zoe", secret, "")}
+	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls", User: "zoe", Pass: secret, Refuse: []string{"gone@customer.example"}})
+	s := SMTP{Config: config(ts, "zoe", secret, "")}
 	m := testMessage()
 	m.ToAddr = "gone@customer.example"
 	_, err := s.Send(context.Background(), m)
@@ -389,16 +193,16 @@ func TestSMTPRefusedRecipient(t *testing.T) {
 	if _, err := s.Send(context.Background(), testMessage()); err != nil {
 		t.Fatalf("next Send: %v", err)
 	}
-	if n := len(ts.received()); n != 1 {
+	if n := len(ts.Received()); n != 1 {
 		t.Fatalf("received %d, want only the accepted one", n)
 	}
 }
 
 func TestSMTPConnectionDroppedInData(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "starttls", user: "zoe", pass: secret, dropInData: true})
+	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls", User: "zoe", Pass: secret, DropInData: true})
 	m := testMessage()
 	m.Body = strings.Repeat("A long note that will not arrive. ", 2000)
-	id, err := SMTP{Config: ts.config("zoe", secret, "")}.Send(context.Background(), m)
+	id, err := SMTP{Config: config(ts, "zoe", secret, "")}.Send(context.Background(), m)
 	if err == nil {
 		t.Fatal("Send succeeded although the server hung up mid-message")
 	}
@@ -408,7 +212,7 @@ func TestSMTPConnectionDroppedInData(t *testing.T) {
 	if errors.Is(err, ErrRecipientRefused) {
 		t.Error("dropped connection classified as a refused recipient")
 	}
-	if len(ts.received()) != 0 {
+	if len(ts.Received()) != 0 {
 		t.Error("server stored a message")
 	}
 }
@@ -416,11 +220,11 @@ func TestSMTPConnectionDroppedInData(t *testing.T) {
 func TestSMTPContextCancelsSession(t *testing.T) {
 	stall := make(chan struct{})
 	defer close(stall)
-	ts := startServer(t, serverOpts{tls: "none", stallData: stall})
+	ts := mailtest.Start(t, mailtest.Options{TLS: "none", StallData: stall})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := SMTP{Config: ts.config("", "", TLSNone)}.Send(ctx, testMessage())
+	_, err := SMTP{Config: config(ts, "", "", TLSNone)}.Send(ctx, testMessage())
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
@@ -457,19 +261,19 @@ func TestSMTPHeaderInjectionRejectedBeforeConnecting(t *testing.T) {
 }
 
 func TestSMTPUsesConfiguredFrom(t *testing.T) {
-	ts := startServer(t, serverOpts{tls: "none"})
-	cfg := ts.config("", "", TLSNone)
+	ts := mailtest.Start(t, mailtest.Options{TLS: "none"})
+	cfg := config(ts, "", "", TLSNone)
 	cfg.From = "Zoë <hello@makegood.example>"
 	m := testMessage()
 	m.FromName, m.FromAddr = "", ""
 	if _, err := (SMTP{Config: cfg}).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	got := ts.received()
-	if len(got) != 1 || got[0].from != "hello@makegood.example" {
+	got := ts.Received()
+	if len(got) != 1 || got[0].From != "hello@makegood.example" {
 		t.Fatalf("received %+v", got)
 	}
-	pm, _ := mail.ReadMessage(strings.NewReader(string(got[0].data)))
+	pm, _ := mail.ReadMessage(strings.NewReader(string(got[0].Data)))
 	from, _ := pm.Header.AddressList("From")
 	if len(from) != 1 || from[0].Name != "Zoë" {
 		t.Errorf("From = %v", from)

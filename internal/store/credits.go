@@ -153,8 +153,8 @@ func (s *SQLite) Credit(ctx context.Context, id int64) (ledger.Credit, error) {
 	return creditByID(ctx, s.db, id)
 }
 
-// Credits lists credits, newest first.
-func (s *SQLite) Credits(ctx context.Context, f ledger.CreditFilter) ([]ledger.Credit, error) {
+// creditsQuery is the query behind Credits, shared with its query plan.
+func creditsQuery(f ledger.CreditFilter) (string, []any, error) {
 	var (
 		where []string
 		args  []any
@@ -202,12 +202,21 @@ func (s *SQLite) Credits(ctx context.Context, f ledger.CreditFilter) ([]ledger.C
 		q += " WHERE void_at IS NULL AND remaining > 0 AND (expires_at IS NULL OR expires_at > ?)"
 		args = append(args, now)
 	default:
-		return nil, ledger.ValidateStatus("--status", f.Status)
+		return "", nil, ledger.ValidateStatus("--status", f.Status)
 	}
 	q += " ORDER BY id DESC"
 	if f.Limit > 0 {
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
+	}
+	return q, args, nil
+}
+
+// Credits lists credits, newest first.
+func (s *SQLite) Credits(ctx context.Context, f ledger.CreditFilter) ([]ledger.Credit, error) {
+	q, args, err := creditsQuery(f)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -290,7 +299,7 @@ func (s *SQLite) ApplyCredit(ctx context.Context, id int64, amountMinor int64, i
 		case ledger.StatusVoid, ledger.StatusExpired:
 			return ledger.Conflictf("credit %d is %s and cannot be applied", id, st)
 		case ledger.StatusApplied:
-			return ledger.Conflictf("credit %d has been used in full", id)
+			return ledger.Conflictf("credit %d has been used in full; nothing remains to apply", id)
 		case ledger.StatusGiven:
 			return ledger.Conflictf("credit %d is a gesture (%s), not money: there is nothing to apply", id, c.Gesture)
 		}
@@ -313,14 +322,7 @@ func (s *SQLite) ApplyCredit(ctx context.Context, id int64, amountMinor int64, i
 // Balances sums unexpired entries per customer and currency. The covering
 // index credit_entries_balance answers it without reading the table.
 func (s *SQLite) Balances(ctx context.Context, customer string, now time.Time) ([]ledger.Balance, error) {
-	q := `SELECT customer_id, currency, SUM(amount_minor) FROM credit_entries
-		WHERE (expires_at IS NULL OR expires_at > ?)`
-	args := []any{fmtTime(now)}
-	if customer != "" {
-		q += " AND customer_id = ?"
-		args = append(args, customer)
-	}
-	q += " GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency"
+	q, args := balancesQuery(customer, now)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("balances: %w", err)
@@ -335,6 +337,19 @@ func (s *SQLite) Balances(ctx context.Context, customer string, now time.Time) (
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// balancesQuery is the query behind Balances, shared with its query plan.
+func balancesQuery(customer string, now time.Time) (string, []any) {
+	q := `SELECT customer_id, currency, SUM(amount_minor) FROM credit_entries
+		WHERE (expires_at IS NULL OR expires_at > ?)`
+	args := []any{fmtTime(now)}
+	if customer != "" {
+		q += " AND customer_id = ?"
+		args = append(args, customer)
+	}
+	q += " GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency"
+	return q, args
 }
 
 // History lists a customer's credit entries, newest first.

@@ -38,7 +38,7 @@ func openIncident(t *testing.T, s *SQLite, n ledger.NewIncident) ledger.Incident
 
 func TestIncidentLifecycle(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "b", "USD")
 	addCustomer(t, s, "a", "USD")
 	inc := openIncident(t, s, ledger.NewIncident{Title: "Login outage", What: "Logins failed.", Severity: "high",
@@ -110,13 +110,13 @@ func TestIncidentLifecycle(t *testing.T) {
 	if _, err := s.Incidents(ctx, ledger.IncidentFilter{Status: "closed"}); !errors.As(err, &fe) {
 		t.Fatalf("bad status: %v", err)
 	}
-	if _, err := s.Incident(ctx, 42); !errors.Is(err, ledger.ErrNotFound) || !strings.Contains(err.Error(), `incident "42"`) {
+	if _, err := s.Incident(ctx, 42); !errors.Is(err, ledger.ErrNotFound) || !strings.Contains(err.Error(), `incident 42 not found`) {
 		t.Fatalf("unknown incident: %v", err)
 	}
 }
 
 func TestOpenIncidentUnknownCustomerLeavesNothing(t *testing.T) {
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	_, err := s.OpenIncident(context.Background(), ledger.NewIncident{Title: "x", What: "y", StartedAt: t0,
 		ReportedAt: t0, CreatedAt: t0, Customers: []string{"a", "ghost"}})
@@ -133,7 +133,7 @@ func TestOpenIncidentUnknownCustomerLeavesNothing(t *testing.T) {
 
 func TestIncidentTablesAreAppendOnly(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	inc := openIncident(t, s, ledger.NewIncident{Customers: []string{"a"}})
 	if _, err := s.FixIncident(ctx, inc.ID, t0, t0); err != nil {
@@ -165,7 +165,7 @@ func TestIncidentTablesAreAppendOnly(t *testing.T) {
 
 func TestCreditsLinkedToIncidentsAndGestures(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	addCustomer(t, s, "b", "USD")
 	inc := openIncident(t, s, ledger.NewIncident{Customers: []string{"a"}})
@@ -257,7 +257,7 @@ func TestCreditsLinkedToIncidentsAndGestures(t *testing.T) {
 
 func TestApologies(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	addCustomer(t, s, "b", "USD")
 	one := openIncident(t, s, ledger.NewIncident{Customers: []string{"a"}})
@@ -319,7 +319,7 @@ func TestApologies(t *testing.T) {
 
 func TestRecordResolutionIsAtomic(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	addCustomer(t, s, "b", "USD")
 	inc := openIncident(t, s, ledger.NewIncident{Customers: []string{"a"}})
@@ -395,7 +395,7 @@ func TestRecordResolutionIsAtomic(t *testing.T) {
 
 func TestGoodwillTotals(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	addCustomer(t, s, "b", "USD")
 	day := 24 * time.Hour

@@ -15,16 +15,6 @@ import (
 
 var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
-func openTemp(t *testing.T) *SQLite {
-	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "sub", "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 func addCustomer(t *testing.T, s *SQLite, id, currency string) ledger.Customer {
 	t.Helper()
 	c := ledger.Customer{ID: id, Name: "Name of " + id, Currency: currency, Period: "month",
@@ -142,7 +132,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 }
 
 func TestLedgerTablesAreAppendOnly(t *testing.T) {
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: 2500, Currency: "USD"})
 	for _, stmt := range []string{
@@ -163,7 +153,7 @@ func TestLedgerTablesAreAppendOnly(t *testing.T) {
 
 func TestIssueCreditIdempotency(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	nc := ledger.NewCredit{Customer: "a", AmountMinor: 2500, Currency: "USD", Reason: "outage",
 		Note: "n", IssuedAt: t0, IdempotencyKey: "k1"}
@@ -192,7 +182,7 @@ func TestIssueCreditIdempotency(t *testing.T) {
 
 func TestIssueCreditUnknownCustomer(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	_, _, err := s.IssueCredit(ctx, ledger.NewCredit{Customer: "ghost", AmountMinor: 1, Currency: "USD", Reason: "bug", IssuedAt: t0})
 	if !errors.Is(err, ledger.ErrNotFound) {
 		t.Fatalf("err = %v, want not found", err)
@@ -209,7 +199,7 @@ func TestIssueCreditUnknownCustomer(t *testing.T) {
 
 func TestFailedIssueLeavesNoNewCustomer(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: 100, Currency: "USD", IdempotencyKey: "k"})
 	_, _, err := s.IssueCredit(ctx, ledger.NewCredit{Customer: "b", AmountMinor: 100, Currency: "USD",
@@ -225,7 +215,7 @@ func TestFailedIssueLeavesNoNewCustomer(t *testing.T) {
 
 func TestVoidAndApply(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	c := issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: 2500, Currency: "USD"})
 
@@ -275,7 +265,7 @@ func TestVoidAndApply(t *testing.T) {
 
 func TestFullyAppliedCreditIsApplied(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	c := issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: 500, Currency: "USD"})
 	c, err := s.ApplyCredit(ctx, c.ID, 500, "in_1", t0)
@@ -292,7 +282,7 @@ func TestFullyAppliedCreditIsApplied(t *testing.T) {
 
 func TestExpiryAndBalances(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	addCustomer(t, s, "b", "JPY")
 	exp := t0.Add(48 * time.Hour)
@@ -349,7 +339,7 @@ func TestExpiryAndBalances(t *testing.T) {
 
 func TestCreditFilters(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	addCustomer(t, s, "b", "USD")
 	for i := range 5 {
@@ -390,7 +380,7 @@ func TestCreditFilters(t *testing.T) {
 
 func TestCustomers(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := openTest(t)
 	c := addCustomer(t, s, "a", "USD")
 	if err := s.AddCustomer(ctx, c); !errors.Is(err, ledger.ErrConflict) {
 		t.Fatalf("duplicate add: %v", err)

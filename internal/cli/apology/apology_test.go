@@ -258,7 +258,7 @@ func TestDraftErrors(t *testing.T) {
 	seedIncident(t, st, false, "a")
 	writeFile(t, cfgDir, "templates/apology/default.tmpl", "Subject: {{.Nope}}\n\nbody\n")
 	for args, want := range map[string]string{
-		"--customer a --incident 7":  `incident "7" not found`,
+		"--customer a --incident 7":  `incident 7 not found`,
 		"--customer z --incident 1":  `customer "z" not found`,
 		"--customer a --incident no": "--incident",
 		"--customer a --incident 1":  "apology template: template: " + filepath.Join(cfgDir, "templates", "apology", "default.tmpl"),
@@ -343,7 +343,7 @@ func TestRecordBadInputWritesNothing(t *testing.T) {
 		"--incident 1 --customer a --file " + sent + " --at 2026-11-25": "--at: 2026-11-25T00:00:00Z is in the future",
 		"--incident 1 --customer a --file " + sent + " --at 2026-11-23": "--at: 2026-11-23T00:00:00Z is before incident 1 started",
 		"--incident 1 --customer a --file " + sent + " --at soon":       "--at",
-		"--incident 2 --customer a --file " + sent:                      `incident "2" not found`,
+		"--incident 2 --customer a --file " + sent:                      `incident 2 not found`,
 		"--incident 1 --customer z --file " + sent:                      `customer "z" not found`,
 	} {
 		e, _ := env(t, "")

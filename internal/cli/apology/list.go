@@ -93,7 +93,6 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			t.Append(fmt.Sprint(a.ID), cmdutil.Truncate(a.Customer, 30), fmt.Sprint(a.Incident), view.HumanTime(a.RecordedAt),
 				a.Via, a.Status, a.Body)
 		}
-		t.Flex(6)
 		return t.Render()
 	}
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV, "id", "customer", "incident", "recorded_at", "via", "status", "body")

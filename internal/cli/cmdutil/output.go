@@ -9,6 +9,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
@@ -51,17 +52,12 @@ type Table struct {
 	csv     bool
 	headers []string
 	rows    [][]string
-	flex    int // column that shrinks to fit the terminal; -1 for none
 }
 
 // NewTable starts a table with the given column headers.
 func NewTable(ios *iostreams.IOStreams, csv bool, headers ...string) *Table {
-	return &Table{io: ios, csv: csv, headers: headers, flex: -1}
+	return &Table{io: ios, csv: csv, headers: headers}
 }
-
-// Flex names the column (a free-text one, such as a note) that is cut so
-// the table fits the terminal, instead of every column being squeezed.
-func (t *Table) Flex(col int) { t.flex = col }
 
 // Append adds a row; it must have as many cells as there are headers.
 func (t *Table) Append(cells ...string) { t.rows = append(t.rows, cells) }
@@ -96,11 +92,14 @@ func (t *Table) Render() error {
 		}
 		return nil
 	}
-	t.fitFlex()
-	tbl := tablewriter.NewTable(w,
+	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapTruncate),
-	)
+	}
+	if widths := fitWidths(t.headers, t.rows, t.io.TerminalWidth()); widths != nil {
+		opts = append(opts, tablewriter.WithColumnWidths(widths))
+	}
+	tbl := tablewriter.NewTable(w, opts...)
 	tbl.Header(toAny(t.headers)...)
 	for _, r := range t.rows {
 		if err := tbl.Append(toAny(r)...); err != nil {
@@ -113,35 +112,59 @@ func (t *Table) Render() error {
 	return nil
 }
 
-// fitFlex cuts the flex column's cells to what the other columns leave of
-// the terminal's width.
-func (t *Table) fitFlex() {
-	if t.flex < 0 || t.flex >= len(t.headers) {
-		return
+// fitWidths returns column widths that fit the table in width characters by
+// narrowing the last column, then the widest, or nil when it fits as it is. Short
+// columns such as dates and amounts stay whole: tablewriter's WithMaxWidth
+// gives every column an equal share instead, which cut "2026-11-24 10:00"
+// and customer ids in half on a 100-column terminal.
+func fitWidths(headers []string, rows [][]string, width int) tw.Mapper[int, int] {
+	// A cell is its text plus a space either side; a column never shrinks
+	// below minCell, so it still shows the start of its text.
+	const pad, minCell = 2, 8
+	cols := make([]int, len(headers))
+	for i, h := range headers {
+		cols[i] = twwidth.Width(h) + pad
 	}
-	widths := make([]int, len(t.headers))
-	for i, h := range t.headers {
-		widths[i] = runewidth.StringWidth(h)
-	}
-	for _, r := range t.rows {
+	for _, r := range rows {
 		for i, c := range r {
-			if i < len(widths) {
-				widths[i] = max(widths[i], runewidth.StringWidth(c))
+			if i < len(cols) {
+				cols[i] = max(cols[i], twwidth.Width(c)+pad)
 			}
 		}
 	}
-	used := 1 + 3*len(widths) // borders and padding: "│ a │ b │"
-	for i, w := range widths {
-		if i != t.flex {
-			used += w
-		}
+	// One border character before each column and one after the last.
+	total := len(cols) + 1
+	for _, c := range cols {
+		total += c
 	}
-	room := max(t.io.TerminalWidth()-used, 8)
-	for _, r := range t.rows {
-		if t.flex < len(r) {
-			r[t.flex] = Truncate(r[t.flex], room)
-		}
+	if total <= width {
+		return nil
 	}
+	// The last column is by convention free text (a note, a reason): it
+	// gives way first, so ids, amounts and dates stay whole.
+	last := len(cols) - 1
+	if shrink := min(total-width, cols[last]-minCell); shrink > 0 {
+		cols[last] -= shrink
+		total -= shrink
+	}
+	for total > width {
+		widest := 0
+		for i, c := range cols {
+			if c > cols[widest] {
+				widest = i
+			}
+		}
+		if cols[widest] <= minCell {
+			break
+		}
+		cols[widest]--
+		total--
+	}
+	m := tw.NewMapper[int, int]()
+	for i, c := range cols {
+		m.Set(i, c)
+	}
+	return m
 }
 
 func toAny(s []string) []any {

@@ -78,7 +78,11 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if c.IsGesture() {
 		return ledger.Conflictf("credit %d is a gesture (%s), not money: there is nothing to apply", c.ID, c.Gesture)
 	}
-	if st := c.Status(now); st != ledger.StatusOpen {
+	switch st := c.Status(now); st {
+	case ledger.StatusOpen:
+	case ledger.StatusApplied:
+		return ledger.Conflictf("credit %d has been used in full; nothing remains to apply", c.ID)
+	default:
 		return ledger.Conflictf("credit %d is %s and cannot be applied", c.ID, st)
 	}
 	if opts.Amount == "" {

@@ -27,6 +27,7 @@ ledger is append-only: a void or a use is a new entry, never an edit.`,
 		NewCmdVoid(f, nil),
 		NewCmdApply(f, nil),
 		NewCmdBalance(f, nil),
+		NewCmdImports(f, nil),
 	)
 	return cmd
 }

@@ -127,7 +127,7 @@ func TestIssueGestureBadInputWritesNothing(t *testing.T) {
 		"--customer a --gesture 'two\nlines'":                "--gesture",
 		`--customer a --gesture " padded"`:                   "--gesture",
 		`--customer a --gesture ` + strings.Repeat("x", 501): "--gesture",
-		`--customer a --gesture card --incident 9`:           `incident "9" not found`,
+		`--customer a --gesture card --incident 9`:           `incident 9 not found`,
 		`--customer a --gesture card --incident x`:           "--incident",
 		`--customer a --amount 5 --incident 0`:               "--incident",
 		`--customer a --gesture card --reason sorry`:         "--reason",

@@ -35,6 +35,7 @@ type IssueOptions struct {
 	Incident       string
 	Gesture        string
 	Output         cmdutil.OutputFlags
+	Bulk           BulkOptions // --from-file and its flags, in bulk.go
 
 	// Changed tells which flags were given, so prompts ask only for the rest.
 	Changed func(string) bool
@@ -73,6 +74,9 @@ good for, and adds the customer to the incident's affected customers.`,
 				return err
 			}
 			opts.DefaultCurrency = cfg.GetString("currency")
+			if opts.Bulk.FromFile != "" {
+				return bulkRunE(cmd, opts, cfg, f.Getenv, runF)
+			}
 			if !opts.CanPrompt {
 				if opts.Customer == "" {
 					return cmdutil.RequiredError("--customer")
@@ -102,6 +106,7 @@ good for, and adds the customer to the incident's affected customers.`,
 	cmd.MarkFlagsMutuallyExclusive("currency", "gesture")
 	cmd.MarkFlagsMutuallyExclusive("expires", "gesture")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	addBulkFlags(cmd, &opts.Bulk)
 	_ = cmd.RegisterFlagCompletionFunc("reason", cobra.FixedCompletions(ledger.Reasons(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -156,7 +161,7 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 
 	var amt money.Amount
 	if opts.Gesture == "" {
-		if amt, err = issueAmount(ctx, opts, p, cust); err != nil {
+		if amt, err = issueAmount(ctx, opts, p, cust, newCust); err != nil {
 			return err
 		}
 	}
@@ -224,9 +229,10 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 	return PrintIssued(opts.IO, c, cust, created, opts.Output.JSON, now)
 }
 
-// issueAmount settles the currency (flag, customer, config, or asked) and
-// reads the amount in it.
-func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cust ledger.Customer) (money.Amount, error) {
+// issueAmount settles the currency (flag, customer, config, or asked at a
+// terminal) and reads the amount in it. A customer added on the fly keeps
+// the currency of its first credit, so the next credit needs no --currency.
+func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cust ledger.Customer, newCust *ledger.Customer) (money.Amount, error) {
 	currency := opts.Currency
 	field := "--currency"
 	var err error
@@ -239,8 +245,13 @@ func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cus
 		field = "config currency"
 	}
 	if currency == "" {
-		if p == nil {
+		if !opts.CanPrompt {
 			return money.Amount{}, ledger.Fieldf("--currency", "is required: customer %q has no currency and no currency is configured", cust.ID)
+		}
+		// At a terminal a missing currency is asked for even when every
+		// other value came as a flag (an unknown --customer just added).
+		if p == nil {
+			p = opts.Prompter()
 		}
 		if currency, err = p.Input(ctx, "Currency (ISO 4217, e.g. USD)", "", func(s string) error {
 			_, err := money.NormalizeCurrency(s)
@@ -252,6 +263,9 @@ func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cus
 	}
 	if currency, err = money.NormalizeCurrency(currency); err != nil {
 		return money.Amount{}, &ledger.FieldError{Field: field, Err: err}
+	}
+	if newCust != nil {
+		newCust.Currency = currency
 	}
 
 	if opts.Amount == "" {

@@ -153,7 +153,6 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			t.Append(fmt.Sprint(c.ID), cmdutil.Truncate(c.Customer, 30), view.HumanAmount(c.AmountMinor, c.Currency, c.Gesture),
 				c.Reason, v.Status, remaining, view.HumanTime(c.IssuedAt), note)
 		}
-		t.Flex(7)
 		return t.Render()
 	}
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,

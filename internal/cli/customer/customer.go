@@ -18,6 +18,7 @@ func NewCmdCustomer(f *cmdutil.Factory) *cobra.Command {
 		NewCmdEdit(f, nil),
 		NewCmdList(f, nil),
 		NewCmdShow(f, nil),
+		NewCmdImport(f, nil),
 	)
 	return cmd
 }

@@ -47,8 +47,9 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 // and history.
 type ShowJSON struct {
 	view.Customer
-	Balances []view.Balance `json:"balances"`
-	History  []view.Entry   `json:"history"`
+	Balances []view.Balance      `json:"balances"`
+	History  []view.Entry        `json:"history"`
+	Thanks   []view.ThankYouNote `json:"thanks"`
 }
 
 func showRun(ctx context.Context, opts *ShowOptions) error {
@@ -68,8 +69,16 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
+	notes, err := st.ThankYouNotes(ctx, ledger.ThanksFilter{Customer: c.ID})
+	if err != nil {
+		return err
+	}
 	if opts.Output.JSON {
-		out := ShowJSON{Customer: view.NewCustomer(c), Balances: []view.Balance{}, History: []view.Entry{}}
+		out := ShowJSON{Customer: view.NewCustomer(c), Balances: []view.Balance{}, History: []view.Entry{},
+			Thanks: []view.ThankYouNote{}}
+		for _, n := range notes {
+			out.Thanks = append(out.Thanks, view.NewThankYouNote(n))
+		}
 		for _, b := range bals {
 			out.Balances = append(out.Balances, view.NewBalance(b))
 		}
@@ -109,6 +118,29 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if _, err := fmt.Fprint(w, b.String()); err != nil {
 		return err
 	}
+	if err := showCredits(opts, hist); err != nil {
+		return err
+	}
+	return showThanks(opts, notes)
+}
+
+func showThanks(opts *ShowOptions, notes []ledger.ThankYouNote) error {
+	if len(notes) == 0 {
+		_, err := fmt.Fprintln(opts.IO.Out, "\nNo thank-you notes yet.")
+		return err
+	}
+	if _, err := fmt.Fprintln(opts.IO.Out, "\nThank-you notes, newest first:"); err != nil {
+		return err
+	}
+	t := cmdutil.NewTable(opts.IO, false, view.NoteHeaders()...)
+	for _, n := range notes {
+		t.Append(view.NoteCells(n)...)
+	}
+	return t.Render()
+}
+
+func showCredits(opts *ShowOptions, hist []ledger.Entry) error {
+	w := opts.IO.Out
 	if len(hist) == 0 {
 		_, err := fmt.Fprintln(w, "\nNo credits yet.")
 		return err

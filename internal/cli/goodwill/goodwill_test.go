@@ -230,7 +230,7 @@ func TestSuggestHistoryFromTheLedger(t *testing.T) {
 func TestSuggestBadInputWritesNothing(t *testing.T) {
 	for args, want := range map[string]string{
 		"--customer nobody --downtime 24h":                         `customer "nobody" not found`,
-		"--customer alice --incident 9":                            `incident "9" not found`,
+		"--customer alice --incident 9":                            `incident 9 not found`,
 		"--customer alice --incident x":                            "--incident",
 		"--customer alice --downtime 24":                           `--downtime: "24" is not a downtime`,
 		"--customer alice --downtime=-5h":                          "--downtime",

@@ -187,7 +187,7 @@ func TestFix(t *testing.T) {
 
 	for args, want := range map[string]string{
 		"1":                           "incident 1 was already fixed at 2026-11-24T07:30:00Z",
-		"3":                           `incident "3" not found`,
+		"3":                           `incident 3 not found`,
 		"x":                           `ID: "x" is not an incident id`,
 		"0":                           "ID",
 		"":                            "accepts 1 arg",
@@ -325,7 +325,7 @@ func TestShow(t *testing.T) {
 		t.Fatalf("affected b: %+v", b)
 	}
 	err := clitest.Run(NewCmdShow(e.F, nil), "9")
-	if err == nil || !strings.Contains(err.Error(), `incident "9" not found`) || cmdutil.ExitCode(err) != 2 {
+	if err == nil || !strings.Contains(err.Error(), `incident 9 not found`) || cmdutil.ExitCode(err) != 2 {
 		t.Fatalf("unknown: %v", err)
 	}
 }

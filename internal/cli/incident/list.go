@@ -94,7 +94,6 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			t.Append(fmt.Sprint(inc.ID), inc.Title, inc.Severity, inc.Status(), view.HumanTime(inc.ReportedAt), ttf,
 				strings.Join(inc.Customers, ", "))
 		}
-		t.Flex(6)
 		return t.Render()
 	}
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV, "id", "title", "severity", "status", "started_at", "reported_at",

@@ -141,7 +141,6 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 		}
 		t.Append(a.Customer, apologized, tta, givenCell(a.Given, now))
 	}
-	t.Flex(3)
 	return t.Render()
 }
 

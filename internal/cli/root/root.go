@@ -16,6 +16,7 @@ import (
 	"github.com/makegood/makegood/internal/cli/customer"
 	"github.com/makegood/makegood/internal/cli/goodwill"
 	"github.com/makegood/makegood/internal/cli/incident"
+	"github.com/makegood/makegood/internal/cli/thanks"
 	"github.com/makegood/makegood/internal/cli/version"
 )
 
@@ -70,9 +71,25 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		goodwill.NewCmdGoodwill(f),
 		incident.NewCmdIncident(f),
 		apology.NewCmdApology(f),
+		thanks.NewCmdThanks(f),
 		version.NewCmdVersion(f),
 	)
+	rejectUnknownSubcommands(cmd)
 	return cmd
+}
+
+// rejectUnknownSubcommands makes each noun (a command that only groups
+// verbs) fail on an unknown verb. cobra checks this only on the root, so
+// `makegood credit isue` would otherwise print help and exit 0, and a
+// script would carry on as if the credit had been issued.
+func rejectUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.HasSubCommands() && !sub.Runnable() {
+			sub.Args = cobra.NoArgs
+			sub.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+		rejectUnknownSubcommands(sub)
+	}
 }
 
 // Main runs makegood with the process's arguments and returns the exit

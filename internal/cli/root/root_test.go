@@ -75,7 +75,7 @@ func TestConfigPrecedence(t *testing.T) {
 		t.Fatalf("--db did not beat MAKEGOOD_DB: %q", out)
 	}
 	_, out, _ = run(t, "customer", "list")
-	if out != "b\t\t\t\t\t\tmonth\t\t\t0\n" {
+	if out != "b\t\t\t\t0.00\tGBP\tmonth\t\t\t0\n" {
 		t.Fatalf("MAKEGOOD_DB ledger: %q", out)
 	}
 }
@@ -91,7 +91,7 @@ func TestExitStatuses(t *testing.T) {
 		{[]string{"bogus"}, 2, `unknown command "bogus"`},
 		{[]string{"credit", "list", "--bogus"}, 2, "unknown flag: --bogus"},
 		{[]string{"credit", "issue", "--amount", "5"}, 2, "--customer is required when not running interactively"},
-		{[]string{"credit", "show", "99"}, 2, `credit "99" not found`},
+		{[]string{"credit", "show", "99"}, 2, `credit 99 not found`},
 		{[]string{"--config", "/nonexistent/config.yaml", "credit", "list"}, 2, "--config"},
 	}
 	for _, tt := range tests {

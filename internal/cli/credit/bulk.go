@@ -1,0 +1,279 @@
+package credit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/importutil"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/rows"
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// BulkOptions are credit issue's options for --from-file.
+type BulkOptions struct {
+	FromFile     string
+	NewCustomers bool
+	importutil.Flags
+	Operator string
+}
+
+// The columns of a credit file, in the order the help lists them.
+const (
+	colCustomer = iota
+	colAmount
+	colCurrency
+	colReason
+	colNote
+	colExpires
+	colKey
+)
+
+var creditSchema = rows.Schema{
+	Columns:  []string{"customer", "amount", "currency", "reason", "note", "expires", "idempotency_key"},
+	Required: []string{"customer", "amount"},
+}
+
+const bulkHelp = `
+
+With --from-file FILE (- for stdin), issue one credit per row of a CSV file
+with a header row, or of a JSON Lines file (chosen by the extension, by
+--format, or by a first character of {). Columns: customer, amount,
+currency, reason, note, expires, idempotency_key; only customer and amount
+are required. Empty cells take --currency (else the customer's currency,
+else the configured one), --reason, --note and --expires.
+
+The whole file is one transaction: if any row is invalid, nothing is
+written and every problem is listed by line. Rows whose idempotency_key is
+already recorded with the same values are skipped; a file imported before
+is refused unless --allow-repeat. --dry-run checks everything and writes
+nothing. The summary goes to stdout (--json for scripts).`
+
+// addBulkFlags registers --from-file and its companions on credit issue.
+func addBulkFlags(cmd *cobra.Command, o *BulkOptions) {
+	cmd.Long += bulkHelp
+	cmd.Example += `
+  makegood credit issue --from-file outage.csv --reason outage --expires 90d
+  query-affected-customers | makegood credit issue --from-file - --dry-run`
+	fl := cmd.Flags()
+	fl.StringVar(&o.FromFile, "from-file", "", "Issue one credit per row of a CSV or JSON Lines file (- for stdin)")
+	fl.StringVar(&o.Format, "format", "", "Format of --from-file: csv or jsonl (default: by extension)")
+	fl.BoolVar(&o.DryRun, "dry-run", false, "With --from-file: check every row and print the summary, write nothing")
+	fl.BoolVar(&o.AllowRepeat, "allow-repeat", false, "With --from-file: import a file even if the same file was imported before")
+	fl.BoolVar(&o.NewCustomers, "new-customers", false, "With --from-file: add customers the ledger doesn't know")
+}
+
+// bulkRunE is credit issue's RunE when --from-file is given.
+func bulkRunE(cmd *cobra.Command, opts *IssueOptions, cfg *viper.Viper, getenv func(string) string, runF func(*IssueOptions) error) error {
+	fl := cmd.Flags()
+	for _, single := range []string{"customer", "amount", "idempotency-key", "new-customer"} {
+		if fl.Changed(single) {
+			return cmdutil.FlagErrorf("--%s cannot be used with --from-file: give it as a column of the file", single)
+		}
+	}
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	opts.Bulk.Operator = importutil.Operator(cfg.GetString("operator"), getenv)
+	if runF != nil {
+		return runF(opts)
+	}
+	return bulkRun(cmd.Context(), opts)
+}
+
+// rowDefaults are what empty cells take.
+type rowDefaults struct {
+	currency, reason, note, expires string // as typed; currency "" means customer's, then config
+	configCurrency                  string
+	now                             time.Time
+}
+
+func bulkRun(ctx context.Context, opts *IssueOptions) error {
+	b := opts.Bulk
+	d := rowDefaults{currency: opts.Currency, reason: opts.Reason, note: opts.Note, expires: opts.Expires,
+		configCurrency: opts.DefaultCurrency, now: opts.Now()}
+	// Flags are checked once here, so a bad default is one error rather
+	// than one per row.
+	if d.currency != "" {
+		if _, err := money.NormalizeCurrency(d.currency); err != nil {
+			return &ledger.FieldError{Field: "--currency", Err: err}
+		}
+	}
+	if err := ledger.ValidateReason("--reason", d.reason); err != nil {
+		return err
+	}
+	if err := ledger.ValidateText("--note", d.note, ledger.MaxNoteLen); err != nil {
+		return err
+	}
+	if d.expires != "" {
+		if _, err := ledger.ParseExpiry("--expires", d.expires, d.now); err != nil {
+			return err
+		}
+	}
+
+	in, err := importutil.Open(b.FromFile, opts.IO)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	format, err := in.Format(b.Format)
+	if err != nil {
+		return err
+	}
+	rd, err := rows.NewReader(in, format)
+	if err != nil {
+		return err
+	}
+	if err := rd.Bind(creditSchema); err != nil {
+		return err
+	}
+
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		return err
+	}
+	defer imp.Rollback()
+
+	var problems ledger.Problems
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err == nil {
+			var nc ledger.NewCredit
+			if nc, err = creditFromRow(ctx, imp, row, d, b.NewCustomers); err == nil {
+				err = imp.Add(ctx, row.Line, nc)
+			}
+		}
+		if err != nil {
+			if !importutil.IsRowProblem(err) {
+				return err
+			}
+			problems.Add(err)
+		}
+	}
+	// Rows are checked against each other and the ledger as a set; the
+	// credits are written only if no row had a problem.
+	res, err := imp.Finish(ctx, problems.Len() == 0 && !b.DryRun, func(line int, err error) {
+		problems.Add(importutil.AtLine(line, "idempotency_key", err))
+	})
+	if err != nil {
+		return err
+	}
+	if err := importutil.Complete(ctx, imp, in, rd, &problems, b.Flags, ledger.Import{Kind: ledger.ImportCredits, At: d.now,
+		Written: res.Issued, AlreadyRecorded: res.AlreadyRecorded, Operator: b.Operator}); err != nil {
+		return err
+	}
+	return printCreditImport(opts, view.NewCreditImport(res.Issued, res.AlreadyRecorded, res.Totals), b.DryRun)
+}
+
+// creditFromRow validates one row into a credit, resolving its customer.
+func creditFromRow(ctx context.Context, imp ledger.CreditImport, row rows.Row, d rowDefaults, addNew bool) (ledger.NewCredit, error) {
+	at := func(err error) error { return importutil.AtLine(row.Line, "row", err) }
+	id := row.Get(colCustomer)
+	if err := ledger.ValidateID("customer", id); err != nil {
+		return ledger.NewCredit{}, at(err)
+	}
+	known, custCurrency, err := imp.Customer(ctx, id)
+	if err != nil {
+		return ledger.NewCredit{}, err
+	}
+	if !known {
+		if !addNew {
+			return ledger.NewCredit{}, at(ledger.Fieldf("customer", "%q is not in the ledger; add it first (makegood customer import), or pass --new-customers", id))
+		}
+		if err := imp.AddCustomer(ctx, ledger.Customer{ID: id, Period: ledger.PeriodMonth, CreatedAt: d.now, UpdatedAt: d.now}); err != nil {
+			return ledger.NewCredit{}, err
+		}
+	}
+
+	cur, field := row.Get(colCurrency), "currency"
+	switch {
+	case cur != "":
+	case d.currency != "":
+		cur, field = d.currency, "--currency"
+	case custCurrency != "":
+		cur = custCurrency
+	case d.configCurrency != "":
+		cur, field = d.configCurrency, "config currency"
+	default:
+		return ledger.NewCredit{}, at(ledger.Fieldf("currency", "is required: customer %q has no currency and no currency is configured", id))
+	}
+	if cur, err = money.NormalizeCurrency(cur); err != nil {
+		return ledger.NewCredit{}, at(&ledger.FieldError{Field: field, Err: err})
+	}
+	amt, err := money.Parse(row.Get(colAmount), cur)
+	if err != nil {
+		return ledger.NewCredit{}, at(&ledger.FieldError{Field: "amount", Err: err})
+	}
+	nc := ledger.NewCredit{Customer: id, AmountMinor: amt.Minor, Currency: amt.Currency, IssuedAt: d.now,
+		Reason: orDefault(row.Get(colReason), d.reason), Note: orDefault(row.Get(colNote), d.note),
+		IdempotencyKey: row.Get(colKey)}
+	if err := ledger.ValidateReason("reason", nc.Reason); err != nil {
+		return nc, at(err)
+	}
+	if err := ledger.ValidateText("note", nc.Note, ledger.MaxNoteLen); err != nil {
+		return nc, at(err)
+	}
+	if exp := orDefault(row.Get(colExpires), d.expires); exp != "" {
+		t, err := ledger.ParseExpiry("expires", exp, d.now)
+		if err != nil {
+			return nc, at(err)
+		}
+		nc.ExpiresAt = &t
+	}
+	if nc.IdempotencyKey != "" {
+		if err := ledger.ValidateID("idempotency_key", nc.IdempotencyKey); err != nil {
+			return nc, at(err)
+		}
+	}
+	return nc, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func printCreditImport(opts *IssueOptions, v view.CreditImport, dryRun bool) error {
+	if dryRun {
+		fmt.Fprintln(opts.IO.ErrOut, "Dry run: every row is valid; nothing was written.")
+	}
+	if opts.Output.JSON {
+		return cmdutil.WriteJSON(opts.IO.Out, v)
+	}
+	verb := "Issued"
+	if dryRun {
+		verb = "Would issue"
+	}
+	line := fmt.Sprintf("%s %s", verb, plural(v.Issued, "credit", "credits"))
+	if len(v.Totals) > 0 {
+		totals := make([]string, len(v.Totals))
+		for i, t := range v.Totals {
+			totals[i] = money.Format(t.AmountMinor, t.Currency)
+		}
+		line += " totalling " + strings.Join(totals, " + ")
+	}
+	if v.AlreadyRecorded > 0 {
+		line += fmt.Sprintf("; %s already recorded", plural(v.AlreadyRecorded, "was", "were"))
+	}
+	_, err := fmt.Fprintln(opts.IO.Out, line+".")
+	return err
+}

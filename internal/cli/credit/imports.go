@@ -1,0 +1,80 @@
+package credit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+)
+
+// ImportsOptions holds `credit imports`'s inputs.
+type ImportsOptions struct {
+	IO     *iostreams.IOStreams
+	Store  func(context.Context) (ledger.Store, error)
+	Output cmdutil.OutputFlags
+}
+
+// NewCmdImports builds `credit imports`.
+func NewCmdImports(f *cmdutil.Factory, runF func(*ImportsOptions) error) *cobra.Command {
+	opts := &ImportsOptions{IO: f.IOStreams, Store: f.Store}
+	cmd := &cobra.Command{
+		Use:   "imports",
+		Short: "List the files imported into the ledger, newest first",
+		Long: `List every successful import, newest first: credit files (credit issue
+--from-file) and customer files (customer import), with when, how many rows,
+how many were written or already recorded, who ran it, and the file's
+SHA-256. A table at a terminal; tab-separated rows (id, kind, at, source,
+rows, written, already_recorded, operator, sha256) when piped.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return importsRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddListFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func importsRun(ctx context.Context, opts *ImportsOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	imps, err := st.Imports(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Output.JSON {
+		out := make([]view.Import, len(imps))
+		for i, imp := range imps {
+			out[i] = view.NewImport(imp)
+		}
+		return cmdutil.WriteJSON(opts.IO.Out, out)
+	}
+	if opts.IO.IsStdoutTTY() && !opts.Output.CSV {
+		if len(imps) == 0 {
+			_, err := fmt.Fprintln(opts.IO.ErrOut, "No imports yet.")
+			return err
+		}
+		t := cmdutil.NewTable(opts.IO, false, "ID", "KIND", "AT", "SOURCE", "ROWS", "WRITTEN", "ALREADY", "OPERATOR", "SHA-256")
+		for _, imp := range imps {
+			t.Append(fmt.Sprint(imp.ID), imp.Kind, view.HumanTime(imp.At), cmdutil.Truncate(imp.Source, 30),
+				fmt.Sprint(imp.Rows), fmt.Sprint(imp.Written), fmt.Sprint(imp.AlreadyRecorded), imp.Operator, imp.SHA256[:12])
+		}
+		return t.Render()
+	}
+	t := cmdutil.NewTable(opts.IO, opts.Output.CSV, "id", "kind", "at", "source", "rows", "written", "already_recorded", "operator", "sha256")
+	for _, imp := range imps {
+		v := view.NewImport(imp)
+		t.Append(fmt.Sprint(v.ID), v.Kind, v.At, v.Source, fmt.Sprint(v.Rows), fmt.Sprint(v.Written),
+			fmt.Sprint(v.AlreadyRecorded), imp.Operator, v.SHA256)
+	}
+	return t.Render()
+}

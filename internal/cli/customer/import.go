@@ -1,0 +1,296 @@
+package customer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/importutil"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/rows"
+)
+
+// ImportOptions holds `customer import`'s inputs.
+type ImportOptions struct {
+	IO              *iostreams.IOStreams
+	Store           func(context.Context) (ledger.Store, error)
+	Now             func() time.Time
+	DefaultCurrency string
+	Operator        string
+
+	File string
+	importutil.Flags
+	Output cmdutil.OutputFlags
+}
+
+// ownSchema is the columns of customer add, as customer list --csv writes
+// them (plus locale).
+var ownSchema = rows.Schema{
+	Columns:  []string{"id", "name", "email", "plan", "price", "currency", "period", "since", "locale", "tags", "advocate"},
+	Required: []string{"id"},
+}
+
+// stripeSchema is the part of Stripe's customer export that means
+// something here; its many other columns are ignored.
+var stripeSchema = rows.Schema{
+	Columns:       []string{"id", "Email", "Name", "Created (UTC)", "Currency"},
+	Required:      []string{"id"},
+	IgnoreUnknown: true,
+}
+
+// NewCmdImport builds `customer import`.
+func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Command {
+	opts := &ImportOptions{IO: f.IOStreams, Store: f.Store, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Add or update customers from a CSV file (- for stdin)",
+		Long: `Add or update customers from a file, by id.
+
+Two kinds of CSV are understood, told apart by the header row:
+
+  - makegood's own, with the columns of customer add: id, name, email,
+    plan, price, currency, period, since, locale, tags, advocate. Only id is
+    required; tags are separated by commas. customer list --csv writes it.
+  - Stripe's customer export: id, Email, Name, Created (UTC) (the customer
+    since date), Currency. Its other columns are ignored.
+
+JSON Lines with makegood's keys works too (by extension, --format, or a
+first character of {). Empty cells leave a field as it is.
+
+The whole file is one transaction: if any row is invalid, nothing is
+written and every problem is listed by line. A file imported before is
+refused unless --allow-repeat; --dry-run checks everything and writes
+nothing.`,
+		Example: `  makegood customer import customers.csv
+  makegood customer import ~/Downloads/unified_customers.csv --dry-run
+  makegood customer list --csv | ssh backup makegood customer import -`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			opts.DefaultCurrency = cfg.GetString("currency")
+			getenv := f.Getenv
+			if getenv == nil {
+				getenv = os.Getenv
+			}
+			opts.Operator = importutil.Operator(cfg.GetString("operator"), getenv)
+			if opts.Format != "" {
+				if _, err := rows.ParseFormat(opts.Format); err != nil {
+					return err
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return importRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Format, "format", "", "csv or jsonl (default: by extension)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "Check every row and print the summary, write nothing")
+	fl.BoolVar(&opts.AllowRepeat, "allow-repeat", false, "Import the file even if the same file was imported before")
+	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	return cmd
+}
+
+func importRun(ctx context.Context, opts *ImportOptions) error {
+	in, err := importutil.Open(opts.File, opts.IO)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	format, err := in.Format(opts.Format)
+	if err != nil {
+		return err
+	}
+	rd, err := rows.NewReader(in, format)
+	if err != nil {
+		return err
+	}
+	stripe := format == rows.CSV && isStripe(rd.Header())
+	schema := ownSchema
+	if stripe {
+		schema = stripeSchema
+	}
+	if err := rd.Bind(schema); err != nil {
+		return err
+	}
+
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	imp, err := st.BeginCustomerImport(ctx)
+	if err != nil {
+		return err
+	}
+	defer imp.Rollback()
+
+	now := opts.Now()
+	var (
+		problems ledger.Problems
+		sum      view.CustomerImport
+	)
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err == nil {
+			err = importCustomer(ctx, imp, row, stripe, now, opts, problems.Len() == 0 && !opts.DryRun, &sum)
+		}
+		if err != nil {
+			if !importutil.IsRowProblem(err) {
+				return err
+			}
+			problems.Add(err)
+		}
+	}
+	if err := importutil.Complete(ctx, imp, in, rd, &problems, opts.Flags, ledger.Import{Kind: ledger.ImportCustomers, At: now,
+		Written: sum.Created + sum.Updated, AlreadyRecorded: sum.Unchanged, Operator: opts.Operator}); err != nil {
+		return err
+	}
+	if opts.DryRun {
+		fmt.Fprintln(opts.IO.ErrOut, "Dry run: every row is valid; nothing was written.")
+	}
+	if opts.Output.JSON {
+		return cmdutil.WriteJSON(opts.IO.Out, sum)
+	}
+	verb := map[bool]string{false: "Created %d, updated %d, unchanged %d.\n", true: "Would create %d, update %d; %d unchanged.\n"}[opts.DryRun]
+	_, err = fmt.Fprintf(opts.IO.Out, verb, sum.Created, sum.Updated, sum.Unchanged)
+	return err
+}
+
+// isStripe tells Stripe's export from our own CSV: ours has only known
+// columns, Stripe's has "Created (UTC)".
+func isStripe(header []string) bool {
+	own := true
+	stripe := false
+	for _, h := range header {
+		if !slices.ContainsFunc(ownSchema.Columns, func(c string) bool { return strings.EqualFold(c, h) }) {
+			own = false
+		}
+		if strings.EqualFold(h, "Created (UTC)") {
+			stripe = true
+		}
+	}
+	return !own && stripe
+}
+
+func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row, stripe bool, now time.Time,
+	opts *ImportOptions, write bool, sum *view.CustomerImport) error {
+	at := func(err error) error {
+		var fe *ledger.FieldError
+		if errors.As(err, &fe) {
+			// Fields.apply names flags; in a file they are columns.
+			return &ledger.FieldError{Line: row.Line, Field: strings.TrimPrefix(fe.Field, "--"), Err: fe.Err}
+		}
+		return importutil.AtLine(row.Line, "id", err)
+	}
+	id := row.Get(0)
+	if err := ledger.ValidateID("id", id); err != nil {
+		return at(err)
+	}
+	if err := imp.Claim(ctx, row.Line, id); err != nil {
+		return at(err)
+	}
+	c, found, err := imp.Customer(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !found {
+		c = ledger.Customer{ID: id, Period: ledger.PeriodMonth, CreatedAt: now}
+	}
+	before := c
+	var (
+		fl      Fields
+		changed = map[string]bool{}
+	)
+	set := func(flag string, col int) string {
+		v := row.Get(col)
+		if v != "" {
+			changed[flag] = true
+		}
+		return v
+	}
+	if stripe {
+		fl.Email = set("email", 1)
+		fl.Name = set("name", 2)
+		if created := row.Get(3); created != "" {
+			// Stripe writes "2023-11-20 14:03" or with seconds.
+			d, _, _ := strings.Cut(created, " ")
+			t, err := ledger.ParseDate("Created (UTC)", d)
+			if err != nil {
+				return at(err)
+			}
+			c.Since = t
+		}
+		fl.Currency = set("currency", 4)
+	} else {
+		fl.Name = set("name", 1)
+		fl.Email = set("email", 2)
+		fl.Plan = set("plan", 3)
+		fl.Price = set("price", 4)
+		// customer list --csv writes a price of nothing as 0.00, which
+		// the strict amount parser (rightly, for credits) refuses.
+		zeroPrice := fl.Price != "" && strings.Trim(fl.Price, "0.") == "" && strings.Count(fl.Price, ".") <= 1
+		if zeroPrice {
+			delete(changed, "price")
+			c.PriceMinor = 0
+		}
+		fl.Currency = set("currency", 5)
+		fl.Period = set("period", 6)
+		fl.Since = set("since", 7)
+		fl.Locale = set("locale", 8)
+		if tags := set("tag", 9); tags != "" {
+			fl.Tags = strings.Split(tags, ",")
+		}
+		if adv := set("advocate", 10); adv != "" {
+			n, err := strconv.Atoi(adv)
+			if err != nil {
+				return at(ledger.Fieldf("advocate", "%q is not a whole number from 0 to %d", adv, ledger.MaxAdvocate))
+			}
+			fl.Advocate = n
+		}
+	}
+	if err := fl.apply(&c, func(flag string) bool { return changed[flag] }, opts.DefaultCurrency); err != nil {
+		return at(err)
+	}
+	c.UpdatedAt = now
+	unchanged := found && sameCustomer(before, c)
+	if write && !unchanged {
+		if err := imp.Put(ctx, c, !found); err != nil {
+			return err
+		}
+	}
+	switch {
+	case !found:
+		sum.Created++
+	case unchanged:
+		sum.Unchanged++
+	default:
+		sum.Updated++
+	}
+	return nil
+}
+
+// sameCustomer compares everything a file can set.
+func sameCustomer(a, b ledger.Customer) bool {
+	return a.Name == b.Name && a.Email == b.Email && a.Plan == b.Plan && a.PriceMinor == b.PriceMinor &&
+		a.Currency == b.Currency && a.Period == b.Period && a.Since.Equal(b.Since) && a.Locale == b.Locale &&
+		slices.Equal(a.Tags, b.Tags) && a.Advocate == b.Advocate
+}

@@ -1,0 +1,633 @@
+package thanks
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/mail"
+	"github.com/makegood/makegood/internal/prompt"
+	"github.com/makegood/makegood/internal/thanks"
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// SendOptions holds `thanks send`'s inputs.
+type SendOptions struct {
+	IO              *iostreams.IOStreams
+	Store           func(context.Context) (ledger.Store, error)
+	Prompter        func() prompt.Prompter
+	Now             func() time.Time
+	Mail            func() (cmdutil.MailConfig, error)
+	CanPrompt       bool
+	Windows         thanks.DueOptions
+	TemplateDir     string
+	DefaultCurrency string
+
+	Customer   string
+	Due        bool
+	Segment    string
+	Occasion   string
+	Incident   string
+	WithCredit string
+	Via        string
+	DryRun     bool
+	Yes        bool
+	Output     cmdutil.OutputFlags
+
+	occasion occasionFlag
+	segment  thanks.Segment
+}
+
+// NewCmdSend builds `thanks send`.
+func NewCmdSend(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Command {
+	opts := &SendOptions{IO: f.IOStreams, Store: f.Store, Prompter: f.Prompt, Now: f.Now, Mail: f.MailConfig}
+	cmd := &cobra.Command{
+		Use:   "send (--customer ID | --due | --segment EXPR)",
+		Short: "Write and deliver thank-you notes, never twice for the same occasion",
+		Long: `Write and deliver thank-you notes.
+
+Choose who: one customer (--customer), everyone due today (--due, for a
+weekly cron job), or a segment (--segment): terms over tenure, tag, plan,
+price and currency joined by commas, all of which must hold, such as
+tenure>=2y,tag=vip or price>=100,currency=USD. Without --occasion the
+occasions that come due by themselves are sent: welcome, anniversary.
+--occasion just_because thanks people for no reason at all (at most once per
+cool-down), milestone:NAME for a milestone you name, after_recovery with
+--incident REF after you put an incident right (REF is shown in the note).
+
+Never twice: a customer already thanked for the same occasion (the welcome,
+the third anniversary, the launch milestone) is skipped and counted. A note
+that failed is recorded as failed and sent by the next run.
+
+Notes go to the customer's email, or to their id when the id is an email
+address and the email field is empty.
+
+Delivery (--via, or mail.via in the config): outbox (default) writes .eml
+files into the outbox directory beside the ledger (mail.outbox), smtp sends
+through smtp.host with smtp.username and the password from smtp.password or
+MAKEGOOD_SMTP_PASSWORD (never a flag), print writes a CSV for handwritten
+cards: customer, name, occasion, suggested line; no addresses. The From
+line comes from sender.name and sender.email (or smtp.from).
+
+Each note is delivered first and recorded after, with its credit
+(--with-credit, in the customer's currency, reason goodwill) in the same
+transaction: a failed delivery records a failed note and no credit, so
+nothing is ever marked sent that was not.
+
+More than one note asks for confirmation at a terminal and needs --yes
+otherwise. Exit status 1 if any note failed.`,
+		Example: `  makegood thanks send --due --yes
+  makegood thanks send --customer alice@example.com --occasion just_because --with-credit 10
+  makegood thanks send --segment 'tenure>=3y' --occasion anniversary --via print --yes > cards.csv
+  makegood thanks send --segment tag=affected --occasion after_recovery --incident "Tuesday's login outage" --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.CanPrompt = f.CanPrompt()
+			if err := opts.validate(cmd.Flags().Changed); err != nil {
+				return err
+			}
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			opts.DefaultCurrency = cfg.GetString("currency")
+			opts.TemplateDir = f.ConfigDir()
+			if opts.Windows, err = windows(f); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return sendRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Customer, "customer", "", "Thank this customer")
+	fl.BoolVar(&opts.Due, "due", false, "Thank everyone due a note today (see thanks due)")
+	fl.StringVar(&opts.Segment, "segment", "", "Thank customers matching terms such as tenure>=2y,tag=vip")
+	fl.StringVar(&opts.Occasion, "occasion", "", "Occasion: welcome, anniversary, milestone:NAME, after_recovery, just_because")
+	fl.StringVar(&opts.Incident, "incident", "", "With --occasion after_recovery: the incident that was put right")
+	fl.StringVar(&opts.WithCredit, "with-credit", "", "Also give each a credit of this amount in their currency, e.g. 10.00")
+	fl.StringVar(&opts.Via, "via", "", "Deliver via outbox, smtp or print (default: mail.via, else outbox)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "Print what would be sent; send and record nothing")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Send to several customers without asking")
+	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	cmd.MarkFlagsMutuallyExclusive("customer", "due", "segment")
+	_ = cmd.RegisterFlagCompletionFunc("via", cobra.FixedCompletions(ledger.Vias(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// validate checks the flags on their own, before the ledger is opened.
+func (o *SendOptions) validate(changed func(string) bool) error {
+	if !changed("customer") && !o.Due && !changed("segment") && !o.CanPrompt {
+		return cmdutil.RequiredError("--customer, --due or --segment")
+	}
+	if changed("customer") {
+		if err := ledger.ValidateID("--customer", o.Customer); err != nil {
+			return err
+		}
+	}
+	if changed("segment") {
+		seg, err := thanks.ParseSegment(o.Segment)
+		if err != nil {
+			return &ledger.FieldError{Field: "--segment", Err: err}
+		}
+		o.segment = seg
+	}
+	var err error
+	if o.occasion, err = parseOccasion(o.Occasion); err != nil {
+		return err
+	}
+	switch {
+	case o.Incident == "" && changed("incident"):
+		return ledger.Fieldf("--incident", "must not be empty")
+	case o.Incident != "":
+		if err := ledger.ValidateID("--incident", o.Incident); err != nil {
+			return err
+		}
+		if o.occasion.occasion != thanks.AfterRecovery {
+			return ledger.Fieldf("--incident", "goes with --occasion after_recovery")
+		}
+		if o.Due {
+			return ledger.Fieldf("--incident", "needs the customers it affected: use --customer or --segment, not --due")
+		}
+	case o.occasion.occasion == thanks.AfterRecovery:
+		return ledger.Fieldf("--incident", "is required with --occasion after_recovery: name the incident you put right, e.g. --incident \"Tuesday's login outage\"")
+	}
+	if changed("via") {
+		o.Via = strings.ToLower(strings.TrimSpace(o.Via))
+		if !slices.Contains(ledger.Vias(), o.Via) {
+			return ledger.Fieldf("--via", "%q is not one of %s", o.Via, strings.Join(ledger.Vias(), ", "))
+		}
+	}
+	if changed("with-credit") && strings.TrimSpace(o.WithCredit) == "" {
+		return ledger.Fieldf("--with-credit", "must not be empty")
+	}
+	if o.Output.JSON && o.Via == ledger.ViaPrint {
+		return cmdutil.FlagErrorf("--json cannot be used with --via print: the printable CSV is the output")
+	}
+	return nil
+}
+
+// SendJSON is `thanks send --json`.
+type SendJSON struct {
+	Sent    int        `json:"sent"`
+	Skipped int        `json:"skipped"`
+	Failed  int        `json:"failed"`
+	Notes   []SendNote `json:"notes"`
+}
+
+// SendNote is one note in SendJSON. In a dry run nothing is recorded: id
+// and message_id are null and the status is "would_send".
+type SendNote struct {
+	ID        *int64  `json:"id"`
+	Customer  string  `json:"customer"`
+	Occasion  string  `json:"occasion"`
+	Via       string  `json:"via"`
+	Status    string  `json:"status"`
+	MessageID *string `json:"message_id"`
+}
+
+const statusWouldSend = "would_send"
+
+// job is one note, written and ready to go.
+type job struct {
+	item    thanks.DueItem
+	subject string
+	body    string
+	credit  *money.Amount
+}
+
+func sendRun(ctx context.Context, opts *SendOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	mc, err := opts.Mail()
+	if err != nil {
+		return err
+	}
+	via := opts.Via
+	if via == "" {
+		via = mc.Via
+	}
+	if opts.Output.JSON && via == ledger.ViaPrint {
+		return cmdutil.FlagErrorf("--json cannot be used with --via print (mail.via is print): the printable CSV is the output")
+	}
+	var sender mail.Sender
+	if via != ledger.ViaPrint {
+		// Built before anything is written so that a dry run fails on bad
+		// settings exactly where a real run would.
+		if sender, err = mc.Sender(via, opts.Now); err != nil {
+			return err
+		}
+	}
+
+	customers, explicit, err := opts.customers(ctx, st)
+	if err != nil {
+		return err
+	}
+	sent, err := sentNotes(ctx, st)
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	var decisions []thanks.Decision
+	if opts.Incident != "" {
+		decisions = incidentDecisions(customers, sent, opts.Incident)
+	} else {
+		decisions = thanks.Evaluate(customers, sent, now, opts.occasion.dueOptions(opts.Windows))
+	}
+
+	var (
+		due []thanks.DueItem
+		res = SendJSON{Notes: []SendNote{}}
+	)
+	for _, d := range decisions {
+		switch d.Status {
+		case thanks.StatusDue:
+			due = append(due, d.DueItem)
+		case thanks.StatusAlreadySent:
+			res.Skipped++
+			if explicit {
+				fmt.Fprintf(opts.IO.ErrOut, "Skipped %s, %s: %s.\n", customerLabel(d.Customer), d.Occasion, d.Why)
+			}
+		case thanks.StatusNotDue:
+			if explicit {
+				fmt.Fprintf(opts.IO.ErrOut, "Not due: %s, %s: %s.\n", customerLabel(d.Customer), d.Occasion, d.Why)
+			}
+		}
+	}
+	jobs, err := opts.prepare(due, now, mc.FromName)
+	if err != nil {
+		return err
+	}
+	if len(jobs) > 1 && !opts.DryRun && !opts.Yes {
+		if err := opts.confirm(ctx, len(jobs), via); err != nil {
+			return err
+		}
+	}
+
+	d := &delivery{opts: opts, st: st, mc: mc, via: via, sender: sender, res: &res}
+	if via == ledger.ViaPrint && len(jobs) > 0 {
+		d.cards = csv.NewWriter(opts.IO.Out)
+		if err := d.cards.Write([]string{"customer", "name", "occasion", "suggested_line"}); err != nil {
+			return fmt.Errorf("write card list: %w", err)
+		}
+	}
+	if opts.DryRun && sender != nil {
+		w := opts.IO.Out
+		if opts.Output.JSON {
+			w = opts.IO.ErrOut // stdout is for the JSON summary
+		}
+		d.sender = mail.Printer{W: w}
+	}
+	fatal := d.run(ctx, jobs)
+	if err := d.report(fatal); err != nil {
+		return err
+	}
+	if fatal != nil {
+		return fatal
+	}
+	if d.notAttempted > 0 {
+		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	}
+	if res.Failed > 0 {
+		return cmdutil.SilentError
+	}
+	return nil
+}
+
+// customers picks who to consider; explicit is true when the operator named
+// one customer, so every decision about them is worth reporting.
+func (o *SendOptions) customers(ctx context.Context, st ledger.Store) ([]thanks.Customer, bool, error) {
+	if o.Customer == "" && !o.Due && o.Segment == "" {
+		if err := o.pick(ctx, st); err != nil {
+			return nil, false, err
+		}
+	}
+	if o.Customer != "" {
+		c, err := st.Customer(ctx, o.Customer)
+		if err != nil {
+			return nil, false, err
+		}
+		return []thanks.Customer{toThanksCustomer(c)}, true, nil
+	}
+	all, err := st.Customers(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	cs := toThanksCustomers(all)
+	if o.Segment != "" {
+		now := o.Now()
+		cs = slices.DeleteFunc(cs, func(c thanks.Customer) bool { return !o.segment.Match(c, now) })
+		if len(cs) == 0 {
+			fmt.Fprintf(o.IO.ErrOut, "No customers match --segment %s.\n", o.Segment)
+		}
+	}
+	return cs, false, nil
+}
+
+const everyoneDue = "\x00due"
+
+// pick asks who to thank, at a terminal with no --customer, --due or
+// --segment.
+func (o *SendOptions) pick(ctx context.Context, st ledger.Store) error {
+	cs, err := st.Customers(ctx)
+	if err != nil {
+		return err
+	}
+	options := []prompt.Option{{Label: "Everyone due a note today", Value: everyoneDue}}
+	for _, c := range cs {
+		options = append(options, prompt.Option{Label: customerLabel(toThanksCustomer(c)), Value: c.ID})
+	}
+	v, err := o.Prompter().Select(ctx, "Who would you like to thank?", options, everyoneDue)
+	if err != nil {
+		return err
+	}
+	if v == everyoneDue {
+		o.Due = true
+	} else {
+		o.Customer = v
+	}
+	return nil
+}
+
+// prepare writes every note and works out every credit before anything is
+// sent, so a broken template or an amount that does not fit a currency
+// stops the run with nothing delivered and nothing recorded.
+func (o *SendOptions) prepare(items []thanks.DueItem, now time.Time, senderName string) ([]job, error) {
+	jobs := make([]job, 0, len(items))
+	for _, it := range items {
+		j := job{item: it}
+		data := thanks.NewTemplateData(it, now)
+		data.SenderName = senderName
+		if o.WithCredit != "" {
+			cur := it.Customer.Currency
+			if cur == "" {
+				cur = o.DefaultCurrency
+			}
+			if cur == "" {
+				return nil, ledger.Fieldf("--with-credit", "customer %q has no currency and no currency is configured; set one with makegood customer edit %s --currency", it.Customer.ID, it.Customer.ID)
+			}
+			amt, err := money.Parse(o.WithCredit, cur)
+			if err != nil {
+				return nil, ledger.Fieldf("--with-credit", "for customer %q: %v", it.Customer.ID, err)
+			}
+			j.credit = &amt
+			data.Credit = money.Format(amt.Minor, amt.Currency)
+		}
+		var err error
+		if j.subject, j.body, err = thanks.Render(it.Occasion, it.Customer.Locale, o.TemplateDir, data); err != nil {
+			return nil, cmdutil.FlagErrorf("%s note for %s: %v", it.Occasion, it.Customer.ID, err)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+func (o *SendOptions) confirm(ctx context.Context, n int, via string) error {
+	if !o.CanPrompt {
+		return cmdutil.RequiredError("--yes")
+	}
+	q := fmt.Sprintf("Send %d thank-you notes via %s?", n, via)
+	if via == ledger.ViaPrint {
+		q = fmt.Sprintf("List %d customers for handwritten cards and record them as thanked?", n)
+	}
+	if o.WithCredit != "" {
+		q = strings.TrimSuffix(q, "?") + fmt.Sprintf(", each with a credit of %s?", o.WithCredit)
+	}
+	ok, err := o.Prompter().Confirm(ctx, q, true)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return cmdutil.ErrCancel
+	}
+	return nil
+}
+
+// delivery sends the jobs one by one and records each outcome.
+type delivery struct {
+	opts   *SendOptions
+	st     ledger.Store
+	mc     cmdutil.MailConfig
+	via    string
+	sender mail.Sender
+	cards  *csv.Writer
+	res    *SendJSON
+
+	failures     []string
+	notAttempted int
+}
+
+// run delivers then records each note. Delivery cannot join a database
+// transaction, so the order is what keeps the ledger honest: a note is
+// recorded as sent, with its credit, only after the outbox file was written
+// or the server accepted it; a failure is recorded as failed, without the
+// credit, and the next run tries again. A crash between delivery and
+// recording can at worst send a note twice, never mark one sent that was not.
+// The error is returned only for what stops the whole run (the ledger
+// cannot be written).
+func (d *delivery) run(ctx context.Context, jobs []job) error {
+	bar := d.progress(len(jobs))
+	for i, j := range jobs {
+		if ctx.Err() != nil {
+			d.notAttempted = len(jobs) - i
+			break
+		}
+		err := d.one(ctx, j)
+		if bar != nil {
+			_ = bar.Add(1)
+		}
+		if err != nil {
+			d.notAttempted = len(jobs) - i - 1
+			return err
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	return nil
+}
+
+func (d *delivery) progress(n int) *progressbar.ProgressBar {
+	if n < 2 || d.opts.DryRun || d.via == ledger.ViaPrint || !d.opts.IO.IsStderrTTY() {
+		return nil
+	}
+	return progressbar.NewOptions(n,
+		progressbar.OptionSetWriter(d.opts.IO.ErrOut),
+		progressbar.OptionSetDescription("Sending thank-you notes"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (d *delivery) one(ctx context.Context, j job) error {
+	c := j.item.Customer
+	who := fmt.Sprintf("%s (%s)", c.ID, j.item.Key)
+	if !d.opts.DryRun {
+		// Another run may have sent it since this one looked.
+		prev, err := d.st.ThankYouNotes(ctx, ledger.ThanksFilter{Customer: c.ID, Key: j.item.Key, Status: ledger.NoteSent, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(prev) > 0 {
+			d.res.Skipped++
+			return nil
+		}
+	}
+	messageID, sendErr := d.deliver(ctx, j)
+	if d.opts.DryRun {
+		if sendErr != nil {
+			d.fail(who, sendErr)
+			d.res.Notes = append(d.res.Notes, SendNote{Customer: c.ID, Occasion: string(j.item.Occasion), Via: d.via, Status: ledger.NoteFailed})
+			return nil
+		}
+		d.res.Notes = append(d.res.Notes, SendNote{Customer: c.ID, Occasion: string(j.item.Occasion), Via: d.via, Status: statusWouldSend})
+		return nil
+	}
+	n := ledger.NewThankYouNote{Customer: c.ID, Occasion: string(j.item.Occasion), Key: j.item.Key, Via: d.via,
+		Subject: j.subject, At: d.opts.Now()}
+	if sendErr == nil {
+		n.Status, n.MessageID = ledger.NoteSent, messageID
+		if j.credit != nil {
+			n.Credit = &ledger.NewCredit{Customer: c.ID, AmountMinor: j.credit.Minor, Currency: j.credit.Currency,
+				Reason: "goodwill", Note: "thank-you note: " + j.item.Key, IssuedAt: n.At}
+		}
+	} else {
+		n.Status, n.Error = ledger.NoteFailed, sendErr.Error()
+	}
+	// Recorded even when the run was interrupted: the note went out (or
+	// failed) and the ledger must say so.
+	rec, err := d.st.RecordThankYou(context.WithoutCancel(ctx), n)
+	switch {
+	case err != nil && sendErr == nil && errors.Is(err, ledger.ErrConflict):
+		fmt.Fprintf(d.opts.IO.ErrOut, "Warning: %s was delivered, but another makegood run recorded this occasion first; %s may have had it twice.\n", who, c.ID)
+		d.res.Skipped++
+		return nil
+	case err != nil && sendErr == nil:
+		return fmt.Errorf("%s was delivered but could not be recorded: %w; check makegood thanks list before running again", who, err)
+	case err != nil:
+		return fmt.Errorf("record failed note for %s: %w", who, err)
+	}
+	note := SendNote{ID: &rec.ID, Customer: c.ID, Occasion: n.Occasion, Via: d.via, Status: n.Status, MessageID: optString(n.MessageID)}
+	d.res.Notes = append(d.res.Notes, note)
+	if sendErr != nil {
+		d.fail(who, sendErr)
+		return nil
+	}
+	d.res.Sent++
+	return nil
+}
+
+func (d *delivery) fail(who string, err error) {
+	d.res.Failed++
+	d.failures = append(d.failures, fmt.Sprintf("%s: %v", who, err))
+}
+
+// deliver sends one note the chosen way and returns its Message-ID (empty
+// for a printed card).
+func (d *delivery) deliver(ctx context.Context, j job) (string, error) {
+	c := j.item.Customer
+	if d.cards != nil {
+		line := j.subject
+		if j.credit != nil {
+			line += fmt.Sprintf("; I've added %s to your account", money.Format(j.credit.Minor, j.credit.Currency))
+		}
+		if err := d.cards.Write([]string{c.ID, c.Name, string(j.item.Occasion), line}); err != nil {
+			return "", fmt.Errorf("write card list: %w", err)
+		}
+		d.cards.Flush()
+		if err := d.cards.Error(); err != nil {
+			return "", fmt.Errorf("write card list: %w", err)
+		}
+		return "", nil
+	}
+	to := recipient(c)
+	if to == "" {
+		return "", fmt.Errorf("customer has no email address; add one with makegood customer edit %s --email ADDRESS", c.ID)
+	}
+	return d.sender.Send(ctx, mail.Message{
+		FromName: d.mc.FromName, FromAddr: d.mc.FromAddr,
+		ToName: c.Name, ToAddr: to,
+		Subject: j.subject, Body: j.body,
+		Headers: map[string]string{"X-Makegood-Occasion": string(j.item.Occasion)},
+	})
+}
+
+// recipient is the customer's email, or their id when the operator uses
+// email addresses as ids and left the email field empty.
+func recipient(c thanks.Customer) string {
+	if c.Email != "" {
+		return c.Email
+	}
+	if a, err := netmail.ParseAddress(c.ID); err == nil && a.Address == c.ID && a.Name == "" {
+		return c.ID
+	}
+	return ""
+}
+
+// report prints the outcome: the JSON summary, or a table of notes on
+// stdout and the counts and failures on stderr.
+func (d *delivery) report(fatal error) error {
+	res, opts := d.res, d.opts
+	errOut := opts.IO.ErrOut
+	if opts.Output.JSON {
+		if err := cmdutil.WriteJSON(opts.IO.Out, res); err != nil {
+			return err
+		}
+	} else if d.cards == nil && !opts.DryRun && len(res.Notes) > 0 {
+		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "OCCASION", "VIA", "STATUS", "MESSAGE-ID")
+		for _, n := range res.Notes {
+			mid := ""
+			if n.MessageID != nil {
+				mid = *n.MessageID
+			}
+			t.Append(fmt.Sprint(*n.ID), n.Customer, n.Occasion, n.Via, n.Status, mid)
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	for _, f := range d.failures {
+		fmt.Fprintf(errOut, "Failed: %s\n", f)
+	}
+	switch {
+	case opts.DryRun:
+		would := len(res.Notes) - res.Failed
+		fmt.Fprintf(errOut, "Dry run: would send %s via %s; %d skipped (already thanked); %d would fail. Nothing was sent or recorded.\n",
+			plural(would, "note", "notes"), d.via, res.Skipped, res.Failed)
+	case len(res.Notes) == 0 && res.Skipped == 0 && fatal == nil:
+		fmt.Fprintln(errOut, "No one to thank: nobody is due a note for this occasion.")
+	default:
+		verb := "Sent"
+		if d.via == ledger.ViaPrint {
+			verb = "Listed"
+		}
+		fmt.Fprintf(errOut, "%s %s via %s; %d skipped (already thanked); %d failed.\n",
+			verb, plural(res.Sent, "thank-you note", "thank-you notes"), d.via, res.Skipped, res.Failed)
+		if d.via == ledger.ViaOutbox && res.Sent > 0 {
+			fmt.Fprintf(errOut, "The notes are in %s.\n", d.mc.Outbox)
+		}
+		if res.Failed > 0 {
+			fmt.Fprintln(errOut, "Failed notes are recorded; run the same command again to retry them.")
+		}
+	}
+	if d.notAttempted > 0 {
+		fmt.Fprintf(errOut, "Stopped before %s; run the same command again to send them.\n", plural(d.notAttempted, "note", "notes"))
+	}
+	return nil
+}

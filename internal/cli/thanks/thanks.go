@@ -1,0 +1,183 @@
+// Package thanks implements `makegood thanks`: who is due a thank-you note,
+// sending it exactly once, and the history of notes sent.
+package thanks
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/thanks"
+)
+
+// NewCmdThanks builds `makegood thanks` and its verbs.
+func NewCmdThanks(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "thanks <command>",
+		Short: "Thank customers: who is due, send notes once, see the history",
+		Long: `Thank customers on the occasions that matter: a welcome, each anniversary,
+a milestone you name, after an incident was put right, or just because.
+makegood knows who is due, writes the note from a template, delivers it
+(outbox, SMTP or a printable list for handwritten cards) and never sends the
+same occasion to the same customer twice.
+
+Occasions: welcome, anniversary, milestone:NAME, after_recovery, just_because.
+
+Windows (config keys, in days): thanks.welcome_days (14),
+thanks.anniversary_days (30), thanks.recovery_days (30) and the just-because
+cool-down thanks.just_because_days (30). A weekly cron job with windows of a
+week or more never misses anyone.
+
+Templates: override any occasion with
+$XDG_CONFIG_HOME/makegood/templates/thanks/<occasion>[.<locale>].tmpl, a
+"Subject: ..." line, a blank line, then the body (Go text/template with
+.FirstName, .CustomerName, .Plan, .Tenure, .Years, .Credit, .SenderName,
+.Milestone, .Incident).`,
+	}
+	cmd.AddCommand(
+		NewCmdDue(f, nil),
+		NewCmdSend(f, nil),
+		NewCmdList(f, nil),
+	)
+	return cmd
+}
+
+// occasionFlag is a parsed --occasion.
+type occasionFlag struct {
+	occasion  thanks.Occasion // "" when not given
+	milestone string
+}
+
+func parseOccasion(s string) (occasionFlag, error) {
+	if s == "" {
+		return occasionFlag{}, nil
+	}
+	occ, milestone, err := thanks.ParseOccasion(s)
+	if err != nil {
+		return occasionFlag{}, &ledger.FieldError{Field: "--occasion", Err: err}
+	}
+	return occasionFlag{occasion: occ, milestone: milestone}, nil
+}
+
+// dueOptions merges the configured windows with the chosen occasion.
+func (o occasionFlag) dueOptions(windows thanks.DueOptions) thanks.DueOptions {
+	d := windows
+	if o.occasion != "" {
+		d.Occasions = []thanks.Occasion{o.occasion}
+		d.Milestone = o.milestone
+	}
+	return d
+}
+
+// windows reads the occasions' windows from the configuration.
+func windows(f *cmdutil.Factory) (thanks.DueOptions, error) {
+	v, err := f.Config()
+	if err != nil {
+		return thanks.DueOptions{}, err
+	}
+	var d thanks.DueOptions
+	for _, w := range []struct {
+		key string
+		dst *int
+	}{
+		{"thanks.welcome_days", &d.WelcomeDays},
+		{"thanks.anniversary_days", &d.AnniversaryDays},
+		{"thanks.recovery_days", &d.RecoveryDays},
+		{"thanks.just_because_days", &d.JustBecauseDays},
+	} {
+		if *w.dst, err = days(v, w.key); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+func days(v *viper.Viper, key string) (int, error) {
+	s := strings.TrimSpace(v.GetString(key))
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 3660 {
+		return 0, cmdutil.FlagErrorf("config: %s %q is not a number of days (1-3660)", key, s)
+	}
+	return n, nil
+}
+
+func toThanksCustomer(c ledger.Customer) thanks.Customer {
+	return thanks.Customer{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, PriceMinor: c.PriceMinor,
+		Currency: c.Currency, Since: c.Since, Locale: c.Locale, Tags: c.Tags}
+}
+
+func toThanksCustomers(cs []ledger.Customer) []thanks.Customer {
+	out := make([]thanks.Customer, len(cs))
+	for i, c := range cs {
+		out[i] = toThanksCustomer(c)
+	}
+	return out
+}
+
+// sentNotes is what the never-twice rule looks at: only notes that went
+// out, so a failed one stays due and a re-run retries it.
+func sentNotes(ctx context.Context, st ledger.Store) ([]thanks.Sent, error) {
+	ns, err := st.ThankYouNotes(ctx, ledger.ThanksFilter{Status: ledger.NoteSent})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]thanks.Sent, len(ns))
+	for i, n := range ns {
+		out[i] = thanks.Sent{CustomerID: n.Customer, Occasion: thanks.Occasion(n.Occasion), Key: n.Key, At: n.At}
+	}
+	return out, nil
+}
+
+// incidentDecisions decides after_recovery for an incident the operator
+// names with --incident. The ledger does not record incidents yet, so the
+// operator vouches that it was fixed and made good; the key still makes
+// sure each customer is thanked once per incident.
+func incidentDecisions(customers []thanks.Customer, sent []thanks.Sent, ref string) []thanks.Decision {
+	key := thanks.AfterRecoveryKey(ref)
+	var out []thanks.Decision
+	for _, c := range customers {
+		d := thanks.Decision{DueItem: thanks.DueItem{Customer: c, Occasion: thanks.AfterRecovery, Key: key,
+			Incident: thanks.Recovery{CustomerID: c.ID, IncidentID: ref, Title: ref}}}
+		d.Status, d.Why = thanks.StatusDue, fmt.Sprintf("after incident %q, named with --incident", ref)
+		for _, s := range sent {
+			if s.CustomerID == c.ID && s.Key == key {
+				d.Status = thanks.StatusAlreadySent
+				d.Why = fmt.Sprintf("already thanked after incident %q on %s", ref, s.At.Format(time.DateOnly))
+				break
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func customerLabel(c thanks.Customer) string {
+	if c.Name != "" {
+		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
+	}
+	return c.ID
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

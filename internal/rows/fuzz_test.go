@@ -1,0 +1,122 @@
+package rows
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"unicode/utf8"
+)
+
+// decodeAll reads every row of in, checking what must hold for any input:
+// no panic, reading ends, lines only move forward, accepted values are
+// UTF-8. It returns the accepted rows' values in schema order, and which
+// of them the row gave.
+func decodeAll(t *testing.T, in []byte, f Format) ([][]string, [][]bool) {
+	r, err := NewReader(bytes.NewReader(in), f, MaxRowBytes(4096))
+	if err != nil {
+		return nil, nil
+	}
+	if err := r.Bind(testSchema); err != nil {
+		return nil, nil
+	}
+	var (
+		out  [][]string
+		has  [][]bool
+		last int
+	)
+	for calls := 0; ; calls++ {
+		if calls > len(in)+2 {
+			t.Fatalf("Next did not reach io.EOF after %d calls on %d bytes", calls, len(in))
+		}
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out, has
+		}
+		if err != nil {
+			continue
+		}
+		if row.Line <= last {
+			t.Fatalf("row on line %d follows one on line %d", row.Line, last)
+		}
+		last = row.Line
+		vals := make([]string, len(testSchema.Columns))
+		given := make([]bool, len(vals))
+		for i := range vals {
+			given[i] = row.Has(i)
+			vals[i] = row.Get(i)
+			if !utf8.ValidString(vals[i]) {
+				t.Fatalf("line %d: accepted invalid UTF-8 %q", row.Line, vals[i])
+			}
+			if !row.Has(i) && vals[i] != "" {
+				t.Fatalf("line %d: column %d absent but has value %q", row.Line, i, vals[i])
+			}
+		}
+		out = append(out, vals)
+		has = append(has, given)
+	}
+}
+
+// FuzzCSV decodes arbitrary bytes as CSV, then checks that what it accepted
+// survives being written out and read back.
+func FuzzCSV(f *testing.F) {
+	f.Add([]byte("customer,amount\nalice,25.00\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, _ := decodeAll(t, in, CSV)
+		if len(got) == 0 {
+			return
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		_ = w.Write(testSchema.Columns)
+		_ = w.WriteAll(got)
+		again, _ := decodeAll(t, buf.Bytes(), CSV)
+		sameRows(t, got, again)
+	})
+}
+
+// FuzzJSONL decodes arbitrary bytes as JSON Lines and checks the accepted
+// rows round-trip through encoding/json.
+func FuzzJSONL(f *testing.F) {
+	f.Add([]byte(`{"customer":"alice","amount":"25.00"}` + "\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, given := decodeAll(t, in, JSONL)
+		var buf bytes.Buffer
+		for n, vals := range got {
+			m := map[string]string{}
+			for i, c := range testSchema.Columns {
+				if given[n][i] {
+					m[c] = vals[i]
+				}
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf.Write(b)
+			buf.WriteByte('\n')
+		}
+		if len(got) == 0 {
+			return
+		}
+		again, _ := decodeAll(t, buf.Bytes(), JSONL)
+		sameRows(t, got, again)
+	})
+}
+
+// sameRows fails unless rows written out and read back are what they were.
+func sameRows(t *testing.T, got, again [][]string) {
+	t.Helper()
+	if len(again) != len(got) {
+		t.Fatalf("round trip: %d rows became %d", len(got), len(again))
+	}
+	for i := range got {
+		for j := range got[i] {
+			if again[i][j] != got[i][j] {
+				t.Fatalf("round trip row %d col %d: %q became %q", i, j, got[i][j], again[i][j])
+			}
+		}
+	}
+}
