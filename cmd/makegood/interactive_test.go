@@ -177,9 +177,9 @@ func TestInteractiveIssue(t *testing.T) {
 	expectSuccess(t, c)
 
 	want := []view.Credit{{
-		ID: 1, Customer: "carol@example.com", Amount: "12.34", AmountMinor: 1234, Currency: "USD",
+		ID: 1, Customer: "carol@example.com", Amount: strPtr("12.34"), AmountMinor: 1234, Currency: strPtr("USD"),
 		Reason: "billing", Note: strPtr("Charged twice in November"), Status: "open",
-		Remaining: "12.34", RemainingMinor: 1234, IssuedAt: testNow,
+		Remaining: strPtr("12.34"), RemainingMinor: 1234, IssuedAt: testNow, Kind: view.KindCredit,
 	}}
 	assertCredits(t, h.credits(t), want)
 }
@@ -250,8 +250,9 @@ func TestInteractiveIssueNewCustomer(t *testing.T) {
 			t.Errorf("customer = %+v, want dave@example.com named Dave Lister", cust)
 		}
 		assertCredits(t, h.credits(t), []view.Credit{{
-			ID: 1, Customer: "dave@example.com", Amount: "30.00", AmountMinor: 3000, Currency: "EUR",
-			Reason: "goodwill", Status: "open", Remaining: "30.00", RemainingMinor: 3000, IssuedAt: testNow,
+			ID: 1, Customer: "dave@example.com", Amount: strPtr("30.00"), AmountMinor: 3000, Currency: strPtr("EUR"),
+			Reason: "goodwill", Status: "open", Remaining: strPtr("30.00"), RemainingMinor: 3000, IssuedAt: testNow,
+			Kind: view.KindCredit,
 		}})
 	})
 	t.Run("declined", func(t *testing.T) {

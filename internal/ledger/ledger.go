@@ -42,11 +42,13 @@ const (
 	StatusApplied = "applied"
 	StatusVoid    = "void"
 	StatusExpired = "expired"
+	// StatusGiven is a gesture's status: there is no money to use up.
+	StatusGiven = "given"
 )
 
 // Statuses lists the values --status accepts.
 func Statuses() []string {
-	return []string{StatusOpen, StatusApplied, StatusVoid, StatusExpired}
+	return []string{StatusOpen, StatusApplied, StatusVoid, StatusExpired, StatusGiven}
 }
 
 // Entry kinds: every movement of a credit is one append-only entry.
@@ -89,13 +91,23 @@ type Credit struct {
 	VoidedAt       *time.Time
 	VoidReason     string
 	RemainingMinor int64
+	// IncidentID is the incident the credit makes good for; 0 for none.
+	IncidentID int64
+	// Gesture is the text of a non-monetary gesture ("a handwritten card").
+	// A gesture has no amount and no currency, so sums of money ignore it.
+	Gesture string
 }
+
+// IsGesture reports whether c is a gesture rather than money.
+func (c Credit) IsGesture() bool { return c.Gesture != "" }
 
 // Status reports the credit's state at now.
 func (c Credit) Status(now time.Time) string {
 	switch {
 	case c.VoidedAt != nil:
 		return StatusVoid
+	case c.IsGesture():
+		return StatusGiven
 	case c.RemainingMinor <= 0:
 		return StatusApplied
 	case c.ExpiresAt != nil && !now.Before(*c.ExpiresAt):
@@ -116,6 +128,12 @@ type NewCredit struct {
 	IssuedAt       time.Time
 	ExpiresAt      *time.Time
 	IdempotencyKey string
+	// IncidentID links the credit to an incident; 0 for none. The store
+	// adds the customer to the incident's affected customers if needed.
+	IncidentID int64
+	// Gesture, when set, makes this a non-monetary gesture: AmountMinor
+	// must be 0 and Currency empty.
+	Gesture string
 	// NewCustomer, when set, is added in the same transaction if the ledger
 	// does not know Customer yet, so a failed issue leaves no customer behind.
 	NewCustomer *Customer
@@ -133,6 +151,8 @@ type Entry struct {
 	Note        string // the credit's note for an issue, the void's reason for a void
 	Reason      string // the credit's reason
 	At          time.Time
+	Gesture     string // the credit's gesture text, for a gesture
+	IncidentID  int64  // the credit's incident; 0 for none
 }
 
 // Balance is what a customer can still use, per currency.
@@ -149,6 +169,7 @@ type CreditFilter struct {
 	Status   string
 	Since    time.Time
 	Until    time.Time
+	Incident int64 // only credits linked to this incident
 	Limit    int
 	Now      time.Time // the clock that decides expiry
 }

@@ -11,6 +11,7 @@ import (
 type Store interface {
 	CustomerStore
 	CreditStore
+	IncidentStore
 	ThanksStore
 	BulkStore
 	Close() error

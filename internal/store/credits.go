@@ -16,7 +16,8 @@ import (
 // void, if any. Callers add WHERE clauses on the alias c.
 const creditSelect = `SELECT c.id, c.customer_id, c.amount_minor, c.currency, c.reason, c.note,
 	c.issued_at, c.expires_at, c.idempotency_key, v.at AS void_at, v.note AS void_note,
-	(SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_entries e WHERE e.credit_id = c.id) AS remaining
+	(SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_entries e WHERE e.credit_id = c.id) AS remaining,
+	c.incident_id, c.gesture
 FROM credits c LEFT JOIN credit_entries v ON v.credit_id = c.id AND v.kind = 'void'`
 
 // IssueCredit records a credit and its issue entry in one transaction.
@@ -61,11 +62,17 @@ func issueCredit(ctx context.Context, tx *sql.Tx, nc ledger.NewCredit) (ledger.C
 	case exists == 0:
 		return ledger.Credit{}, false, &ledger.NotFoundError{Kind: "customer", ID: nc.Customer}
 	}
+	if nc.IncidentID != 0 {
+		if err := addAffected(ctx, tx, nc.IncidentID, nc.Customer, nc.IssuedAt); err != nil {
+			return ledger.Credit{}, false, err
+		}
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO credits
-		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key,
+		incident_id, gesture)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nc.Customer, nc.AmountMinor, nc.Currency, nc.Reason, nc.Note, fmtTime(nc.IssuedAt),
-		fmtTimePtr(nc.ExpiresAt), nullString(nc.IdempotencyKey))
+		fmtTimePtr(nc.ExpiresAt), nullString(nc.IdempotencyKey), nullInt(nc.IncidentID), nullString(nc.Gesture))
 	if err != nil {
 		return ledger.Credit{}, false, fmt.Errorf("insert credit: %w", err)
 	}
@@ -83,6 +90,7 @@ func issueCredit(ctx context.Context, tx *sql.Tx, nc ledger.NewCredit) (ledger.C
 		ID: id, Customer: nc.Customer, AmountMinor: nc.AmountMinor, Currency: nc.Currency,
 		Reason: nc.Reason, Note: nc.Note, IssuedAt: nc.IssuedAt.UTC(), ExpiresAt: nc.ExpiresAt,
 		IdempotencyKey: nc.IdempotencyKey, RemainingMinor: nc.AmountMinor,
+		IncidentID: nc.IncidentID, Gesture: nc.Gesture,
 	}, true, nil
 }
 
@@ -107,6 +115,12 @@ func differences(c ledger.Credit, nc ledger.NewCredit) string {
 	}
 	if !sameTime(c.ExpiresAt, nc.ExpiresAt) {
 		d = append(d, "expiry")
+	}
+	if c.IncidentID != nc.IncidentID {
+		d = append(d, "incident")
+	}
+	if c.Gesture != nc.Gesture {
+		d = append(d, "gesture")
 	}
 	return strings.Join(d, ", ")
 }
@@ -161,6 +175,10 @@ func creditsQuery(f ledger.CreditFilter) (string, []any, error) {
 		where = append(where, "c.issued_at < ?")
 		args = append(args, fmtTime(f.Until))
 	}
+	if f.Incident != 0 {
+		where = append(where, "c.incident_id = ?")
+		args = append(args, f.Incident)
+	}
 	q := creditSelect
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -174,7 +192,9 @@ func creditsQuery(f ledger.CreditFilter) (string, []any, error) {
 	case ledger.StatusVoid:
 		q += " WHERE void_at IS NOT NULL"
 	case ledger.StatusApplied:
-		q += " WHERE void_at IS NULL AND remaining <= 0"
+		q += " WHERE void_at IS NULL AND remaining <= 0 AND gesture IS NULL"
+	case ledger.StatusGiven:
+		q += " WHERE void_at IS NULL AND gesture IS NOT NULL"
 	case ledger.StatusExpired:
 		q += " WHERE void_at IS NULL AND remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?"
 		args = append(args, now)
@@ -220,10 +240,12 @@ func scanCredit(r scanner) (ledger.Credit, error) {
 		issued           string
 		expires, key     sql.NullString
 		voidAt, voidNote sql.NullString
+		incident         sql.NullInt64
+		gesture          sql.NullString
 		err              error
 	)
 	if err = r.Scan(&c.ID, &c.Customer, &c.AmountMinor, &c.Currency, &c.Reason, &c.Note,
-		&issued, &expires, &key, &voidAt, &voidNote, &c.RemainingMinor); err != nil {
+		&issued, &expires, &key, &voidAt, &voidNote, &c.RemainingMinor, &incident, &gesture); err != nil {
 		return c, err
 	}
 	if c.IssuedAt, err = parseTime(issued); err != nil {
@@ -237,6 +259,8 @@ func scanCredit(r scanner) (ledger.Credit, error) {
 	}
 	c.IdempotencyKey = key.String
 	c.VoidReason = voidNote.String
+	c.IncidentID = incident.Int64
+	c.Gesture = gesture.String
 	return c, nil
 }
 
@@ -276,6 +300,8 @@ func (s *SQLite) ApplyCredit(ctx context.Context, id int64, amountMinor int64, i
 			return ledger.Conflictf("credit %d is %s and cannot be applied", id, st)
 		case ledger.StatusApplied:
 			return ledger.Conflictf("credit %d has been used in full; nothing remains to apply", id)
+		case ledger.StatusGiven:
+			return ledger.Conflictf("credit %d is a gesture (%s), not money: there is nothing to apply", id, c.Gesture)
 		}
 		if amountMinor > c.RemainingMinor {
 			return &ledger.FieldError{Field: "--amount", Err: fmt.Errorf("%s is more than the %s that remains of credit %d",
@@ -329,7 +355,8 @@ func balancesQuery(customer string, now time.Time) (string, []any) {
 // History lists a customer's credit entries, newest first.
 func (s *SQLite) History(ctx context.Context, customer string) ([]ledger.Entry, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT e.id, e.credit_id, e.customer_id, e.kind, e.amount_minor,
-		e.currency, e.invoice, CASE WHEN e.kind = 'issue' THEN c.note ELSE e.note END, c.reason, e.at
+		e.currency, e.invoice, CASE WHEN e.kind = 'issue' THEN c.note ELSE e.note END, c.reason, e.at,
+		COALESCE(c.gesture, ''), COALESCE(c.incident_id, 0)
 		FROM credit_entries e JOIN credits c ON c.id = e.credit_id
 		WHERE e.customer_id = ? ORDER BY e.at DESC, e.id DESC`, customer)
 	if err != nil {
@@ -343,7 +370,7 @@ func (s *SQLite) History(ctx context.Context, customer string) ([]ledger.Entry, 
 			at string
 		)
 		if err := rows.Scan(&e.ID, &e.CreditID, &e.Customer, &e.Kind, &e.AmountMinor, &e.Currency,
-			&e.Invoice, &e.Note, &e.Reason, &at); err != nil {
+			&e.Invoice, &e.Note, &e.Reason, &at, &e.Gesture, &e.IncidentID); err != nil {
 			return nil, err
 		}
 		if e.At, err = parseTime(at); err != nil {

@@ -215,6 +215,13 @@ func nullString(s string) any {
 	return s
 }
 
+func nullInt(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
+
 // isUniqueViolation reports a UNIQUE constraint failure without depending on
 // the driver's error codes, which differ between engines.
 func isUniqueViolation(err error) bool {

@@ -173,26 +173,6 @@ func TestRenderUnreadableOverride(t *testing.T) {
 	}
 }
 
-func TestLocaleChain(t *testing.T) {
-	for in, want := range map[string]string{
-		"pt-BR":          "pt-BR pt",
-		"pt_br":          "pt-BR pt",
-		"pt_BR.UTF-8":    "pt-BR pt",
-		"zh-hant-tw":     "zh-Hant-TW zh-Hant zh",
-		"EN":             "en",
-		"":               "",
-		"../etc":         "",
-		"pt-":            "",
-		"pt BR":          "",
-		"ελ":             "",
-		"x-aaaaaaaaaaaa": "",
-	} {
-		if got := strings.Join(localeChain(in), " "); got != want {
-			t.Errorf("localeChain(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestNewTemplateData(t *testing.T) {
 	item := DueItem{
 		Customer: Customer{Name: "  Ana  Souza ", Plan: "pro", Since: date("2024-09-24")},

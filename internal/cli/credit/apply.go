@@ -75,6 +75,9 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	now := opts.Now()
+	if c.IsGesture() {
+		return ledger.Conflictf("credit %d is a gesture (%s), not money: there is nothing to apply", c.ID, c.Gesture)
+	}
 	switch st := c.Status(now); st {
 	case ledger.StatusOpen:
 	case ledger.StatusApplied:

@@ -142,7 +142,8 @@ func TestIssueTerminalSentenceAndJSON(t *testing.T) {
 	}
 	want := map[string]any{"id": 2.0, "customer": "a", "amount": "300", "amount_minor": 300.0, "currency": "JPY",
 		"reason": "other", "note": nil, "status": "open", "remaining": "300", "remaining_minor": 300.0,
-		"issued_at": "2026-11-24T10:00:00Z", "expires_at": "2027-01-31T00:00:00Z", "idempotency_key": "k", "voided_at": nil}
+		"issued_at": "2026-11-24T10:00:00Z", "expires_at": "2027-01-31T00:00:00Z", "idempotency_key": "k", "voided_at": nil,
+		"kind": "credit", "gesture": nil, "incident": nil}
 	if len(got) != len(want) {
 		t.Fatalf("keys %v, want %v", got, want)
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
-	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/prompt"
@@ -33,6 +32,8 @@ type IssueOptions struct {
 	Expires        string
 	IdempotencyKey string
 	NewCustomer    bool
+	Incident       string
+	Gesture        string
 	Output         cmdutil.OutputFlags
 	Bulk           BulkOptions // --from-file and its flags, in bulk.go
 
@@ -54,10 +55,16 @@ printed alone on stdout. With --idempotency-key, running the same command
 again returns the credit already recorded instead of issuing a second one.
 
 --expires takes a date (the credit stops counting at the start of that day,
-UTC) or a number of days from today (90d).`,
+UTC) or a number of days from today (90d).
+
+--gesture records something other than money instead (an upgrade, a free
+product, a handwritten card): no amount, no currency, never part of a
+balance. --incident links the credit or gesture to the incident it makes
+good for, and adds the customer to the incident's affected customers.`,
 		Example: `  makegood credit issue --customer alice@example.com --amount 25.00 --reason outage \
     --note "Couldn't log in for a day" --expires 90d
-  makegood credit issue --customer cus_123 --amount 2500 --currency JPY --json`,
+  makegood credit issue --customer cus_123 --amount 2500 --currency JPY --json
+  makegood credit issue --customer cus_123 --gesture "a handwritten card" --incident 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Changed = func(name string) bool { return cmd.Flags().Changed(name) }
@@ -74,7 +81,7 @@ UTC) or a number of days from today (90d).`,
 				if opts.Customer == "" {
 					return cmdutil.RequiredError("--customer")
 				}
-				if opts.Amount == "" {
+				if opts.Amount == "" && opts.Gesture == "" {
 					return cmdutil.RequiredError("--amount")
 				}
 			}
@@ -93,6 +100,11 @@ UTC) or a number of days from today (90d).`,
 	fl.StringVar(&opts.Expires, "expires", "", "Expiry: a date (2027-01-31) or days from today (90d)")
 	fl.StringVar(&opts.IdempotencyKey, "idempotency-key", "", "Issue at most once for this key")
 	fl.BoolVar(&opts.NewCustomer, "new-customer", false, "Add the customer if the ledger doesn't know it")
+	fl.StringVar(&opts.Incident, "incident", "", "Incident ID this credit or gesture makes good for")
+	fl.StringVar(&opts.Gesture, "gesture", "", "Record a gesture without money instead, e.g. \"a handwritten card\"")
+	cmd.MarkFlagsMutuallyExclusive("amount", "gesture")
+	cmd.MarkFlagsMutuallyExclusive("currency", "gesture")
+	cmd.MarkFlagsMutuallyExclusive("expires", "gesture")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
 	addBulkFlags(cmd, &opts.Bulk)
 	_ = cmd.RegisterFlagCompletionFunc("reason", cobra.FixedCompletions(ledger.Reasons(), cobra.ShellCompDirectiveNoFileComp))
@@ -104,7 +116,21 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 	if err != nil {
 		return err
 	}
-	interactive := opts.CanPrompt && (opts.Customer == "" || opts.Amount == "")
+	var incident int64
+	if opts.Incident != "" {
+		if incident, err = ledger.ParseIncidentID("--incident", opts.Incident); err != nil {
+			return err
+		}
+		if _, err := st.Incident(ctx, incident); err != nil {
+			return err
+		}
+	}
+	if opts.Gesture != "" {
+		if err := ledger.ValidateGesture("--gesture", opts.Gesture); err != nil {
+			return err
+		}
+	}
+	interactive := opts.CanPrompt && (opts.Customer == "" || (opts.Amount == "" && opts.Gesture == ""))
 	var p prompt.Prompter
 	if interactive {
 		p = opts.Prompter()
@@ -133,53 +159,11 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 		return err
 	}
 
-	currency := opts.Currency
-	field := "--currency"
-	if currency == "" {
-		currency = cust.Currency
-		field = "customer currency"
-	}
-	if currency == "" {
-		currency = opts.DefaultCurrency
-		field = "config currency"
-	}
-	if currency == "" {
-		if !opts.CanPrompt {
-			return ledger.Fieldf("--currency", "is required: customer %q has no currency and no currency is configured", cust.ID)
-		}
-		// At a terminal a missing currency is asked for even when every
-		// other value came as a flag (an unknown --customer just added).
-		if p == nil {
-			p = opts.Prompter()
-		}
-		if currency, err = p.Input(ctx, "Currency (ISO 4217, e.g. USD)", "", func(s string) error {
-			_, err := money.NormalizeCurrency(s)
-			return err
-		}); err != nil {
+	var amt money.Amount
+	if opts.Gesture == "" {
+		if amt, err = issueAmount(ctx, opts, p, cust, newCust); err != nil {
 			return err
 		}
-		field = "currency"
-	}
-	if currency, err = money.NormalizeCurrency(currency); err != nil {
-		return &ledger.FieldError{Field: field, Err: err}
-	}
-	if newCust != nil {
-		// A customer added on the fly keeps the currency of its first
-		// credit, so the next credit needs no --currency.
-		newCust.Currency = currency
-	}
-
-	if opts.Amount == "" {
-		if opts.Amount, err = p.Input(ctx, fmt.Sprintf("Amount in %s", currency), "", func(s string) error {
-			_, err := money.Parse(s, currency)
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	amt, err := money.Parse(opts.Amount, currency)
-	if err != nil {
-		return &ledger.FieldError{Field: "--amount", Err: err}
 	}
 
 	if interactive && !opts.Changed("reason") {
@@ -217,9 +201,13 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 	}
 
 	if interactive {
-		summary := fmt.Sprintf("Issue %s to %s for %s?", amt, customerLabel(cust), opts.Reason)
+		what := amt.String()
+		if opts.Gesture != "" {
+			what = fmt.Sprintf("the gesture %q", opts.Gesture)
+		}
+		summary := fmt.Sprintf("Issue %s to %s for %s?", what, customerLabel(cust), opts.Reason)
 		if newCust != nil {
-			summary = fmt.Sprintf("Add customer %s and issue %s for %s?", cust.ID, amt, opts.Reason)
+			summary = fmt.Sprintf("Add customer %s and issue %s for %s?", cust.ID, what, opts.Reason)
 		}
 		ok, err := p.Confirm(ctx, summary, true)
 		if err != nil {
@@ -233,27 +221,66 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 	c, created, err := st.IssueCredit(ctx, ledger.NewCredit{
 		Customer: cust.ID, AmountMinor: amt.Minor, Currency: amt.Currency, Reason: opts.Reason,
 		Note: opts.Note, IssuedAt: now, ExpiresAt: expires, IdempotencyKey: opts.IdempotencyKey,
-		NewCustomer: newCust,
+		NewCustomer: newCust, IncidentID: incident, Gesture: opts.Gesture,
 	})
 	if err != nil {
 		return err
 	}
-	if !created {
-		fmt.Fprintf(opts.IO.ErrOut, "Credit %d was already recorded with idempotency key %q; nothing new was written.\n", c.ID, c.IdempotencyKey)
+	return PrintIssued(opts.IO, c, cust, created, opts.Output.JSON, now)
+}
+
+// issueAmount settles the currency (flag, customer, config, or asked at a
+// terminal) and reads the amount in it. A customer added on the fly keeps
+// the currency of its first credit, so the next credit needs no --currency.
+func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cust ledger.Customer, newCust *ledger.Customer) (money.Amount, error) {
+	currency := opts.Currency
+	field := "--currency"
+	var err error
+	if currency == "" {
+		currency = cust.Currency
+		field = "customer currency"
 	}
-	switch {
-	case opts.Output.JSON:
-		return cmdutil.WriteJSON(opts.IO.Out, view.NewCredit(c, now))
-	case opts.IO.IsStdoutTTY():
-		if !created {
-			return nil
+	if currency == "" {
+		currency = opts.DefaultCurrency
+		field = "config currency"
+	}
+	if currency == "" {
+		if !opts.CanPrompt {
+			return money.Amount{}, ledger.Fieldf("--currency", "is required: customer %q has no currency and no currency is configured", cust.ID)
 		}
-		_, err = fmt.Fprintf(opts.IO.Out, "Issued credit %d: %s to %s for %s.\n", c.ID,
-			money.Format(c.AmountMinor, c.Currency), customerLabel(cust), c.Reason)
-	default:
-		_, err = fmt.Fprintln(opts.IO.Out, c.ID)
+		// At a terminal a missing currency is asked for even when every
+		// other value came as a flag (an unknown --customer just added).
+		if p == nil {
+			p = opts.Prompter()
+		}
+		if currency, err = p.Input(ctx, "Currency (ISO 4217, e.g. USD)", "", func(s string) error {
+			_, err := money.NormalizeCurrency(s)
+			return err
+		}); err != nil {
+			return money.Amount{}, err
+		}
+		field = "currency"
 	}
-	return err
+	if currency, err = money.NormalizeCurrency(currency); err != nil {
+		return money.Amount{}, &ledger.FieldError{Field: field, Err: err}
+	}
+	if newCust != nil {
+		newCust.Currency = currency
+	}
+
+	if opts.Amount == "" {
+		if opts.Amount, err = p.Input(ctx, fmt.Sprintf("Amount in %s", currency), "", func(s string) error {
+			_, err := money.Parse(s, currency)
+			return err
+		}); err != nil {
+			return money.Amount{}, err
+		}
+	}
+	amt, err := money.Parse(opts.Amount, currency)
+	if err != nil {
+		return money.Amount{}, &ledger.FieldError{Field: "--amount", Err: err}
+	}
+	return amt, nil
 }
 
 const newCustomerChoice = "\x00new"

@@ -3,6 +3,7 @@ package credit
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ type ListOptions struct {
 	Status   string
 	Since    string
 	Until    string
+	Incident string
 	Limit    int
 	Output   cmdutil.OutputFlags
 
@@ -37,9 +39,11 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List credits, newest first",
-		Long: `List credits, newest first. A table at a terminal; tab-separated rows
-(id, customer, amount, currency, reason, status, remaining, issued_at, note)
-when piped; --json or --csv for scripts.
+		Long: `List credits and gestures, newest first. A table at a terminal;
+tab-separated rows (id, customer, amount, currency, reason, status,
+remaining, issued_at, note, kind, gesture, incident) when piped; --json or
+--csv for scripts. A gesture has no amount, currency or remaining, kind
+"gesture" and status "given".
 
 --since and --until take a date or an RFC 3339 time; an --until date
 includes that whole day.`,
@@ -61,9 +65,10 @@ includes that whole day.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Customer, "customer", "", "Only this customer's credits")
 	fl.StringVar(&opts.Reason, "reason", "", "Only credits for this reason")
-	fl.StringVar(&opts.Status, "status", "", "Only credits in this status: open, applied, void or expired")
+	fl.StringVar(&opts.Status, "status", "", "Only credits in this status: open, applied, void, expired or given (gestures)")
 	fl.StringVar(&opts.Since, "since", "", "Only credits issued at or after this date or time")
 	fl.StringVar(&opts.Until, "until", "", "Only credits issued up to this date (inclusive) or before this time")
+	fl.StringVar(&opts.Incident, "incident", "", "Only credits and gestures given for this incident")
 	fl.IntVar(&opts.Limit, "limit", ledger.DefaultLimit, "At most this many credits (0 for all)")
 	cmdutil.AddListFlags(cmd, &opts.Output)
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(ledger.Statuses(), cobra.ShellCompDirectiveNoFileComp))
@@ -92,6 +97,11 @@ func (o *ListOptions) parse() (ledger.CreditFilter, error) {
 		return f, ledger.Fieldf("--limit", "must not be negative")
 	}
 	var err error
+	if o.Incident != "" {
+		if f.Incident, err = ledger.ParseIncidentID("--incident", o.Incident); err != nil {
+			return f, err
+		}
+	}
 	if o.Since != "" {
 		if f.Since, err = ledger.ParseTime("--since", o.Since); err != nil {
 			return f, err
@@ -136,17 +146,23 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "AMOUNT", "REASON", "STATUS", "REMAINING", "ISSUED", "NOTE")
 		for _, c := range cs {
 			v := view.NewCredit(c, now)
-			t.Append(fmt.Sprint(c.ID), cmdutil.Truncate(c.Customer, 30), money.Format(c.AmountMinor, c.Currency),
-				c.Reason, v.Status, money.Format(v.RemainingMinor, c.Currency), view.HumanTime(c.IssuedAt),
-				c.Note)
+			remaining, note := money.Format(v.RemainingMinor, c.Currency), c.Note
+			if c.IsGesture() {
+				remaining, note = "", strings.TrimSuffix(c.Gesture+": "+c.Note, ": ")
+			}
+			t.Append(fmt.Sprint(c.ID), cmdutil.Truncate(c.Customer, 30), view.HumanAmount(c.AmountMinor, c.Currency, c.Gesture),
+				c.Reason, v.Status, remaining, view.HumanTime(c.IssuedAt), note)
 		}
 		return t.Render()
 	}
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,
-		"id", "customer", "amount", "currency", "reason", "status", "remaining", "issued_at", "note")
+		"id", "customer", "amount", "currency", "reason", "status", "remaining", "issued_at", "note",
+		"kind", "gesture", "incident")
 	for _, c := range cs {
 		v := view.NewCredit(c, now)
-		t.Append(fmt.Sprint(c.ID), c.Customer, v.Amount, c.Currency, c.Reason, v.Status, v.Remaining, v.IssuedAt, c.Note)
+		amount, currency, remaining := v.Cells()
+		t.Append(fmt.Sprint(c.ID), c.Customer, amount, currency, c.Reason, v.Status, remaining, v.IssuedAt, c.Note,
+			v.Kind, c.Gesture, view.IncidentCell(c.IncidentID))
 	}
 	return t.Render()
 }

@@ -73,9 +73,14 @@ func printCredit(ios *iostreams.IOStreams, c ledger.Credit, now time.Time, asJSO
 	}
 	line("id", fmt.Sprint(c.ID))
 	line("customer", c.Customer)
-	line("amount", money.Format(c.AmountMinor, c.Currency))
-	line("remaining", money.Format(v.RemainingMinor, c.Currency))
+	if c.IsGesture() {
+		line("gesture", c.Gesture)
+	} else {
+		line("amount", money.Format(c.AmountMinor, c.Currency))
+		line("remaining", money.Format(v.RemainingMinor, c.Currency))
+	}
 	line("status", v.Status)
+	line("incident", view.IncidentCell(c.IncidentID))
 	line("reason", c.Reason)
 	line("note", c.Note)
 	line("issued", v.IssuedAt)

@@ -66,12 +66,12 @@ func TestListOutputs(t *testing.T) {
 		}
 		return e.Stdout.String()
 	}
-	if got, want := run(""), "2\ta\t2500\tJPY\toutage\topen\t2500\t2026-11-24T10:00:00Z\ta note with a tab\n"+
-		"1\ta\t25.00\tUSD\toutage\topen\t25.00\t2026-11-24T10:00:00Z\tfirst\n"; got != want {
+	if got, want := run(""), "2\ta\t2500\tJPY\toutage\topen\t2500\t2026-11-24T10:00:00Z\ta note with a tab\tcredit\t\t\n"+
+		"1\ta\t25.00\tUSD\toutage\topen\t25.00\t2026-11-24T10:00:00Z\tfirst\tcredit\t\t\n"; got != want {
 		t.Fatalf("TSV:\n%s\nwant\n%s", got, want)
 	}
-	if got := run("--csv --limit 1"); got != "id,customer,amount,currency,reason,status,remaining,issued_at,note\n"+
-		"2,a,2500,JPY,outage,open,2500,2026-11-24T10:00:00Z,a note\twith a tab\n" {
+	if got := run("--csv --limit 1"); got != "id,customer,amount,currency,reason,status,remaining,issued_at,note,kind,gesture,incident\n"+
+		"2,a,2500,JPY,outage,open,2500,2026-11-24T10:00:00Z,a note\twith a tab,credit,,\n" {
 		t.Fatalf("CSV:\n%s", got)
 	}
 	var js []map[string]any

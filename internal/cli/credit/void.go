@@ -94,8 +94,12 @@ func voidRun(ctx context.Context, opts *VoidOptions) error {
 		return err
 	}
 	if !opts.Yes {
-		ok, err := opts.Prompter().Confirm(ctx, fmt.Sprintf("Void credit %d (%s left of %s to %s)?", c.ID,
-			money.Format(c.RemainingMinor, c.Currency), money.Format(c.AmountMinor, c.Currency), c.Customer), false)
+		question := fmt.Sprintf("Void credit %d (%s left of %s to %s)?", c.ID,
+			money.Format(c.RemainingMinor, c.Currency), money.Format(c.AmountMinor, c.Currency), c.Customer)
+		if c.IsGesture() {
+			question = fmt.Sprintf("Void gesture %d (%s, to %s)?", c.ID, c.Gesture, c.Customer)
+		}
+		ok, err := opts.Prompter().Confirm(ctx, question, false)
 		if err != nil {
 			return err
 		}

@@ -152,6 +152,8 @@ func showCredits(opts *ShowOptions, hist []ledger.Entry) error {
 	for _, e := range hist {
 		detail := e.Note
 		switch {
+		case e.Gesture != "" && e.Kind == ledger.EntryIssue:
+			detail = strings.TrimSuffix(e.Gesture+": "+e.Note, ": ")
 		case e.Kind == ledger.EntryIssue && e.Note != "":
 			detail = e.Reason + ": " + e.Note
 		case e.Kind == ledger.EntryIssue:
@@ -159,7 +161,8 @@ func showCredits(opts *ShowOptions, hist []ledger.Entry) error {
 		case e.Invoice != "":
 			detail = "invoice " + e.Invoice
 		}
-		t.Append(view.HumanTime(e.At), fmt.Sprint(e.CreditID), e.Kind, money.Format(e.AmountMinor, e.Currency), cmdutil.Truncate(detail, 40))
+		t.Append(view.HumanTime(e.At), fmt.Sprint(e.CreditID), e.Kind, view.HumanAmount(e.AmountMinor, e.Currency, e.Gesture),
+			cmdutil.Truncate(detail, 40))
 	}
 	return t.Render()
 }

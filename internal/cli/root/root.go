@@ -10,9 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/makegood/makegood/internal/cli/apology"
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/cli/credit"
 	"github.com/makegood/makegood/internal/cli/customer"
+	"github.com/makegood/makegood/internal/cli/goodwill"
+	"github.com/makegood/makegood/internal/cli/incident"
 	"github.com/makegood/makegood/internal/cli/thanks"
 	"github.com/makegood/makegood/internal/cli/version"
 )
@@ -65,6 +68,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(
 		customer.NewCmdCustomer(f),
 		credit.NewCmdCredit(f),
+		goodwill.NewCmdGoodwill(f),
+		incident.NewCmdIncident(f),
+		apology.NewCmdApology(f),
 		thanks.NewCmdThanks(f),
 		version.NewCmdVersion(f),
 	)

@@ -38,9 +38,8 @@ Customers already thanked for an occasion are not due again.
 Without --occasion: welcome, anniversary and after_recovery. A milestone
 needs its name (--occasion milestone:launch); just_because is due for anyone
 not thanked just because within the cool-down, so it is listed only when
-asked for. after_recovery notes are sent with
-'thanks send --occasion after_recovery --incident REF' until incidents are
-recorded in the ledger.
+asked for. after_recovery is due once an incident in the ledger is fixed and
+the customer was given a credit or gesture for it (credit issue --incident).
 
 A table at a terminal; tab-separated rows (customer, name, occasion, key,
 why) when piped; --json or --csv for scripts.`,
@@ -88,7 +87,11 @@ func dueRun(ctx context.Context, opts *DueOptions) error {
 	if err != nil {
 		return err
 	}
-	items := thanks.Due(toThanksCustomers(cs), sent, opts.Now(), opts.occasion.dueOptions(opts.Windows))
+	dopts := opts.occasion.dueOptions(opts.Windows)
+	if dopts.Recoveries, err = recoveries(ctx, st, opts.Now()); err != nil {
+		return err
+	}
+	items := thanks.Due(toThanksCustomers(cs), sent, opts.Now(), dopts)
 	if opts.Output.JSON {
 		out := make([]DueJSON, len(items))
 		for i, it := range items {

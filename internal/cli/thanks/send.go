@@ -61,10 +61,12 @@ Choose who: one customer (--customer), everyone due today (--due, for a
 weekly cron job), or a segment (--segment): terms over tenure, tag, plan,
 price and currency joined by commas, all of which must hold, such as
 tenure>=2y,tag=vip or price>=100,currency=USD. Without --occasion the
-occasions that come due by themselves are sent: welcome, anniversary.
+occasions that come due by themselves are sent: welcome, anniversary, and
+after_recovery once an incident is fixed and made good.
 --occasion just_because thanks people for no reason at all (at most once per
 cool-down), milestone:NAME for a milestone you name, after_recovery with
---incident REF after you put an incident right (REF is shown in the note).
+--incident ID after you put an incident right (an incident id from the
+ledger, or a free-text name for one it does not hold).
 
 Never twice: a customer already thanked for the same occasion (the welcome,
 the third anniversary, the launch milestone) is skipped and counted. A note
@@ -245,9 +247,16 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	now := opts.Now()
 	var decisions []thanks.Decision
 	if opts.Incident != "" {
-		decisions = incidentDecisions(customers, sent, opts.Incident)
+		decisions, err = incidentDecisions(ctx, st, customers, sent, opts.Incident)
 	} else {
-		decisions = thanks.Evaluate(customers, sent, now, opts.occasion.dueOptions(opts.Windows))
+		dopts := opts.occasion.dueOptions(opts.Windows)
+		if dopts.Recoveries, err = recoveries(ctx, st, now); err != nil {
+			return err
+		}
+		decisions = thanks.Evaluate(customers, sent, now, dopts)
+	}
+	if err != nil {
+		return err
 	}
 
 	var (

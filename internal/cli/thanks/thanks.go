@@ -4,6 +4,7 @@ package thanks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -138,16 +139,61 @@ func sentNotes(ctx context.Context, st ledger.Store) ([]thanks.Sent, error) {
 	return out, nil
 }
 
+// recoveries lists, for each incident fixed in the last year, the affected
+// customers who were given something for it: after_recovery is due once an
+// incident is both fixed and made good.
+func recoveries(ctx context.Context, st ledger.Store, now time.Time) ([]thanks.Recovery, error) {
+	incs, err := st.Incidents(ctx, ledger.IncidentFilter{Status: ledger.IncidentFixed})
+	if err != nil {
+		return nil, err
+	}
+	var out []thanks.Recovery
+	for _, inc := range incs {
+		if inc.FixedAt == nil || inc.FixedAt.Before(now.AddDate(-1, 0, 0)) {
+			continue
+		}
+		given, err := st.Credits(ctx, ledger.CreditFilter{Incident: inc.ID, Now: now})
+		if err != nil {
+			return nil, err
+		}
+		first := map[string]time.Time{}
+		for _, c := range given {
+			if c.VoidedAt != nil {
+				continue
+			}
+			if t, ok := first[c.Customer]; !ok || c.IssuedAt.Before(t) {
+				first[c.Customer] = c.IssuedAt
+			}
+		}
+		for customer, at := range first {
+			out = append(out, thanks.Recovery{CustomerID: customer, IncidentID: strconv.FormatInt(inc.ID, 10),
+				Title: inc.Title, Fixed: *inc.FixedAt, Compensated: at})
+		}
+	}
+	return out, nil
+}
+
 // incidentDecisions decides after_recovery for an incident the operator
-// names with --incident. The ledger does not record incidents yet, so the
-// operator vouches that it was fixed and made good; the key still makes
-// sure each customer is thanked once per incident.
-func incidentDecisions(customers []thanks.Customer, sent []thanks.Sent, ref string) []thanks.Decision {
+// names with --incident: an incident id from the ledger, or free text for
+// one it does not hold, in which case the operator vouches that it was
+// fixed and made good. The key makes sure each customer is thanked once per
+// incident, and an id gives the same key as the automatic --due path.
+func incidentDecisions(ctx context.Context, st ledger.Store, customers []thanks.Customer, sent []thanks.Sent, ref string) ([]thanks.Decision, error) {
+	title := ref
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		inc, err := st.Incident(ctx, id)
+		switch {
+		case err == nil:
+			title = inc.Title
+		case !errors.Is(err, ledger.ErrNotFound):
+			return nil, err
+		}
+	}
 	key := thanks.AfterRecoveryKey(ref)
 	var out []thanks.Decision
 	for _, c := range customers {
 		d := thanks.Decision{DueItem: thanks.DueItem{Customer: c, Occasion: thanks.AfterRecovery, Key: key,
-			Incident: thanks.Recovery{CustomerID: c.ID, IncidentID: ref, Title: ref}}}
+			Incident: thanks.Recovery{CustomerID: c.ID, IncidentID: ref, Title: title}}}
 		d.Status, d.Why = thanks.StatusDue, fmt.Sprintf("after incident %q, named with --incident", ref)
 		for _, s := range sent {
 			if s.CustomerID == c.ID && s.Key == key {
@@ -158,7 +204,7 @@ func incidentDecisions(customers []thanks.Customer, sent []thanks.Sent, ref stri
 		}
 		out = append(out, d)
 	}
-	return out
+	return out, nil
 }
 
 func customerLabel(c thanks.Customer) string {

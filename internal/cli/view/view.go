@@ -3,28 +3,40 @@
 package view
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/pkg/money"
 )
 
-// Credit is the JSON shape of a credit.
+// Credit kinds in JSON: money, or a gesture without money.
+const (
+	KindCredit  = "credit"
+	KindGesture = "gesture"
+)
+
+// Credit is the JSON shape of a credit. A gesture has no money: amount,
+// currency and remaining are null and the minor amounts 0, so a script
+// summing amount_minor needs no special case.
 type Credit struct {
 	ID             int64   `json:"id"`
 	Customer       string  `json:"customer"`
-	Amount         string  `json:"amount"`
+	Amount         *string `json:"amount"`
 	AmountMinor    int64   `json:"amount_minor"`
-	Currency       string  `json:"currency"`
+	Currency       *string `json:"currency"`
 	Reason         string  `json:"reason"`
 	Note           *string `json:"note"`
 	Status         string  `json:"status"`
-	Remaining      string  `json:"remaining"`
+	Remaining      *string `json:"remaining"`
 	RemainingMinor int64   `json:"remaining_minor"`
 	IssuedAt       string  `json:"issued_at"`
 	ExpiresAt      *string `json:"expires_at"`
 	IdempotencyKey *string `json:"idempotency_key"`
 	VoidedAt       *string `json:"voided_at"`
+	Kind           string  `json:"kind"`
+	Gesture        *string `json:"gesture"`
+	Incident       *int64  `json:"incident"`
 }
 
 // NewCredit shapes c as seen at now.
@@ -33,22 +45,52 @@ func NewCredit(c ledger.Credit, now time.Time) Credit {
 	if c.VoidedAt != nil {
 		remaining = 0
 	}
-	return Credit{
+	v := Credit{
 		ID:             c.ID,
 		Customer:       c.Customer,
-		Amount:         money.DecimalString(c.AmountMinor, c.Currency),
 		AmountMinor:    c.AmountMinor,
-		Currency:       c.Currency,
 		Reason:         c.Reason,
 		Note:           optString(c.Note),
 		Status:         c.Status(now),
-		Remaining:      money.DecimalString(remaining, c.Currency),
 		RemainingMinor: remaining,
 		IssuedAt:       Time(c.IssuedAt),
 		ExpiresAt:      optTime(c.ExpiresAt),
 		IdempotencyKey: optString(c.IdempotencyKey),
 		VoidedAt:       optTime(c.VoidedAt),
+		Kind:           KindCredit,
+		Gesture:        optString(c.Gesture),
+		Incident:       optID(c.IncidentID),
 	}
+	if c.IsGesture() {
+		v.Kind = KindGesture
+		return v
+	}
+	amount, left, cur := money.DecimalString(c.AmountMinor, c.Currency), money.DecimalString(remaining, c.Currency), c.Currency
+	v.Amount, v.Remaining, v.Currency = &amount, &left, &cur
+	return v
+}
+
+// Cells is the credit's amount, currency and remaining for CSV and
+// tab-separated rows: empty for a gesture.
+func (v Credit) Cells() (amount, currency, remaining string) {
+	return deref(v.Amount), deref(v.Currency), deref(v.Remaining)
+}
+
+// IncidentCell is the incident id for CSV and tab-separated rows, empty for
+// none.
+func IncidentCell(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// HumanAmount is an amount for people, or "gesture" for a gesture.
+func HumanAmount(minor int64, currency, gesture string) string {
+	if gesture != "" {
+		return KindGesture
+	}
+	return money.Format(minor, currency)
 }
 
 // Balance is the JSON shape of one balance row.
@@ -102,25 +144,33 @@ func NewCustomer(c ledger.Customer) Customer {
 	return v
 }
 
-// Entry is the JSON shape of one ledger entry in a history.
+// Entry is the JSON shape of one ledger entry in a history. An entry of a
+// gesture has a null amount and currency, and the gesture's text.
 type Entry struct {
 	ID          int64   `json:"id"`
 	Credit      int64   `json:"credit"`
 	Kind        string  `json:"kind"`
-	Amount      string  `json:"amount"`
+	Amount      *string `json:"amount"`
 	AmountMinor int64   `json:"amount_minor"`
-	Currency    string  `json:"currency"`
+	Currency    *string `json:"currency"`
 	Reason      string  `json:"reason"`
 	Invoice     *string `json:"invoice"`
 	Note        *string `json:"note"`
 	At          string  `json:"at"`
+	Gesture     *string `json:"gesture"`
+	Incident    *int64  `json:"incident"`
 }
 
 // NewEntry shapes e.
 func NewEntry(e ledger.Entry) Entry {
-	return Entry{ID: e.ID, Credit: e.CreditID, Kind: e.Kind,
-		Amount: money.DecimalString(e.AmountMinor, e.Currency), AmountMinor: e.AmountMinor,
-		Currency: e.Currency, Reason: e.Reason, Invoice: optString(e.Invoice), Note: optString(e.Note), At: Time(e.At)}
+	v := Entry{ID: e.ID, Credit: e.CreditID, Kind: e.Kind, AmountMinor: e.AmountMinor,
+		Reason: e.Reason, Invoice: optString(e.Invoice), Note: optString(e.Note), At: Time(e.At),
+		Gesture: optString(e.Gesture), Incident: optID(e.IncidentID)}
+	if e.Gesture == "" {
+		amount, cur := money.DecimalString(e.AmountMinor, e.Currency), e.Currency
+		v.Amount, v.Currency = &amount, &cur
+	}
+	return v
 }
 
 // Time formats t as RFC 3339 in UTC.
@@ -135,6 +185,20 @@ func optTime(t *time.Time) *string {
 	}
 	s := Time(*t)
 	return &s
+}
+
+func optID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func optString(s string) *string {

@@ -1,0 +1,164 @@
+// Package apology implements `makegood apology`: drafting an apology from a
+// template, recording the apology actually sent, listing them, and checking
+// a text for excuses and stock phrases.
+package apology
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/prompt"
+	"github.com/makegood/makegood/pkg/apology"
+)
+
+// NewCmdApology builds `makegood apology` and its verbs.
+func NewCmdApology(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "apology <command>",
+		Short: "Draft, check, record and list apologies",
+		Long: `Apologize without excuse. apology draft writes a short, direct apology for one
+customer and one incident; apology check flags blame-shifting ("our
+provider", "another team", "circumstances beyond our control") and stock
+phrases ("we apologize for any inconvenience"); apology record keeps what
+was actually sent, so incident show can tell how fast each customer heard
+from you.`,
+	}
+	cmd.AddCommand(
+		NewCmdDraft(f, nil),
+		NewCmdCheck(f, nil),
+		NewCmdRecord(f, nil),
+		NewCmdList(f, nil),
+	)
+	return cmd
+}
+
+// LoadRules reads apology.rules from the configuration (blame_shifting and
+// stock_phrases lists of {pattern, suggestion}); a list the configuration
+// leaves out keeps its default. An unusable pattern is bad input: the error
+// names its key, exit status 2.
+func LoadRules(cfg *viper.Viper) (apology.Rules, error) {
+	rules := apology.DefaultRules()
+	if cfg.IsSet("apology.rules") {
+		if err := cfg.UnmarshalKey("apology.rules", &rules); err != nil {
+			return rules, &ledger.FieldError{Field: "config apology.rules", Err: err}
+		}
+	}
+	if err := rules.Validate(); err != nil {
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = "apology.rules." + l
+		}
+		return rules, &ledger.FieldError{Field: "config", Err: errors.New(strings.Join(lines, "\n"))}
+	}
+	return rules, nil
+}
+
+// Drafting is the configuration drafts are written with: where template
+// overrides live, the sign-off, and the rules drafts are checked against.
+type Drafting struct {
+	ConfigDir  string
+	SenderName string // sender.name in the config file
+	Rules      apology.Rules
+}
+
+func (d *Drafting) load(f *cmdutil.Factory) error {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if d.Rules, err = LoadRules(cfg); err != nil {
+		return err
+	}
+	d.ConfigDir, d.SenderName = f.ConfigDir(), cfg.GetString("sender.name")
+	return nil
+}
+
+// maxInput bounds what check and record read: far more than any apology,
+// little enough that a wrong file named by mistake is refused quickly.
+const maxInput = 1 << 20
+
+// readText reads the text a command works on: the file named, or standard
+// input for "-". Errors name field.
+func readText(ios *iostreams.IOStreams, field, name string) (string, error) {
+	var r io.Reader = ios.In
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return "", &ledger.FieldError{Field: field, Err: err}
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return "", &ledger.FieldError{Field: field, Err: fmt.Errorf("read %s: %w", name, err)}
+	}
+	if len(b) > maxInput {
+		return "", ledger.Fieldf(field, "%s is larger than %d bytes; an apology is a few sentences", name, maxInput)
+	}
+	return string(b), nil
+}
+
+// warnFindings prints findings to stderr as warnings, for commands whose
+// text is checked on the way past rather than as their answer.
+func warnFindings(ios *iostreams.IOStreams, findings []apology.Finding, what string) {
+	if len(findings) == 0 {
+		return
+	}
+	fmt.Fprintf(ios.ErrOut, "warning: %s has %d finding(s); see makegood apology check:\n", what, len(findings))
+	for _, fd := range findings {
+		fmt.Fprintf(ios.ErrOut, "  %s\n", fd)
+	}
+}
+
+// about is the customer and the incident an apology is about.
+type about struct {
+	customer ledger.Customer
+	incident ledger.Incident
+}
+
+// resolveAbout reads --customer and --incident, asking at a terminal for
+// what is missing (callers refuse missing flags off a terminal first).
+func resolveAbout(ctx context.Context, st ledger.Store, p func() prompt.Prompter, customer, incident string) (about, error) {
+	var a about
+	var err error
+	if customer == "" {
+		if customer, err = cmdutil.PickCustomer(ctx, p(), st); err != nil {
+			return a, err
+		}
+	}
+	if err := ledger.ValidateID("--customer", customer); err != nil {
+		return a, err
+	}
+	if a.customer, err = st.Customer(ctx, customer); err != nil {
+		return a, err
+	}
+	if incident == "" {
+		options, err := cmdutil.IncidentOptions(ctx, st, customer)
+		if err != nil {
+			return a, err
+		}
+		if len(options) == 0 {
+			return a, ledger.Fieldf("--incident", "no incident affected %s yet; open one with makegood incident open", customer)
+		}
+		if incident, err = p().Select(ctx, "Incident", options, options[0].Value); err != nil {
+			return a, err
+		}
+	}
+	id, err := ledger.ParseIncidentID("--incident", incident)
+	if err != nil {
+		return a, err
+	}
+	a.incident, err = st.Incident(ctx, id)
+	return a, err
+}

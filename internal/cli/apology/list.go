@@ -1,0 +1,108 @@
+package apology
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+)
+
+// ListOptions holds `apology list`'s inputs.
+type ListOptions struct {
+	IO       *iostreams.IOStreams
+	Store    func(context.Context) (ledger.Store, error)
+	Customer string
+	Incident string
+	Limit    int
+	Output   cmdutil.OutputFlags
+
+	filter ledger.ApologyFilter
+}
+
+// NewCmdList builds `apology list`.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, Store: f.Store}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List recorded apologies, newest first",
+		Long: `List the apologies recorded, newest first. A table at a terminal;
+tab-separated rows (id, customer, incident, recorded_at, via, status, body
+with line breaks as spaces) when piped; --json or --csv (body as written)
+for scripts.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.filter = ledger.ApologyFilter{Customer: opts.Customer, Limit: opts.Limit}
+			if opts.Customer != "" {
+				if err := ledger.ValidateID("--customer", opts.Customer); err != nil {
+					return err
+				}
+			}
+			if opts.Incident != "" {
+				id, err := ledger.ParseIncidentID("--incident", opts.Incident)
+				if err != nil {
+					return err
+				}
+				opts.filter.Incident = id
+			}
+			if opts.Limit < 0 {
+				return ledger.Fieldf("--limit", "must not be negative")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Customer, "customer", "", "Only apologies to this customer")
+	fl.StringVar(&opts.Incident, "incident", "", "Only apologies for this incident")
+	fl.IntVar(&opts.Limit, "limit", ledger.DefaultLimit, "At most this many apologies (0 for all)")
+	cmdutil.AddListFlags(cmd, &opts.Output)
+	return cmd
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	as, err := st.Apologies(ctx, opts.filter)
+	if err != nil {
+		return err
+	}
+	if opts.Output.JSON {
+		out := make([]view.Apology, len(as))
+		for i, a := range as {
+			out[i] = view.NewApology(a)
+		}
+		return cmdutil.WriteJSON(opts.IO.Out, out)
+	}
+	if opts.IO.IsStdoutTTY() && !opts.Output.CSV {
+		if len(as) == 0 {
+			_, err := fmt.Fprintln(opts.IO.ErrOut, "No apologies match.")
+			return err
+		}
+		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "INCIDENT", "SENT", "VIA", "STATUS", "TEXT")
+		for _, a := range as {
+			t.Append(fmt.Sprint(a.ID), cmdutil.Truncate(a.Customer, 30), fmt.Sprint(a.Incident), view.HumanTime(a.RecordedAt),
+				a.Via, a.Status, a.Body)
+		}
+		return t.Render()
+	}
+	t := cmdutil.NewTable(opts.IO, opts.Output.CSV, "id", "customer", "incident", "recorded_at", "via", "status", "body")
+	for _, a := range as {
+		v := view.NewApology(a)
+		body := v.Body
+		if !opts.Output.CSV {
+			body = strings.Join(strings.Fields(body), " ")
+		}
+		t.Append(fmt.Sprint(a.ID), a.Customer, fmt.Sprint(a.Incident), v.RecordedAt, a.Via, a.Status, body)
+	}
+	return t.Render()
+}

@@ -1,0 +1,582 @@
+package goodwill
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/credit"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/prompt"
+	"github.com/makegood/makegood/pkg/goodwill"
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// SuggestOptions holds `goodwill suggest`'s inputs.
+type SuggestOptions struct {
+	IO              *iostreams.IOStreams
+	Store           func(context.Context) (ledger.Store, error)
+	Prompter        func() prompt.Prompter
+	Now             func() time.Time
+	CanPrompt       bool
+	DefaultCurrency string
+	Policy          goodwill.Policy
+
+	Customer string
+	Downtime string
+	Incident string
+	Severity string
+	DataLoss bool
+	Issue    bool
+	Pick     string
+	Reason   string
+	Note     string
+	Yes      bool
+	Output   cmdutil.OutputFlags
+
+	// Changed tells which flags were given.
+	Changed func(string) bool
+}
+
+// NewCmdSuggest builds `goodwill suggest`.
+func NewCmdSuggest(f *cmdutil.Factory, runF func(*SuggestOptions) error) *cobra.Command {
+	opts := &SuggestOptions{IO: f.IOStreams, Store: f.Store, Prompter: f.Prompt, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "suggest",
+		Short: "Suggest what to give a customer after an incident",
+		Long: `Suggest what to give a customer after an incident: ranked options, each with
+its amount in the customer's currency and a reason that shows its figures,
+the recommendation first and marked.
+
+The downtime is --downtime (24h, 90m, 2d12h), or the incident's: from its
+start to its fix, or to now while it is open. --downtime with --incident
+overrides the incident's downtime for this customer. The severity is
+--severity, or the incident's.
+
+History comes from the ledger: other incidents that affected the customer in
+the 12 months before, what they were credited in that window (net of voids),
+and everything credited this calendar month in the currency, against
+goodwill.monthly_budget.
+
+--issue records the recommendation as a credit (or --pick KIND another
+option: make_whole, sla_credit, next_invoice, gesture, or gesture:N for the
+Nth gesture), linked to --incident, and prints it as credit issue does. With
+--incident, the credit carries the idempotency key
+goodwill:<incident>:<customer>:<kind>, so running the same command again
+does not give twice.`,
+		Example: `  makegood goodwill suggest --customer alice@example.com --downtime 24h
+  makegood goodwill suggest --customer alice@example.com --incident 3 --json
+  makegood goodwill suggest --customer alice@example.com --incident 3 --issue
+  makegood goodwill suggest --customer alice@example.com --incident 3 --issue --pick gesture`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Changed = func(name string) bool { return cmd.Flags().Changed(name) }
+			opts.CanPrompt = f.CanPrompt()
+			if !opts.CanPrompt {
+				if opts.Customer == "" {
+					return cmdutil.RequiredError("--customer")
+				}
+				if opts.Downtime == "" && opts.Incident == "" {
+					return cmdutil.RequiredError("--downtime or --incident")
+				}
+			}
+			if opts.Changed("pick") && !opts.Issue {
+				return cmdutil.FlagErrorf("--pick chooses what --issue records; add --issue")
+			}
+			if opts.Pick != "" {
+				if err := validatePick(opts.Pick); err != nil {
+					return err
+				}
+			}
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			opts.DefaultCurrency = cfg.GetString("currency")
+			if opts.Policy, err = LoadPolicy(cfg); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return suggestRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Customer, "customer", "", "Customer ID")
+	fl.StringVar(&opts.Downtime, "downtime", "", "How long they could not use the service: 24h, 90m, 2d12h")
+	fl.StringVar(&opts.Incident, "incident", "", "Incident ID: its downtime and severity, and what --issue links to")
+	fl.StringVar(&opts.Severity, "severity", "", "low, normal, high or critical (default: the incident's, else normal)")
+	fl.BoolVar(&opts.DataLoss, "data-loss", false, "The customer lost data")
+	fl.BoolVar(&opts.Issue, "issue", false, "Record the recommendation (or --pick) as a credit or gesture")
+	fl.StringVar(&opts.Pick, "pick", "", "With --issue: the option to record instead of the recommendation")
+	fl.StringVar(&opts.Reason, "reason", "", "With --issue: the credit's reason (default: outage when there was downtime, else goodwill)")
+	fl.StringVar(&opts.Note, "note", "", "With --issue: the credit's note (default: the option's reason)")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "With --issue at a terminal: do not ask for confirmation")
+	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	_ = cmd.RegisterFlagCompletionFunc("severity", cobra.FixedCompletions(ledger.Severities(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("pick", cobra.FixedCompletions(pickKinds(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func pickKinds() []string {
+	return []string{goodwill.KindRecommended, goodwill.KindMakeWhole, goodwill.KindSLACredit,
+		goodwill.KindNextInvoice, goodwill.KindGesture}
+}
+
+func validatePick(pick string) error {
+	kind, n, hasN := strings.Cut(pick, ":")
+	ok := false
+	for _, k := range pickKinds() {
+		ok = ok || kind == k
+	}
+	if hasN {
+		i, err := strconv.Atoi(n)
+		ok = ok && kind == goodwill.KindGesture && err == nil && i >= 1
+	}
+	if !ok {
+		return ledger.Fieldf("--pick", "%q is not an option kind; use one of %s, or gesture:N for the Nth gesture",
+			pick, strings.Join(pickKinds(), ", "))
+	}
+	return nil
+}
+
+// SuggestJSON is `goodwill suggest --json`.
+type SuggestJSON struct {
+	Customer    string          `json:"customer"`
+	Currency    string          `json:"currency"`
+	Recommended RecommendedJSON `json:"recommended"`
+	Options     []OptionJSON    `json:"options"`
+	Flags       []goodwill.Flag `json:"flags"`
+}
+
+// RecommendedJSON is the recommendation in SuggestJSON: always money.
+type RecommendedJSON struct {
+	Kind        string `json:"kind"`
+	Amount      string `json:"amount"`
+	AmountMinor int64  `json:"amount_minor"`
+	Reason      string `json:"reason"`
+}
+
+// OptionJSON is one option in SuggestJSON; a gesture has a null amount and
+// its text in gesture, money a null gesture.
+type OptionJSON struct {
+	Kind        string  `json:"kind"`
+	Amount      *string `json:"amount"`
+	AmountMinor int64   `json:"amount_minor"`
+	Gesture     *string `json:"gesture"`
+	Reason      string  `json:"reason"`
+}
+
+// NewSuggestJSON shapes s.
+func NewSuggestJSON(s goodwill.Suggestion) SuggestJSON {
+	out := SuggestJSON{Customer: s.Customer, Currency: s.Currency, Options: []OptionJSON{}, Flags: s.Flags,
+		Recommended: RecommendedJSON{Kind: s.Recommended.Kind, Amount: s.Recommended.Amount.Decimal(),
+			AmountMinor: s.Recommended.Amount.Minor, Reason: s.Recommended.Reason}}
+	if out.Flags == nil {
+		out.Flags = []goodwill.Flag{}
+	}
+	for _, o := range s.Options {
+		oj := OptionJSON{Kind: o.Kind, AmountMinor: o.Amount.Minor, Reason: o.Reason}
+		if o.Kind == goodwill.KindGesture {
+			g := o.Gesture
+			oj.Gesture = &g
+		} else {
+			a := o.Amount.Decimal()
+			oj.Amount = &a
+		}
+		out.Options = append(out.Options, oj)
+	}
+	return out
+}
+
+// suggestCase is what a suggestion was worked out from.
+type suggestCase struct {
+	customer ledger.Customer
+	incident *ledger.Incident
+	downtime time.Duration
+	severity string
+}
+
+func suggestRun(ctx context.Context, opts *SuggestOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	k, err := settleCase(ctx, opts, st, now)
+	if err != nil {
+		return err
+	}
+	s, err := suggest(ctx, opts, st, k, now)
+	if err != nil {
+		return err
+	}
+	if !opts.Issue {
+		if opts.Output.JSON {
+			return cmdutil.WriteJSON(opts.IO.Out, NewSuggestJSON(s))
+		}
+		return printSuggestion(opts.IO, s, k)
+	}
+	return issue(ctx, opts, st, s, k, now)
+}
+
+// settleCase reads the customer, the incident and the flags into one case,
+// asking at a terminal for what is missing.
+func settleCase(ctx context.Context, opts *SuggestOptions, st ledger.Store, now time.Time) (suggestCase, error) {
+	var k suggestCase
+	var err error
+	if opts.Customer == "" {
+		if opts.Customer, err = cmdutil.PickCustomer(ctx, opts.Prompter(), st); err != nil {
+			return k, err
+		}
+	}
+	if err := ledger.ValidateID("--customer", opts.Customer); err != nil {
+		return k, err
+	}
+	if k.customer, err = st.Customer(ctx, opts.Customer); err != nil {
+		return k, err
+	}
+	if opts.Downtime == "" && opts.Incident == "" {
+		if err := askIncidentOrDowntime(ctx, opts, st); err != nil {
+			return k, err
+		}
+	}
+	if opts.Incident != "" {
+		id, err := ledger.ParseIncidentID("--incident", opts.Incident)
+		if err != nil {
+			return k, err
+		}
+		inc, err := st.Incident(ctx, id)
+		if err != nil {
+			return k, err
+		}
+		k.incident = &inc
+		k.downtime = inc.Downtime(now).Truncate(time.Second)
+		k.severity = inc.Severity
+	}
+	if opts.Downtime != "" {
+		if k.downtime, err = ParseDowntime("--downtime", opts.Downtime); err != nil {
+			return k, err
+		}
+	}
+	if opts.Severity != "" {
+		if err := ledger.ValidateSeverity("--severity", opts.Severity); err != nil {
+			return k, err
+		}
+		k.severity = opts.Severity
+	}
+	if k.severity == "" {
+		k.severity = ledger.SeverityNormal
+	}
+	return k, nil
+}
+
+// suggest gathers the ledger's history and asks the policy engine.
+func suggest(ctx context.Context, opts *SuggestOptions, st ledger.Store, k suggestCase, now time.Time) (goodwill.Suggestion, error) {
+	c := k.customer
+	currency, field := c.Currency, "customer currency"
+	if currency == "" {
+		currency, field = opts.DefaultCurrency, "config currency"
+	}
+	if currency == "" {
+		return goodwill.Suggestion{}, ledger.Fieldf("currency", "customer %q has no currency and no currency is configured; "+
+			"set one with `makegood customer edit %s --currency USD`", c.ID, c.ID)
+	}
+	currency, err := money.NormalizeCurrency(currency)
+	if err != nil {
+		return goodwill.Suggestion{}, &ledger.FieldError{Field: field, Err: err}
+	}
+	if c.PriceMinor <= 0 {
+		return goodwill.Suggestion{}, ledger.Fieldf("price", "customer %q has no price, and every option is worked out from it; "+
+			"set it with `makegood customer edit %s --price 49.00`", c.ID, c.ID)
+	}
+
+	// The window is the 12 months before the incident (or before now), and
+	// runs to now so that credits already given for it count.
+	ref := now
+	var exclude int64
+	if k.incident != nil {
+		ref, exclude = k.incident.StartedAt, k.incident.ID
+	}
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	totals, err := st.GoodwillTotals(ctx, ledger.GoodwillQuery{
+		Customer: c.ID, Currency: currency, ExcludeIncident: exclude,
+		Since: ref.AddDate(-1, 0, 0), Until: now.Add(time.Second),
+		MonthStart: monthStart, MonthEnd: monthStart.AddDate(0, 1, 0),
+	})
+	if err != nil {
+		return goodwill.Suggestion{}, err
+	}
+	s, err := goodwill.Suggest(
+		goodwill.Customer{ID: c.ID, PriceMinor: c.PriceMinor, Currency: currency, Period: goodwill.Period(c.Period),
+			Since: c.Since, Advocate: c.Advocate},
+		goodwill.Incident{Downtime: k.downtime, Severity: goodwill.Severity(k.severity), DataLoss: opts.DataLoss},
+		goodwill.History{IncidentsLast12M: totals.Incidents, CreditsLast12M: max(totals.CreditedMinor, 0),
+			GivenThisMonthMinor: max(totals.GivenThisMonthMinor, 0)},
+		opts.Policy, now)
+	if err != nil {
+		// The flags were checked above, so what is left is the customer's
+		// record (price, period, advocate weight).
+		return s, &ledger.FieldError{Field: "customer " + c.ID, Err: err}
+	}
+	return s, nil
+}
+
+// ParseDowntime reads a downtime: a Go duration (24h, 90m, 1h30m) with
+// whole days allowed in front (2d, 2d12h). It must not be negative.
+func ParseDowntime(field, s string) (time.Duration, error) {
+	bad := ledger.Fieldf(field, "%q is not a downtime (want e.g. 24h, 90m, 1h30m or 2d12h)", s)
+	if s == "" || strings.ContainsAny(s, "+-") {
+		return 0, bad
+	}
+	var total time.Duration
+	rest := s
+	if days, after, ok := strings.Cut(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n > 3660 {
+			return 0, bad
+		}
+		total, rest = time.Duration(n)*24*time.Hour, after
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, bad
+		}
+		total += d
+	}
+	return total, nil
+}
+
+// printSuggestion writes the options: a table at a terminal with the
+// recommendation marked, tab-separated rows (kind, amount, amount_minor,
+// gesture, reason) when piped. Flags go to stderr when piped, so that
+// stdout stays rows.
+func printSuggestion(ios *iostreams.IOStreams, s goodwill.Suggestion, k suggestCase) error {
+	if !ios.IsStdoutTTY() {
+		t := cmdutil.NewTable(ios, false, "kind", "amount", "amount_minor", "gesture", "reason")
+		for _, o := range s.Options {
+			amount := o.Amount.Decimal()
+			if o.Kind == goodwill.KindGesture {
+				amount = ""
+			}
+			t.Append(o.Kind, amount, fmt.Sprint(o.Amount.Minor), o.Gesture, o.Reason)
+		}
+		for _, fl := range s.Flags {
+			fmt.Fprintf(ios.ErrOut, "%s: %s\n", fl.Code, fl.Message)
+		}
+		return t.Render()
+	}
+	what := fmt.Sprintf("%s down, %s severity", view.Duration(k.downtime), k.severity)
+	if k.incident != nil {
+		what = fmt.Sprintf("incident %d (%s), %s", k.incident.ID, k.incident.Title, what)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "What to give %s for %s:\n\n", cmdutil.CustomerLabel(k.customer), what)
+	// Reasons carry the figures, so they are wrapped rather than cut to
+	// fit a table cell.
+	width := 0
+	for _, o := range s.Options {
+		width = max(width, len(o.Kind))
+	}
+	for i, o := range s.Options {
+		mark, give := " ", o.Amount.String()
+		if i == 0 {
+			mark = "*"
+		}
+		if o.Kind == goodwill.KindGesture {
+			give = o.Gesture
+		}
+		fmt.Fprintf(&b, "%s %-*s  %s\n", mark, width, o.Kind, give)
+		for _, l := range wrap(o.Reason, ios.TerminalWidth()-6) {
+			fmt.Fprintf(&b, "      %s\n", l)
+		}
+	}
+	b.WriteString("\n* recommended\n")
+	for _, fl := range s.Flags {
+		fmt.Fprintf(&b, "! %s: %s\n", fl.Code, fl.Message)
+	}
+	_, err := fmt.Fprint(ios.Out, b.String())
+	return err
+}
+
+// wrap breaks s into lines of at most width runes at spaces (a longer word
+// stays whole).
+func wrap(s string, width int) []string {
+	width = max(width, 20)
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width:
+			lines = append(lines, line)
+			line = w
+		default:
+			line += " " + w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// issue records the recommendation, or the picked option, linked to the
+// incident.
+func issue(ctx context.Context, opts *SuggestOptions, st ledger.Store, s goodwill.Suggestion, k suggestCase, now time.Time) error {
+	interactive := opts.CanPrompt && !opts.Yes && !opts.Output.JSON
+	if interactive {
+		if err := printSuggestion(opts.IO, s, k); err != nil {
+			return err
+		}
+	}
+	pick := opts.Pick
+	if interactive && pick == "" {
+		choices := make([]prompt.Option, len(s.Options))
+		gestures := 0
+		for i, o := range s.Options {
+			value, give := o.Kind, o.Amount.String()
+			if o.Kind == goodwill.KindGesture {
+				gestures++
+				value, give = fmt.Sprintf("%s:%d", o.Kind, gestures), o.Gesture
+			}
+			choices[i] = prompt.Option{Label: o.Kind + ": " + give, Value: value}
+		}
+		var err error
+		if pick, err = opts.Prompter().Select(ctx, "What to give", choices, goodwill.KindRecommended); err != nil {
+			return err
+		}
+	}
+	o, err := pickOption(s, pick)
+	if err != nil {
+		return err
+	}
+
+	nc := ledger.NewCredit{Customer: k.customer.ID, Reason: opts.Reason, Note: opts.Note, IssuedAt: now}
+	if o.Kind == goodwill.KindGesture {
+		nc.Gesture = o.Gesture
+	} else {
+		nc.AmountMinor, nc.Currency = o.Amount.Minor, o.Amount.Currency
+	}
+	if nc.Reason == "" {
+		nc.Reason = "goodwill"
+		if k.downtime > 0 {
+			nc.Reason = "outage"
+		}
+	}
+	if err := ledger.ValidateReason("--reason", nc.Reason); err != nil {
+		return err
+	}
+	if !opts.Changed("note") {
+		nc.Note = truncateRunes(fmt.Sprintf("goodwill suggest, %s: %s", o.Kind, o.Reason), ledger.MaxNoteLen)
+	}
+	if err := ledger.ValidateText("--note", nc.Note, ledger.MaxNoteLen); err != nil {
+		return err
+	}
+	if k.incident != nil {
+		nc.IncidentID = k.incident.ID
+		key := o.Kind
+		if o.Kind == goodwill.KindGesture {
+			key = "gesture:" + o.Gesture
+		}
+		nc.IdempotencyKey = truncateRunes(fmt.Sprintf("goodwill:%d:%s:%s", k.incident.ID, k.customer.ID, key), ledger.MaxIDLen)
+	}
+
+	if interactive {
+		give := o.Amount.String()
+		if o.Kind == goodwill.KindGesture {
+			give = fmt.Sprintf("the gesture %q", o.Gesture)
+		}
+		question := fmt.Sprintf("Issue %s to %s for %s?", give, cmdutil.CustomerLabel(k.customer), nc.Reason)
+		if k.incident != nil {
+			question = fmt.Sprintf("Issue %s to %s for %s, for incident %d?", give, cmdutil.CustomerLabel(k.customer), nc.Reason, k.incident.ID)
+		}
+		ok, err := opts.Prompter().Confirm(ctx, question, true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.ErrCancel
+		}
+	}
+	c, created, err := st.IssueCredit(ctx, nc)
+	if err != nil {
+		return err
+	}
+	return credit.PrintIssued(opts.IO, c, k.customer, created, opts.Output.JSON, now)
+}
+
+// pickOption finds the option --pick names: "" or recommended, a money
+// kind, gesture (the first) or gesture:N.
+func pickOption(s goodwill.Suggestion, pick string) (goodwill.Option, error) {
+	if pick == "" {
+		return s.Recommended, nil
+	}
+	kind, nth, hasN := strings.Cut(pick, ":")
+	want := 1
+	if hasN {
+		want, _ = strconv.Atoi(nth)
+	}
+	seen := 0
+	var have []string
+	for _, o := range s.Options {
+		if o.Kind == kind {
+			seen++
+			if seen == want {
+				return o, nil
+			}
+		}
+		if !slices.Contains(have, o.Kind) {
+			have = append(have, o.Kind)
+		}
+	}
+	if kind == goodwill.KindGesture && seen > 0 {
+		return goodwill.Option{}, ledger.Fieldf("--pick", "there are only %d gestures for this customer", seen)
+	}
+	return goodwill.Option{}, ledger.Fieldf("--pick", "%s is not among the options for this case (%s)", kind, strings.Join(have, ", "))
+}
+
+func askIncidentOrDowntime(ctx context.Context, opts *SuggestOptions, st ledger.Store) error {
+	p := opts.Prompter()
+	options, err := cmdutil.IncidentOptions(ctx, st, opts.Customer)
+	if err != nil {
+		return err
+	}
+	const none = "\x00downtime"
+	choice := none
+	if len(options) > 0 {
+		options = append(options, prompt.Option{Label: "no incident: type the downtime", Value: none})
+		if choice, err = p.Select(ctx, "Incident", options, options[0].Value); err != nil {
+			return err
+		}
+	}
+	if choice != none {
+		opts.Incident = choice
+		return nil
+	}
+	opts.Downtime, err = p.Input(ctx, "Downtime (e.g. 24h, 90m, 2d12h)", "", func(s string) error {
+		_, err := ParseDowntime("downtime", s)
+		return err
+	})
+	return err
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

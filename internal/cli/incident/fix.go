@@ -1,0 +1,75 @@
+package incident
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+)
+
+// FixOptions holds `incident fix`'s inputs.
+type FixOptions struct {
+	IO     *iostreams.IOStreams
+	Store  func(context.Context) (ledger.Store, error)
+	Now    func() time.Time
+	ID     int64
+	At     string
+	Output cmdutil.OutputFlags
+}
+
+// NewCmdFix builds `incident fix`.
+func NewCmdFix(f *cmdutil.Factory, runF func(*FixOptions) error) *cobra.Command {
+	opts := &FixOptions{IO: f.IOStreams, Store: f.Store, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "fix ID",
+		Short: "Record when an incident was fixed",
+		Long: `Record when an incident was fixed: now, or --at a time in the past. A fix is
+a fact and is recorded once; fixing a fixed incident is refused.`,
+		Example: `  makegood incident fix 3
+  makegood incident fix 3 --at 2026-11-24T17:30:00Z`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			opts.ID = id
+			if runF != nil {
+				return runF(opts)
+			}
+			return fixRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.At, "at", "", "When it was fixed (default: now)")
+	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	return cmd
+}
+
+func fixRun(ctx context.Context, opts *FixOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	at, err := pastTime("--at", opts.At, now)
+	if err != nil {
+		return err
+	}
+	inc, err := st.FixIncident(ctx, opts.ID, at, now)
+	if err != nil {
+		return err
+	}
+	ttf, _ := inc.TimeToFix()
+	fmt.Fprintf(opts.IO.ErrOut, "Fixed incident %d at %s: %s after it was reported, %s of downtime.\n",
+		inc.ID, view.Time(*inc.FixedAt), view.Duration(ttf), view.Duration(inc.Downtime(now)))
+	if opts.Output.JSON {
+		return cmdutil.WriteJSON(opts.IO.Out, view.NewIncident(inc, now))
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package incident
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
+)
+
+// ShowOptions holds `incident show`'s inputs.
+type ShowOptions struct {
+	IO     *iostreams.IOStreams
+	Store  func(context.Context) (ledger.Store, error)
+	Now    func() time.Time
+	ID     int64
+	Output cmdutil.OutputFlags
+}
+
+// NewCmdShow builds `incident show`.
+func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{IO: f.IOStreams, Store: f.Store, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show an incident: time to fix, and per customer time to apology and what was given",
+		Long: `Show an incident with its figures: downtime (start to fix, or to now while
+open), time to fix (report to fix), and for each affected customer the time
+to apology (report to the first apology recorded after it) and what was
+given: the credits and gestures linked to the incident.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			opts.ID = id
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	return cmd
+}
+
+// ShowJSON is `incident show --json`: the incident, then each affected
+// customer.
+type ShowJSON struct {
+	view.Incident
+	Affected []AffectedJSON `json:"affected"`
+}
+
+// AffectedJSON is one affected customer in `incident show --json`.
+type AffectedJSON struct {
+	Customer             string        `json:"customer"`
+	ApologizedAt         *string       `json:"apologized_at"`
+	TimeToApology        *string       `json:"time_to_apology"`
+	TimeToApologySeconds *int64        `json:"time_to_apology_seconds"`
+	Apologies            int           `json:"apologies"`
+	Given                []view.Credit `json:"given"`
+}
+
+func showRun(ctx context.Context, opts *ShowOptions) error {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return err
+	}
+	inc, err := st.Incident(ctx, opts.ID)
+	if err != nil {
+		return err
+	}
+	apologies, err := st.Apologies(ctx, ledger.ApologyFilter{Incident: inc.ID})
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	given, err := st.Credits(ctx, ledger.CreditFilter{Incident: inc.ID, Now: now})
+	if err != nil {
+		return err
+	}
+	affected := ledger.Summarize(inc, apologies, given)
+	if opts.Output.JSON {
+		out := ShowJSON{Incident: view.NewIncident(inc, now), Affected: []AffectedJSON{}}
+		for _, a := range affected {
+			aj := AffectedJSON{Customer: a.Customer, Apologies: a.Apologies, Given: []view.Credit{}}
+			if a.FirstApology != nil {
+				at, d, secs := view.Time(*a.FirstApology), view.Duration(*a.TimeToApology), int64(*a.TimeToApology/time.Second)
+				aj.ApologizedAt, aj.TimeToApology, aj.TimeToApologySeconds = &at, &d, &secs
+			}
+			for _, c := range a.Given {
+				aj.Given = append(aj.Given, view.NewCredit(c, now))
+			}
+			out.Affected = append(out.Affected, aj)
+		}
+		return cmdutil.WriteJSON(opts.IO.Out, out)
+	}
+
+	v := view.NewIncident(inc, now)
+	var b strings.Builder
+	line := func(k, val string) {
+		if val != "" {
+			fmt.Fprintf(&b, "%-13s %s\n", k+":", val)
+		}
+	}
+	line("id", fmt.Sprint(inc.ID))
+	line("title", inc.Title)
+	line("severity", inc.Severity)
+	line("status", inc.Status())
+	line("started", v.StartedAt)
+	line("reported", v.ReportedAt)
+	if v.FixedAt != nil {
+		line("fixed", *v.FixedAt)
+		line("time to fix", *v.TimeToFix)
+		line("downtime", v.Downtime)
+	} else {
+		line("downtime", v.Downtime+" so far")
+	}
+	line("what", inc.What)
+	if _, err := fmt.Fprint(opts.IO.Out, b.String()); err != nil {
+		return err
+	}
+	if len(affected) == 0 {
+		_, err := fmt.Fprintln(opts.IO.Out, "\nNo affected customers recorded.")
+		return err
+	}
+	if _, err := fmt.Fprintln(opts.IO.Out, "\nAffected customers:"); err != nil {
+		return err
+	}
+	t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "APOLOGIZED", "TIME TO APOLOGY", "GIVEN")
+	for _, a := range affected {
+		apologized, tta := "not yet", ""
+		if a.FirstApology != nil {
+			apologized, tta = view.HumanTime(*a.FirstApology), view.Duration(*a.TimeToApology)
+		}
+		t.Append(a.Customer, apologized, tta, givenCell(a.Given, now))
+	}
+	return t.Render()
+}
+
+// givenCell lists credits and gestures for a table cell; voided ones are
+// marked, since the customer is not getting them.
+func givenCell(given []ledger.Credit, now time.Time) string {
+	if len(given) == 0 {
+		return "nothing yet"
+	}
+	parts := make([]string, 0, len(given))
+	for _, c := range given {
+		p := c.Gesture
+		if !c.IsGesture() {
+			p = view.HumanAmount(c.AmountMinor, c.Currency, "")
+		}
+		if st := c.Status(now); st == ledger.StatusVoid {
+			p += " (void)"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,87 @@
+package view
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/makegood/makegood/internal/ledger"
+)
+
+// Incident is the JSON shape of an incident. Durations appear twice, like
+// money: for people ("2h 30m") and in whole seconds for scripts; both are
+// null while they are unknown (time to fix of an open incident).
+type Incident struct {
+	ID               int64    `json:"id"`
+	Title            string   `json:"title"`
+	What             string   `json:"what"`
+	Severity         string   `json:"severity"`
+	Status           string   `json:"status"`
+	StartedAt        string   `json:"started_at"`
+	ReportedAt       string   `json:"reported_at"`
+	FixedAt          *string  `json:"fixed_at"`
+	Downtime         string   `json:"downtime"`
+	DowntimeSeconds  int64    `json:"downtime_seconds"`
+	TimeToFix        *string  `json:"time_to_fix"`
+	TimeToFixSeconds *int64   `json:"time_to_fix_seconds"`
+	Customers        []string `json:"customers"`
+}
+
+// NewIncident shapes inc as seen at now (the downtime of an open incident
+// runs to now).
+func NewIncident(inc ledger.Incident, now time.Time) Incident {
+	down := inc.Downtime(now)
+	v := Incident{
+		ID: inc.ID, Title: inc.Title, What: inc.What, Severity: inc.Severity, Status: inc.Status(),
+		StartedAt: Time(inc.StartedAt), ReportedAt: Time(inc.ReportedAt), FixedAt: optTime(inc.FixedAt),
+		Downtime: Duration(down), DowntimeSeconds: int64(down / time.Second), Customers: inc.Customers,
+	}
+	if v.Customers == nil {
+		v.Customers = []string{}
+	}
+	if ttf, ok := inc.TimeToFix(); ok {
+		s, secs := Duration(ttf), int64(ttf/time.Second)
+		v.TimeToFix, v.TimeToFixSeconds = &s, &secs
+	}
+	return v
+}
+
+// Apology is the JSON shape of a recorded apology.
+type Apology struct {
+	ID         int64  `json:"id"`
+	Customer   string `json:"customer"`
+	Incident   int64  `json:"incident"`
+	Body       string `json:"body"`
+	RecordedAt string `json:"recorded_at"`
+	Via        string `json:"via"`
+	Status     string `json:"status"`
+}
+
+// NewApology shapes a.
+func NewApology(a ledger.Apology) Apology {
+	return Apology{ID: a.ID, Customer: a.Customer, Incident: a.Incident, Body: a.Body,
+		RecordedAt: Time(a.RecordedAt), Via: a.Via, Status: a.Status}
+}
+
+// Duration is d for people: its two largest units, rounded down ("45s",
+// "12m", "2h 30m", "3d 4h").
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	days, hours := int64(d/(24*time.Hour)), int64(d%(24*time.Hour)/time.Hour)
+	mins, secs := int64(d%time.Hour/time.Minute), int64(d%time.Minute/time.Second)
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
+	case hours > 0 && mins > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	case hours > 0:
+		return fmt.Sprintf("%dh", hours)
+	case mins > 0:
+		return fmt.Sprintf("%dm", mins)
+	default:
+		return fmt.Sprintf("%ds", secs)
+	}
+}

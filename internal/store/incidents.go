@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/makegood/makegood/internal/ledger"
+)
+
+// incidentSelect yields one row per incident with its fix, if any, and its
+// affected customers as a JSON array (ids may contain commas, so no
+// group_concat). Callers add WHERE clauses on the alias i.
+const incidentSelect = `SELECT i.id, i.title, i.what, i.severity, i.started_at, i.reported_at,
+	i.created_at, f.fixed_at,
+	(SELECT json_group_array(customer_id) FROM
+		(SELECT customer_id FROM incident_customers WHERE incident_id = i.id ORDER BY customer_id)) AS customers
+FROM incidents i LEFT JOIN incident_fixes f ON f.incident_id = i.id`
+
+// queryer is what both *sql.DB and *sql.Tx offer for reads.
+type queryer interface {
+	querier
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// OpenIncident records an incident and its affected customers in one
+// transaction; an unknown customer leaves nothing behind.
+func (s *SQLite) OpenIncident(ctx context.Context, n ledger.NewIncident) (ledger.Incident, error) {
+	var out ledger.Incident
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		severity := n.Severity
+		if severity == "" {
+			severity = ledger.SeverityNormal
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO incidents
+			(title, what, severity, started_at, reported_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			n.Title, n.What, severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("insert incident: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("insert incident: %w", err)
+		}
+		for _, c := range n.Customers {
+			if err := addAffected(ctx, tx, id, c, n.CreatedAt); err != nil {
+				return err
+			}
+		}
+		out, err = incidentByID(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// addAffected records that an incident affected a customer, if it is not
+// recorded yet. Both must exist.
+func addAffected(ctx context.Context, tx *sql.Tx, incident int64, customer string, at time.Time) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE id = ?`, incident).Scan(&n); err != nil {
+		return fmt.Errorf("look up incident: %w", err)
+	}
+	if n == 0 {
+		return &ledger.NotFoundError{Kind: "incident", ID: fmt.Sprint(incident)}
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE id = ?`, customer).Scan(&n); err != nil {
+		return fmt.Errorf("look up customer: %w", err)
+	}
+	if n == 0 {
+		return &ledger.NotFoundError{Kind: "customer", ID: customer}
+	}
+	// ON CONFLICT DO NOTHING inserts nothing for a known pair; it is not an
+	// UPDATE, so the append-only triggers stay out of it.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_customers (incident_id, customer_id, added_at)
+		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, incident, customer, fmtTime(at)); err != nil {
+		return fmt.Errorf("add customer %q to incident %d: %w", customer, incident, err)
+	}
+	return nil
+}
+
+// FixIncident records the fix, once.
+func (s *SQLite) FixIncident(ctx context.Context, id int64, fixedAt, recordedAt time.Time) (ledger.Incident, error) {
+	var out ledger.Incident
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		inc, err := incidentByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if inc.FixedAt != nil {
+			return ledger.Conflictf("incident %d was already fixed at %s; a fix is recorded once",
+				id, inc.FixedAt.Format(time.RFC3339))
+		}
+		if err := insertFix(ctx, tx, inc, fixedAt, recordedAt); err != nil {
+			return err
+		}
+		out, err = incidentByID(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+func insertFix(ctx context.Context, tx *sql.Tx, inc ledger.Incident, fixedAt, recordedAt time.Time) error {
+	if fixedAt.Before(inc.StartedAt) {
+		return ledger.Fieldf("--at", "%s is before incident %d started (%s)",
+			fixedAt.UTC().Format(time.RFC3339), inc.ID, inc.StartedAt.Format(time.RFC3339))
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_fixes (incident_id, fixed_at, recorded_at) VALUES (?, ?, ?)`,
+		inc.ID, fmtTime(fixedAt), fmtTime(recordedAt)); err != nil {
+		return fmt.Errorf("record fix of incident %d: %w", inc.ID, err)
+	}
+	return nil
+}
+
+// Incident returns one incident with its affected customers.
+func (s *SQLite) Incident(ctx context.Context, id int64) (ledger.Incident, error) {
+	return incidentByID(ctx, s.db, id)
+}
+
+func incidentByID(ctx context.Context, q querier, id int64) (ledger.Incident, error) {
+	inc, err := scanIncident(q.QueryRowContext(ctx, incidentSelect+` WHERE i.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return inc, &ledger.NotFoundError{Kind: "incident", ID: fmt.Sprint(id)}
+	}
+	return inc, err
+}
+
+// Incidents lists incidents, newest first.
+func (s *SQLite) Incidents(ctx context.Context, f ledger.IncidentFilter) ([]ledger.Incident, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Customer != "" {
+		where = append(where, "i.id IN (SELECT incident_id FROM incident_customers WHERE customer_id = ?)")
+		args = append(args, f.Customer)
+	}
+	switch f.Status {
+	case "":
+	case ledger.IncidentOpen:
+		where = append(where, "f.fixed_at IS NULL")
+	case ledger.IncidentFixed:
+		where = append(where, "f.fixed_at IS NOT NULL")
+	default:
+		return nil, ledger.Fieldf("--status", "%q is not an incident status; use open or fixed", f.Status)
+	}
+	q, args := listQuery(incidentSelect, where, args, "i.id", f.Limit)
+	return queryAll(ctx, s.db, "list incidents", q, args, scanIncident)
+}
+
+func scanIncident(r scanner) (ledger.Incident, error) {
+	var (
+		inc                       ledger.Incident
+		started, reported, create string
+		fixed                     sql.NullString
+		customers                 string
+		err                       error
+	)
+	if err = r.Scan(&inc.ID, &inc.Title, &inc.What, &inc.Severity, &started, &reported, &create,
+		&fixed, &customers); err != nil {
+		return inc, err
+	}
+	if inc.StartedAt, err = parseTime(started); err != nil {
+		return inc, err
+	}
+	if inc.ReportedAt, err = parseTime(reported); err != nil {
+		return inc, err
+	}
+	if inc.CreatedAt, err = parseTime(create); err != nil {
+		return inc, err
+	}
+	if inc.FixedAt, err = parseTimePtr(fixed); err != nil {
+		return inc, err
+	}
+	if err := json.Unmarshal([]byte(customers), &inc.Customers); err != nil {
+		return inc, fmt.Errorf("incident %d: stored customers: %w", inc.ID, err)
+	}
+	return inc, nil
+}
+
+// RecordApology stores an apology, adding its customer to the incident's
+// affected customers if needed.
+func (s *SQLite) RecordApology(ctx context.Context, a ledger.NewApology) (ledger.Apology, error) {
+	var out ledger.Apology
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = insertApology(ctx, tx, a)
+		return err
+	})
+	return out, err
+}
+
+func insertApology(ctx context.Context, tx *sql.Tx, a ledger.NewApology) (ledger.Apology, error) {
+	if a.Via == "" {
+		a.Via = "email"
+	}
+	if a.Status == "" {
+		a.Status = ledger.ApologySent
+	}
+	if err := addAffected(ctx, tx, a.Incident, a.Customer, a.RecordedAt); err != nil {
+		return ledger.Apology{}, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO apologies (customer_id, incident_id, body, recorded_at, via, status)
+		VALUES (?, ?, ?, ?, ?, ?)`, a.Customer, a.Incident, a.Body, fmtTime(a.RecordedAt), a.Via, a.Status)
+	if err != nil {
+		return ledger.Apology{}, fmt.Errorf("record apology: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return ledger.Apology{}, fmt.Errorf("record apology: %w", err)
+	}
+	return ledger.Apology{ID: id, Customer: a.Customer, Incident: a.Incident, Body: a.Body,
+		RecordedAt: a.RecordedAt.UTC(), Via: a.Via, Status: a.Status}, nil
+}
+
+// Apologies lists apologies, newest first.
+func (s *SQLite) Apologies(ctx context.Context, f ledger.ApologyFilter) ([]ledger.Apology, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Customer != "" {
+		where = append(where, "customer_id = ?")
+		args = append(args, f.Customer)
+	}
+	if f.Incident != 0 {
+		where = append(where, "incident_id = ?")
+		args = append(args, f.Incident)
+	}
+	q, args := listQuery(`SELECT id, customer_id, incident_id, body, recorded_at, via, status FROM apologies`,
+		where, args, "id", f.Limit)
+	return queryAll(ctx, s.db, "list apologies", q, args, scanApology)
+}
+
+func scanApology(r scanner) (ledger.Apology, error) {
+	var (
+		a  ledger.Apology
+		at string
+	)
+	if err := r.Scan(&a.ID, &a.Customer, &a.Incident, &a.Body, &at, &a.Via, &a.Status); err != nil {
+		return a, err
+	}
+	var err error
+	a.RecordedAt, err = parseTime(at)
+	return a, err
+}
+
+// RecordResolution records an apology, the fix and credits for one customer
+// and one incident in a single transaction: all of it, or none.
+func (s *SQLite) RecordResolution(ctx context.Context, r ledger.Resolution) (ledger.ResolutionResult, error) {
+	var out ledger.ResolutionResult
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = ledger.ResolutionResult{}
+		inc, err := incidentByID(ctx, tx, r.Incident)
+		if err != nil {
+			return err
+		}
+		if err := addAffected(ctx, tx, inc.ID, r.Customer, r.At); err != nil {
+			return err
+		}
+		if r.FixedAt != nil && inc.FixedAt == nil {
+			if err := insertFix(ctx, tx, inc, *r.FixedAt, r.At); err != nil {
+				return err
+			}
+			out.FixRecorded = true
+		}
+		if r.Apology != nil {
+			a := *r.Apology
+			a.Customer, a.Incident = r.Customer, inc.ID
+			if err := a.Validate("apology"); err != nil {
+				return err
+			}
+			rec, err := insertApology(ctx, tx, a)
+			if err != nil {
+				return err
+			}
+			out.Apology = &rec
+		}
+		for _, nc := range r.Credits {
+			nc.Customer, nc.IncidentID, nc.NewCustomer = r.Customer, inc.ID, nil
+			c, created, err := issueCredit(ctx, tx, nc)
+			if err != nil {
+				return err
+			}
+			out.Credits = append(out.Credits, c)
+			out.Created = append(out.Created, created)
+		}
+		out.Incident, err = incidentByID(ctx, tx, inc.ID)
+		return err
+	})
+	return out, err
+}
+
+// GoodwillTotals sums the history goodwill suggest weighs. Credits count
+// net of voids: a voided credit was not given, a used one was.
+func (s *SQLite) GoodwillTotals(ctx context.Context, q ledger.GoodwillQuery) (ledger.GoodwillTotals, error) {
+	var t ledger.GoodwillTotals
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents i
+		JOIN incident_customers ic ON ic.incident_id = i.id
+		WHERE ic.customer_id = ? AND i.id != ? AND i.started_at >= ? AND i.started_at < ?`,
+		q.Customer, q.ExcludeIncident, fmtTime(q.Since), fmtTime(q.Until)).Scan(&t.Incidents); err != nil {
+		return t, fmt.Errorf("count incidents: %w", err)
+	}
+	const given = `SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_entries e
+		JOIN credits c ON c.id = e.credit_id
+		WHERE e.kind IN ('issue', 'void') AND c.currency = ? AND c.issued_at >= ? AND c.issued_at < ?`
+	if err := s.db.QueryRowContext(ctx, given+` AND c.customer_id = ?`,
+		q.Currency, fmtTime(q.Since), fmtTime(q.Until), q.Customer).Scan(&t.CreditedMinor); err != nil {
+		return t, fmt.Errorf("sum credits: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, given,
+		q.Currency, fmtTime(q.MonthStart), fmtTime(q.MonthEnd)).Scan(&t.GivenThisMonthMinor); err != nil {
+		return t, fmt.Errorf("sum this month's goodwill: %w", err)
+	}
+	return t, nil
+}
