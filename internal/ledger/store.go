@@ -12,6 +12,7 @@ type Store interface {
 	CustomerStore
 	CreditStore
 	IncidentStore
+	CaseStore
 	ThanksStore
 	BulkStore
 	Close() error

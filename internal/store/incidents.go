@@ -31,29 +31,38 @@ type queryer interface {
 func (s *SQLite) OpenIncident(ctx context.Context, n ledger.NewIncident) (ledger.Incident, error) {
 	var out ledger.Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		severity := n.Severity
-		if severity == "" {
-			severity = ledger.SeverityNormal
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO incidents
-			(title, what, severity, started_at, reported_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			n.Title, n.What, severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt))
+		id, err := insertIncident(ctx, tx, n)
 		if err != nil {
-			return fmt.Errorf("insert incident: %w", err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("insert incident: %w", err)
-		}
-		for _, c := range n.Customers {
-			if err := addAffected(ctx, tx, id, c, n.CreatedAt); err != nil {
-				return err
-			}
+			return err
 		}
 		out, err = incidentByID(ctx, tx, id)
 		return err
 	})
 	return out, err
+}
+
+// insertIncident is the body of OpenIncident, shared with RecordCase.
+func insertIncident(ctx context.Context, tx *sql.Tx, n ledger.NewIncident) (int64, error) {
+	severity := n.Severity
+	if severity == "" {
+		severity = ledger.SeverityNormal
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO incidents
+		(title, what, severity, started_at, reported_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		n.Title, n.What, severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt))
+	if err != nil {
+		return 0, fmt.Errorf("insert incident: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("insert incident: %w", err)
+	}
+	for _, c := range n.Customers {
+		if err := addAffected(ctx, tx, id, c, n.CreatedAt); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 // addAffected records that an incident affected a customer, if it is not
@@ -229,7 +238,7 @@ func (s *SQLite) Apologies(ctx context.Context, f ledger.ApologyFilter) ([]ledge
 		where = append(where, "incident_id = ?")
 		args = append(args, f.Incident)
 	}
-	q, args := listQuery(`SELECT id, customer_id, incident_id, body, recorded_at, via, status FROM apologies`,
+	q, args := listQuery(`SELECT id, customer_id, incident_id, body, recorded_at, via, `+apologyStatus+` FROM apologies`,
 		where, args, "id", f.Limit)
 	return queryAll(ctx, s.db, "list apologies", q, args, scanApology)
 }
@@ -252,44 +261,51 @@ func scanApology(r scanner) (ledger.Apology, error) {
 func (s *SQLite) RecordResolution(ctx context.Context, r ledger.Resolution) (ledger.ResolutionResult, error) {
 	var out ledger.ResolutionResult
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		out = ledger.ResolutionResult{}
-		inc, err := incidentByID(ctx, tx, r.Incident)
-		if err != nil {
-			return err
-		}
-		if err := addAffected(ctx, tx, inc.ID, r.Customer, r.At); err != nil {
-			return err
-		}
-		if r.FixedAt != nil && inc.FixedAt == nil {
-			if err := insertFix(ctx, tx, inc, *r.FixedAt, r.At); err != nil {
-				return err
-			}
-			out.FixRecorded = true
-		}
-		if r.Apology != nil {
-			a := *r.Apology
-			a.Customer, a.Incident = r.Customer, inc.ID
-			if err := a.Validate("apology"); err != nil {
-				return err
-			}
-			rec, err := insertApology(ctx, tx, a)
-			if err != nil {
-				return err
-			}
-			out.Apology = &rec
-		}
-		for _, nc := range r.Credits {
-			nc.Customer, nc.IncidentID, nc.NewCustomer = r.Customer, inc.ID, nil
-			c, created, err := issueCredit(ctx, tx, nc)
-			if err != nil {
-				return err
-			}
-			out.Credits = append(out.Credits, c)
-			out.Created = append(out.Created, created)
-		}
-		out.Incident, err = incidentByID(ctx, tx, inc.ID)
+		var err error
+		out, err = recordResolution(ctx, tx, r)
 		return err
 	})
+	return out, err
+}
+
+// recordResolution is the body of RecordResolution, shared with RecordCase.
+func recordResolution(ctx context.Context, tx *sql.Tx, r ledger.Resolution) (ledger.ResolutionResult, error) {
+	out := ledger.ResolutionResult{}
+	inc, err := incidentByID(ctx, tx, r.Incident)
+	if err != nil {
+		return out, err
+	}
+	if err := addAffected(ctx, tx, inc.ID, r.Customer, r.At); err != nil {
+		return out, err
+	}
+	if r.FixedAt != nil && inc.FixedAt == nil {
+		if err := insertFix(ctx, tx, inc, *r.FixedAt, r.At); err != nil {
+			return out, err
+		}
+		out.FixRecorded = true
+	}
+	if r.Apology != nil {
+		a := *r.Apology
+		a.Customer, a.Incident = r.Customer, inc.ID
+		if err := a.Validate("apology"); err != nil {
+			return out, err
+		}
+		rec, err := insertApology(ctx, tx, a)
+		if err != nil {
+			return out, err
+		}
+		out.Apology = &rec
+	}
+	for _, nc := range r.Credits {
+		nc.Customer, nc.IncidentID, nc.NewCustomer = r.Customer, inc.ID, nil
+		c, created, err := issueCredit(ctx, tx, nc)
+		if err != nil {
+			return out, err
+		}
+		out.Credits = append(out.Credits, c)
+		out.Created = append(out.Created, created)
+	}
+	out.Incident, err = incidentByID(ctx, tx, inc.ID)
 	return out, err
 }
 

@@ -38,6 +38,7 @@ from you.`,
 		NewCmdCheck(f, nil),
 		NewCmdRecord(f, nil),
 		NewCmdList(f, nil),
+		NewCmdSend(f, nil),
 	)
 	return cmd
 }

@@ -283,10 +283,27 @@ func settleCase(ctx context.Context, opts *SuggestOptions, st ledger.Store, now 
 
 // suggest gathers the ledger's history and asks the policy engine.
 func suggest(ctx context.Context, opts *SuggestOptions, st ledger.Store, k suggestCase, now time.Time) (goodwill.Suggestion, error) {
-	c := k.customer
+	return Suggest(ctx, st, opts.Policy, opts.DefaultCurrency, Case{Customer: k.customer, Incident: k.incident,
+		Downtime: k.downtime, Severity: k.severity, DataLoss: opts.DataLoss}, now)
+}
+
+// Case is what Suggest needs to know of one customer's case.
+type Case struct {
+	Customer ledger.Customer
+	Incident *ledger.Incident // nil for a downtime without an incident
+	Downtime time.Duration
+	Severity string
+	DataLoss bool
+}
+
+// Suggest gathers the ledger's history of the customer and asks the policy
+// engine; goodwill suggest and resolve share it. Errors name the field at
+// fault (the customer's currency or price).
+func Suggest(ctx context.Context, st ledger.Store, policy goodwill.Policy, defaultCurrency string, k Case, now time.Time) (goodwill.Suggestion, error) {
+	c := k.Customer
 	currency, field := c.Currency, "customer currency"
 	if currency == "" {
-		currency, field = opts.DefaultCurrency, "config currency"
+		currency, field = defaultCurrency, "config currency"
 	}
 	if currency == "" {
 		return goodwill.Suggestion{}, ledger.Fieldf("currency", "customer %q has no currency and no currency is configured; "+
@@ -305,8 +322,8 @@ func suggest(ctx context.Context, opts *SuggestOptions, st ledger.Store, k sugge
 	// runs to now so that credits already given for it count.
 	ref := now
 	var exclude int64
-	if k.incident != nil {
-		ref, exclude = k.incident.StartedAt, k.incident.ID
+	if k.Incident != nil {
+		ref, exclude = k.Incident.StartedAt, k.Incident.ID
 	}
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	totals, err := st.GoodwillTotals(ctx, ledger.GoodwillQuery{
@@ -320,10 +337,10 @@ func suggest(ctx context.Context, opts *SuggestOptions, st ledger.Store, k sugge
 	s, err := goodwill.Suggest(
 		goodwill.Customer{ID: c.ID, PriceMinor: c.PriceMinor, Currency: currency, Period: goodwill.Period(c.Period),
 			Since: c.Since, Advocate: c.Advocate},
-		goodwill.Incident{Downtime: k.downtime, Severity: goodwill.Severity(k.severity), DataLoss: opts.DataLoss},
+		goodwill.Incident{Downtime: k.Downtime, Severity: goodwill.Severity(k.Severity), DataLoss: k.DataLoss},
 		goodwill.History{IncidentsLast12M: totals.Incidents, CreditsLast12M: max(totals.CreditedMinor, 0),
 			GivenThisMonthMinor: max(totals.GivenThisMonthMinor, 0)},
-		opts.Policy, now)
+		policy, now)
 	if err != nil {
 		// The flags were checked above, so what is left is the customer's
 		// record (price, period, advocate weight).

@@ -36,6 +36,9 @@ func planFromFlags(ctx context.Context, src Source, o *Options, now time.Time, b
 	if plan.Via == "" {
 		plan.Via = defaultVia
 	}
+	if err := plan.checkEmails(plan.Via); err != nil {
+		return nil, &ledger.FieldError{Field: "--via", Err: err}
+	}
 
 	if err := apologiesFromFlags(ctx, src, o, plan, stdin); err != nil {
 		return nil, err
@@ -82,27 +85,27 @@ func planFromFlags(ctx context.Context, src Source, o *Options, now time.Time, b
 	return plan, nil
 }
 
-func newIncidentFromFlags(o *Options, now time.Time) (Incident, error) {
-	inc := Incident{Title: o.Title, What: o.What, Severity: o.Severity, StartedAt: now, ReportedAt: now}
+func newIncidentFromFlags(o *Options, now time.Time) (ledger.Incident, error) {
+	inc := ledger.Incident{Title: o.Title, What: o.What, Severity: o.Severity, StartedAt: now, ReportedAt: now}
 	if inc.Severity == "" {
 		inc.Severity = "normal"
 	}
 	if err := validTitle(o.Title); err != nil {
-		return Incident{}, &ledger.FieldError{Field: "--title", Err: err}
+		return ledger.Incident{}, &ledger.FieldError{Field: "--title", Err: err}
 	}
 	if strings.TrimSpace(o.What) == "" {
-		return Incident{}, ledger.Fieldf("--what", "must not be empty: say what happened, in plain words")
+		return ledger.Incident{}, ledger.Fieldf("--what", "must not be empty: say what happened, in plain words")
 	}
 	if err := ledger.ValidateText("--what", o.What, ledger.MaxNoteLen); err != nil {
-		return Incident{}, err
+		return ledger.Incident{}, err
 	}
 	if o.Started != "" {
 		t, err := ledger.ParseTime("--started", o.Started)
 		if err != nil {
-			return Incident{}, err
+			return ledger.Incident{}, err
 		}
 		if t.After(now) {
-			return Incident{}, ledger.Fieldf("--started", "%s is in the future", o.Started)
+			return ledger.Incident{}, ledger.Fieldf("--started", "%s is in the future", o.Started)
 		}
 		inc.StartedAt = t
 	}
@@ -174,7 +177,7 @@ func apologiesFromFlags(ctx context.Context, src Source, o *Options, plan *Plan,
 		if strings.TrimSpace(body) == "" {
 			return ledger.Fieldf("--apology-file", "the apology is empty")
 		}
-		if err := ledger.ValidateText("--apology-file", body, maxApologyLen); err != nil {
+		if err := ledger.ValidateText("--apology-file", body, ledger.MaxApologyLen); err != nil {
 			return err
 		}
 	}
@@ -220,7 +223,7 @@ func readApology(path string, stdin io.Reader) (string, error) {
 		err error
 	)
 	if path == "-" {
-		b, err = io.ReadAll(io.LimitReader(stdin, 4*maxApologyLen+1))
+		b, err = io.ReadAll(io.LimitReader(stdin, 4*ledger.MaxApologyLen+1))
 	} else {
 		b, err = os.ReadFile(path)
 	}
@@ -251,11 +254,11 @@ func parseFixedAt(s string, now, started time.Time) (time.Time, error) {
 
 // giveFromFlags decides one customer's compensation from the flag given.
 func giveFromFlags(ctx context.Context, src Source, o *Options, plan *Plan, t *Target, now time.Time, defaultCurrency string) error {
-	label := customerLabel(t.Customer)
+	label := cmdutil.CustomerLabel(t.Customer)
 	suggest := func(flag string) (goodwill.Suggestion, error) {
 		s, err := src.Suggest(ctx, plan.Incident, plan.downtime(now), t.Customer)
 		if err != nil {
-			return s, ledger.Fieldf(flag, "no suggestion for %s: %v (set it with `makegood customer edit %s`), or give --amount or --gesture", label, err, t.Customer.ID)
+			return s, ledger.Fieldf(flag, "no suggestion for %s: %v; or give --amount or --gesture instead", label, err)
 		}
 		t.Suggestion = &s
 		return s, nil

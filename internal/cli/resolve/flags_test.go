@@ -67,7 +67,7 @@ func TestPlanFromFlags(t *testing.T) {
 	}
 	fixedAt := now.Add(-time.Hour)
 	openInc := func() *Plan {
-		return &Plan{Incident: Incident{ID: 7, Title: "Login outage", What: "Logins failed", Severity: "normal",
+		return &Plan{Incident: ledger.Incident{ID: 7, Title: "Login outage", What: "Logins failed", Severity: "normal",
 			StartedAt: now.Add(-25 * time.Hour), ReportedAt: now.Add(-24 * time.Hour)}}
 	}
 	saved := func() *Plan {

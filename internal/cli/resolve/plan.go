@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/pkg/apology"
 	"github.com/makegood/makegood/pkg/goodwill"
@@ -15,8 +16,8 @@ import (
 // Deliveries are the ways an apology leaves: written to the outbox, sent
 // over SMTP, or left to the operator ("none": recorded, not sent by us).
 const (
-	ViaOutbox = "outbox"
-	ViaSMTP   = "smtp"
+	ViaOutbox = ledger.ViaOutbox
+	ViaSMTP   = ledger.ViaSMTP
 	ViaNone   = "none"
 )
 
@@ -29,33 +30,11 @@ const (
 	GiveCustom      = "custom"
 	GiveOwnGesture  = "own_gesture"
 	GiveNothing     = "none"
-	giveUndecided   = ""
 	maxGestureRunes = 500
 )
 
-// Until the incident ledger lands on main these mirror its limits.
-const (
-	maxTitleLen   = 200
-	maxApologyLen = 20000
-)
-
-func severities() []string { return []string{"low", "normal", "high", "critical"} }
-
-// Incident is the case's incident as the walk sees it: an open one from
-// the ledger (ID > 0) or one to open (ID == 0).
-type Incident struct {
-	ID         int64
-	Title      string
-	What       string
-	Severity   string
-	StartedAt  time.Time
-	ReportedAt time.Time
-	FixedAt    *time.Time
-	Customers  []string
-}
-
-// Label is how a list shows the incident.
-func (i Incident) Label() string {
+// incidentLabel is how a list shows an incident.
+func incidentLabel(i ledger.Incident) string {
 	return fmt.Sprintf("#%d %s (since %s)", i.ID, i.Title, i.StartedAt.Format("2006-01-02 15:04"))
 }
 
@@ -121,7 +100,7 @@ const (
 // Plan is every decision of the walk, and nothing written yet: the walk
 // only decides, so cancelling at any point leaves the ledger as it was.
 type Plan struct {
-	Incident Incident
+	Incident ledger.Incident
 	Targets  []*Target
 	Via      string
 	Fixed    bool
@@ -143,13 +122,13 @@ func (p *Plan) NewTargets() []*Target {
 // Source is what the walk reads from the ledger and the policies to offer
 // its choices. It never writes.
 type Source interface {
-	OpenIncidents(ctx context.Context) ([]Incident, error)
+	OpenIncidents(ctx context.Context) ([]ledger.Incident, error)
 	Customers(ctx context.Context) ([]ledger.Customer, error)
 	// Draft writes the apology draft for one customer.
-	Draft(ctx context.Context, inc Incident, fixed bool, c ledger.Customer) (string, error)
+	Draft(ctx context.Context, inc ledger.Incident, fixed bool, c ledger.Customer) (string, error)
 	// Suggest runs goodwill suggest for one customer; the error says why
 	// there is no suggestion (a customer without a price, say).
-	Suggest(ctx context.Context, inc Incident, downtime time.Duration, c ledger.Customer) (goodwill.Suggestion, error)
+	Suggest(ctx context.Context, inc ledger.Incident, downtime time.Duration, c ledger.Customer) (goodwill.Suggestion, error)
 	// Rules are the apology check's phrase lists.
 	Rules() apology.Rules
 }
@@ -167,4 +146,19 @@ func (p *Plan) downtime(now time.Time) time.Duration {
 		end = p.FixedAt
 	}
 	return max(end.Sub(p.Incident.StartedAt), 0)
+}
+
+// checkEmails refuses a delivery by mail to a customer without an email
+// address, before anything is written.
+func (p *Plan) checkEmails(via string) error {
+	if via == ViaNone {
+		return nil
+	}
+	for _, t := range p.Targets {
+		if t.Apologized == nil && t.Customer.Email == "" {
+			return fmt.Errorf("%s has no email address: add one with `makegood customer edit %s --email …`, or send it yourself (--via none)",
+				cmdutil.CustomerLabel(t.Customer), t.Customer.ID)
+		}
+	}
+	return nil
 }

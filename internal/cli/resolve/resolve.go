@@ -6,9 +6,7 @@ package resolve
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,7 +90,8 @@ missing one is an error naming its flag:
   the compensation --accept-suggestion, --pick KIND, --amount X, --gesture TEXT
                    or --no-compensation (not with --not-fixed: it comes after the fix)
 The apology is the draft unless --apology-file gives one; a file with flagged
-phrases needs --keep-flagged.`,
+phrases needs --keep-flagged. Any of these flags, even at a terminal, means
+all decisions come from flags.`,
 		Example: `  makegood resolve
   makegood resolve --incident 7
   makegood resolve --no-input --title "Login outage" --what "Nobody could log in for 3 hours" \
@@ -112,7 +111,7 @@ phrases needs --keep-flagged.`,
 				return prompt.NewHuh(f.IOStreams.In, f.IOStreams.Out, accessible)
 			}
 			if cmd.Flags().Changed("incident") {
-				id, err := parseIncidentID("--incident", incident)
+				id, err := ledger.ParseIncidentID("--incident", incident)
 				if err != nil {
 					return err
 				}
@@ -151,7 +150,7 @@ phrases needs --keep-flagged.`,
 	cmd.MarkFlagsMutuallyExclusive(compensationFlags...)
 	_ = cmd.RegisterFlagCompletionFunc("pick", cobra.FixedCompletions(pickKinds(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("via", cobra.FixedCompletions(Vias(), cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("severity", cobra.FixedCompletions(severities(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("severity", cobra.FixedCompletions(ledger.Severities(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -166,8 +165,8 @@ func validateFlags(o *Options) error {
 	if o.Pick != "" && !slices.Contains(pickKinds(), o.Pick) {
 		return cmdutil.FlagErrorf("--pick: %q is not an option kind; use one of %s", o.Pick, strings.Join(pickKinds(), ", "))
 	}
-	if o.Severity != "" && !slices.Contains(severities(), o.Severity) {
-		return cmdutil.FlagErrorf("--severity: %q is not a severity; use one of %s", o.Severity, strings.Join(severities(), ", "))
+	if o.Severity != "" && !slices.Contains(ledger.Severities(), o.Severity) {
+		return cmdutil.FlagErrorf("--severity: %q is not a severity; use one of %s", o.Severity, strings.Join(ledger.Severities(), ", "))
 	}
 	for _, name := range []string{"what", "started", "severity"} {
 		if o.Changed(name) && o.Incident != 0 {
@@ -185,7 +184,7 @@ func validateFlags(o *Options) error {
 	if o.KeepFlagged && o.ApologyFile == "" {
 		return cmdutil.FlagErrorf("--keep-flagged goes with --apology-file: the draft has nothing flagged")
 	}
-	if o.CanPrompt {
+	if o.CanPrompt && !o.anyDecisionFlag() {
 		return nil
 	}
 	// Off a terminal, in the order the walk asks.
@@ -221,20 +220,4 @@ func (o *Options) compensationFlag() string {
 		}
 	}
 	return ""
-}
-
-func resolveRun(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
-	_ = ctx
-	_ = f
-	_ = opts
-	return fmt.Errorf("resolve: not wired to the ledger yet")
-}
-
-// parseIncidentID reads an incident id flag.
-func parseIncidentID(field, s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, ledger.Fieldf(field, "%q is not an incident id (a positive number, as incident list shows)", s)
-	}
-	return id, nil
 }

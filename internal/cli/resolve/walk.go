@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/prompt"
 	"github.com/makegood/makegood/pkg/apology"
@@ -52,7 +53,7 @@ type walk struct {
 	defaultVia      string
 	plan            *Plan
 
-	open      []Incident
+	open      []ledger.Incident
 	customers []ledger.Customer
 
 	// Answers bound to fields, kept across Back.
@@ -75,30 +76,33 @@ type newCustomer struct {
 // means nothing was decided.
 func Walk(ctx context.Context, src Source, p prompt.Stepper, now time.Time, defaultCurrency, defaultVia string, resume *Plan) (*Plan, error) {
 	w := &walk{src: src, p: p, now: now, defaultCurrency: defaultCurrency, defaultVia: defaultVia}
+	var err error
+	if w.customers, err = src.Customers(ctx); err != nil {
+		return nil, err
+	}
 	var start page
 	if resume != nil {
 		w.plan = resume
+		if w.plan.Via == "" {
+			w.plan.Via = defaultVia
+		}
 		start = w.resumePage()
 	} else {
 		w.plan = &Plan{Via: defaultVia}
-		var err error
 		if w.open, err = src.OpenIncidents(ctx); err != nil {
-			return nil, err
-		}
-		if w.customers, err = src.Customers(ctx); err != nil {
 			return nil, err
 		}
 		start = w.whatPage
 	}
-	if err := run(ctx, start); err != nil {
+	if err := runPages(ctx, start); err != nil {
 		return nil, err
 	}
 	return w.plan, nil
 }
 
-// run shows pages in turn, keeping the trail so Back returns to the page
+// runPages shows pages in turn, keeping the trail so Back returns to the page
 // before, with its answers as they were left.
-func run(ctx context.Context, start page) error {
+func runPages(ctx context.Context, start page) error {
 	var trail []page
 	for cur := start; cur != nil; {
 		back, next, err := cur(ctx, len(trail) > 0)
@@ -126,9 +130,18 @@ func stepTitle(step int, detail string) string {
 	return t
 }
 
-// resumePage picks up a saved case: apologies are recorded, the fix (or
-// the compensation, if the fix is in) is next.
+// resumePage picks up a case the ledger has: an incident opened without
+// customers starts at the customers, one without apologies at the
+// apologies; a saved case (apologies recorded) at the fix, or at the
+// compensation if the fix is in.
 func (w *walk) resumePage() page {
+	switch {
+	case len(w.plan.Targets) == 0:
+		w.picked = append(w.picked, w.plan.Incident.Customers...)
+		return w.customersPage
+	case w.plan.pendingApologies() > 0:
+		return w.apologyPage(0)
+	}
 	if w.plan.Incident.FixedAt != nil {
 		w.plan.Fixed, w.plan.FixedAt = true, *w.plan.Incident.FixedAt
 		return w.compensatePage(0)
@@ -148,7 +161,7 @@ func (w *walk) whatPage(ctx context.Context, allowBack bool) (bool, page, error)
 	}
 	opts := make([]prompt.Option, 0, len(w.open)+1)
 	for _, inc := range w.open {
-		opts = append(opts, prompt.Option{Label: inc.Label(), Value: strconv.FormatInt(inc.ID, 10)})
+		opts = append(opts, prompt.Option{Label: incidentLabel(inc), Value: strconv.FormatInt(inc.ID, 10)})
 	}
 	opts = append(opts, prompt.Option{Label: "+ A new incident", Value: choiceNew})
 	back, err := w.p.Group(ctx, stepTitle(stepWhat, ""), []prompt.Field{
@@ -159,7 +172,7 @@ func (w *walk) whatPage(ctx context.Context, allowBack bool) (bool, page, error)
 	}
 	if w.incidentChoice == choiceNew {
 		if w.plan.Incident.ID != 0 {
-			w.plan.Incident = Incident{}
+			w.plan.Incident = ledger.Incident{}
 		}
 		return false, w.newIncidentPage, nil
 	}
@@ -183,7 +196,7 @@ func (w *walk) newIncidentPage(ctx context.Context, allowBack bool) (bool, page,
 		inc.Severity = "normal"
 	}
 	sev := make([]prompt.Option, 0, 4)
-	for _, s := range severities() {
+	for _, s := range ledger.Severities() {
 		sev = append(sev, prompt.Option{Label: s, Value: s})
 	}
 	back, err := w.p.Group(ctx, stepTitle(stepWhat, "a new incident"), []prompt.Field{
@@ -220,7 +233,7 @@ func validTitle(s string) error {
 	case strings.ContainsAny(s, "\r\n"):
 		return errors.New("one line, please")
 	}
-	return ledger.ValidateText("title", s, maxTitleLen)
+	return ledger.ValidateText("title", s, ledger.MaxTitleLen)
 }
 
 // parseTime reads a time typed at the prompt: "2026-11-24 09:30" (UTC),
@@ -244,7 +257,7 @@ func (w *walk) customersPage(ctx context.Context, allowBack bool) (bool, page, e
 	if len(w.customers) > 0 {
 		opts := make([]prompt.Option, 0, len(w.customers)+1)
 		for _, c := range w.customers {
-			opts = append(opts, prompt.Option{Label: customerLabel(c), Value: c.ID})
+			opts = append(opts, prompt.Option{Label: cmdutil.CustomerLabel(c), Value: c.ID})
 		}
 		opts = append(opts, prompt.Option{Label: "+ A new customer", Value: choiceNew})
 		fields = append(fields, prompt.MultiSelectField("Who was affected? (space picks, / filters)", opts, &w.picked, 1))
@@ -396,11 +409,11 @@ func (w *walk) apologyPage(i int) page {
 			t.Apology, t.draftedFor, t.Kept = d, key, nil
 		}
 		back, err := w.p.Group(ctx, stepTitle(stepApologize, w.ofCustomers(i)), []prompt.Field{
-			prompt.TextField(fmt.Sprintf("Apology to %s (edit freely; ctrl+e opens your editor)", customerLabel(t.Customer)), &t.Apology, func(s string) error {
+			prompt.TextField(fmt.Sprintf("Apology to %s (edit freely; ctrl+e opens your editor)", cmdutil.CustomerLabel(t.Customer)), &t.Apology, func(s string) error {
 				if strings.TrimSpace(s) == "" {
 					return errors.New("the apology is empty")
 				}
-				return ledger.ValidateText("apology", s, maxApologyLen)
+				return ledger.ValidateText("apology", s, ledger.MaxApologyLen)
 			}),
 		}, allowBack)
 		if err != nil || back {
@@ -452,13 +465,13 @@ func (w *walk) deliveryPage(ctx context.Context, allowBack bool) (bool, page, er
 	if w.plan.Via == "" {
 		w.plan.Via = ViaOutbox
 	}
-	back, err := w.p.Group(ctx, stepTitle(stepApologize, "delivery"), []prompt.Field{
-		prompt.SelectField("How should the apology go out?", []prompt.Option{
-			{Label: "Outbox: a ready-to-send .eml file beside the ledger", Value: ViaOutbox},
-			{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
-			{Label: "I'll send it myself (record it only)", Value: ViaNone},
-		}, &w.plan.Via),
-	}, allowBack)
+	via := prompt.SelectField("How should the apology go out?", []prompt.Option{
+		{Label: "Outbox: a ready-to-send .eml file beside the ledger", Value: ViaOutbox},
+		{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
+		{Label: "I'll send it myself (record it only)", Value: ViaNone},
+	}, &w.plan.Via)
+	via.Validate = func(v string) error { return w.plan.checkEmails(v) }
+	back, err := w.p.Group(ctx, stepTitle(stepApologize, "delivery"), []prompt.Field{via}, allowBack)
 	if err != nil || back {
 		return back, nil, err
 	}
@@ -583,7 +596,7 @@ func (w *walk) compensatePage(i int) page {
 			t.choice = opts[0].Value // the recommendation, or a custom amount
 		}
 		choice := &t.choice
-		fields = append(fields, prompt.SelectField(fmt.Sprintf("What will you give %s?", customerLabel(t.Customer)), opts, choice))
+		fields = append(fields, prompt.SelectField(fmt.Sprintf("What will you give %s?", cmdutil.CustomerLabel(t.Customer)), opts, choice))
 		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)), fields, allowBack)
 		if err != nil || back {
 			return back, nil, err
@@ -680,7 +693,7 @@ func (w *walk) nothingPage(i int) page {
 		t := w.plan.Targets[i]
 		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)), []prompt.Field{
 			prompt.Note("Giving nothing is the exception", "Restoring what should have been is step one; something extra is what customers remember."),
-			prompt.ConfirmField(fmt.Sprintf("Really give %s nothing?", customerLabel(t.Customer)), &sure),
+			prompt.ConfirmField(fmt.Sprintf("Really give %s nothing?", cmdutil.CustomerLabel(t.Customer)), &sure),
 		}, allowBack)
 		if err != nil || back {
 			return back, nil, err
@@ -726,7 +739,7 @@ func (w *walk) summary(withGive bool) string {
 		b.WriteString("Not fixed yet\n")
 	}
 	for _, t := range p.Targets {
-		fmt.Fprintf(&b, "• %s", customerLabel(t.Customer))
+		fmt.Fprintf(&b, "• %s", cmdutil.CustomerLabel(t.Customer))
 		if t.New {
 			b.WriteString(" (new customer)")
 		}
@@ -754,14 +767,7 @@ func (w *walk) summary(withGive bool) string {
 func (w *walk) ofCustomers(i int) string {
 	t := w.plan.Targets[i]
 	if len(w.plan.Targets) == 1 {
-		return customerLabel(t.Customer)
+		return cmdutil.CustomerLabel(t.Customer)
 	}
-	return fmt.Sprintf("%s (%d of %d)", customerLabel(t.Customer), i+1, len(w.plan.Targets))
-}
-
-func customerLabel(c ledger.Customer) string {
-	if c.Name != "" {
-		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
-	}
-	return c.ID
+	return fmt.Sprintf("%s (%d of %d)", cmdutil.CustomerLabel(t.Customer), i+1, len(w.plan.Targets))
 }

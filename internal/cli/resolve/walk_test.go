@@ -22,18 +22,20 @@ var now = clitest.Now
 // apology rules. The draft names the customer and, for customers tagged
 // "stock", carries a stock phrase for the check to catch.
 type memSource struct {
-	incidents []Incident
+	incidents []ledger.Incident
 	customers []ledger.Customer
 	drafts    int
 }
 
-func (s *memSource) OpenIncidents(context.Context) ([]Incident, error) { return s.incidents, nil }
+func (s *memSource) OpenIncidents(context.Context) ([]ledger.Incident, error) {
+	return s.incidents, nil
+}
 func (s *memSource) Customers(context.Context) ([]ledger.Customer, error) {
 	return s.customers, nil
 }
 func (s *memSource) Rules() apology.Rules { return apology.DefaultRules() }
 
-func (s *memSource) Draft(_ context.Context, inc Incident, _ bool, c ledger.Customer) (string, error) {
+func (s *memSource) Draft(_ context.Context, inc ledger.Incident, _ bool, c ledger.Customer) (string, error) {
 	s.drafts++
 	d := fmt.Sprintf("Hi %s,\n\n%s. That is on us, and we are fixing it right now.", c.Name, inc.What)
 	if len(c.Tags) > 0 && c.Tags[0] == "stock" {
@@ -42,7 +44,7 @@ func (s *memSource) Draft(_ context.Context, inc Incident, _ bool, c ledger.Cust
 	return d, nil
 }
 
-func (s *memSource) Suggest(_ context.Context, _ Incident, downtime time.Duration, c ledger.Customer) (goodwill.Suggestion, error) {
+func (s *memSource) Suggest(_ context.Context, _ ledger.Incident, downtime time.Duration, c ledger.Customer) (goodwill.Suggestion, error) {
 	return goodwill.Suggest(goodwill.Customer{ID: c.ID, PriceMinor: c.PriceMinor, Currency: c.Currency,
 		Period: goodwill.Period(c.Period), Since: c.Since, Advocate: c.Advocate},
 		goodwill.Incident{Downtime: downtime}, goodwill.History{}, goodwill.DefaultPolicy(), now)
@@ -222,7 +224,7 @@ func TestWalkNotFixedSavesTheCase(t *testing.T) {
 
 func TestWalkResumeStartsAtTheFix(t *testing.T) {
 	sent := now.Add(-2 * time.Hour)
-	inc := Incident{ID: 7, Title: "Login outage", What: "Nobody could log in", StartedAt: now.Add(-24 * time.Hour),
+	inc := ledger.Incident{ID: 7, Title: "Login outage", What: "Nobody could log in", StartedAt: now.Add(-24 * time.Hour),
 		ReportedAt: now.Add(-3 * time.Hour), Customers: []string{alice.ID}}
 	resume := &Plan{Incident: inc, Targets: []*Target{{Customer: alice, Apologized: &sent}}}
 	plan, p, err := walkWith(t, &memSource{}, []A{
@@ -341,7 +343,7 @@ func TestWalkNothingNeedsConfirmation(t *testing.T) {
 }
 
 func TestWalkExistingIncidentPreselectsItsCustomers(t *testing.T) {
-	inc := Incident{ID: 4, Title: "Billing double charge", What: "We charged you twice", Severity: "normal",
+	inc := ledger.Incident{ID: 4, Title: "Billing double charge", What: "We charged you twice", Severity: "normal",
 		StartedAt: now.Add(-5 * time.Hour), ReportedAt: now.Add(-4 * time.Hour), Customers: []string{bob.ID}}
 	p := &recordingStepper{Prompter: prompttest.Prompter{Answers: []A{
 		{Title: "Which incident", Value: "4"},
@@ -352,7 +354,7 @@ func TestWalkExistingIncidentPreselectsItsCustomers(t *testing.T) {
 		{Title: "What will you give", Value: "opt:1"},
 		{Title: "Record", Value: "y"},
 	}}}
-	plan, err := Walk(context.Background(), &memSource{incidents: []Incident{inc}, customers: []ledger.Customer{alice, bob}}, p, now, "USD", ViaOutbox, nil)
+	plan, err := Walk(context.Background(), &memSource{incidents: []ledger.Incident{inc}, customers: []ledger.Customer{alice, bob}}, p, now, "USD", ViaOutbox, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +391,7 @@ func TestWalkAddsANewCustomerInline(t *testing.T) {
 }
 
 func TestWalkCustomerWithoutPriceHasNoSuggestion(t *testing.T) {
-	noPrice := ledger.Customer{ID: "dan", Name: "Dan", Currency: "USD", Period: "month"}
+	noPrice := ledger.Customer{ID: "dan", Name: "Dan", Email: "dan@example.com", Currency: "USD", Period: "month"}
 	p := &recordingStepper{Prompter: prompttest.Prompter{Answers: append(newIncident("dan"),
 		A{Title: "Apology", Value: "Dan: our bug, fixed."},
 		A{Title: "How should", Value: ViaOutbox},
@@ -407,5 +409,17 @@ func TestWalkCustomerWithoutPriceHasNoSuggestion(t *testing.T) {
 	}
 	if plan.Targets[0].NoSuggestion == "" || plan.Targets[0].Give.Amount.Minor != 500 {
 		t.Fatalf("target %+v", plan.Targets[0])
+	}
+}
+
+func TestWalkRefusesMailWithoutAnAddress(t *testing.T) {
+	noEmail := alice
+	noEmail.Email = ""
+	_, _, err := walkWith(t, &memSource{customers: []ledger.Customer{noEmail}}, append(newIncident(alice.ID),
+		A{Title: "Apology", Value: "Alice: our bug, fixed."},
+		A{Title: "How should", Value: ViaOutbox},
+	), nil)
+	if err == nil || !strings.Contains(err.Error(), "Alice (alice@example.com) has no email address") {
+		t.Fatalf("err %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/makegood/makegood/internal/cli/customer"
 	"github.com/makegood/makegood/internal/cli/goodwill"
 	"github.com/makegood/makegood/internal/cli/incident"
+	"github.com/makegood/makegood/internal/cli/resolve"
 	"github.com/makegood/makegood/internal/cli/thanks"
 	"github.com/makegood/makegood/internal/cli/version"
 )
@@ -72,6 +73,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		incident.NewCmdIncident(f),
 		apology.NewCmdApology(f),
 		thanks.NewCmdThanks(f),
+		resolve.NewCmdResolve(f, nil),
 		version.NewCmdVersion(f),
 	)
 	rejectUnknownSubcommands(cmd)

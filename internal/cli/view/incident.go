@@ -85,3 +85,27 @@ func Duration(d time.Duration) string {
 		return fmt.Sprintf("%ds", secs)
 	}
 }
+
+// Delivery is the JSON shape of one attempt to deliver an apology. Retry is
+// the command that tries again, set when the attempt failed.
+type Delivery struct {
+	Apology   int64   `json:"apology_id"`
+	Via       string  `json:"via"`
+	Status    string  `json:"status"`
+	MessageID *string `json:"message_id"`
+	Error     *string `json:"error"`
+	Retry     *string `json:"retry"`
+}
+
+// NewDelivery shapes d.
+func NewDelivery(d ledger.Delivery) Delivery {
+	v := Delivery{Apology: d.Apology, Via: d.Via, Status: d.Status}
+	if d.MessageID != "" {
+		v.MessageID = &d.MessageID
+	}
+	if d.Error != "" {
+		retry := fmt.Sprintf("makegood apology send %d", d.Apology)
+		v.Error, v.Retry = &d.Error, &retry
+	}
+	return v
+}

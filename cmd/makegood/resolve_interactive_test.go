@@ -1,0 +1,324 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/makegood/makegood/internal/testutil/ptytest"
+)
+
+// The guided walk (makegood resolve) through a real pseudo-terminal. A step
+// shows all its fields at once, so the tests wait for a field to have the
+// focus — huh draws the focused field with a "┃" bar — before typing into
+// it.
+
+var resolveEnv = []string{"MAKEGOOD_SENDER_EMAIL=sam@shop.example", "MAKEGOOD_SENDER_NAME=Sam"}
+
+// alice pays $49.00 a month since two months: a day's outage suggests
+// $25.00, with an SLA credit of $12.25 as the third option.
+func addAlice(t *testing.T, h *ledgerHome) {
+	t.Helper()
+	h.run(t, "customer", "add", "alice@example.com", "--name", "Alice Smith", "--email", "alice@example.com",
+		"--price", "49.00", "--currency", "USD", "--since", "2026-09-20")
+}
+
+// focus waits until the field titled title has the focus.
+func focus(c *ptytest.Console, title string) {
+	c.Expect("┃ " + title)
+}
+
+// typeInto waits for the field and types text into it, replacing what the
+// field held (ctrl+u clears a one-line input), then moves on.
+func typeInto(c *ptytest.Console, title, text string) {
+	focus(c, title)
+	c.Send("\x15" + text)
+	c.Expect(text)
+	c.Send(ptytest.Enter)
+}
+
+// stepWhatHappened opens a new incident that started a day before
+// MAKEGOOD_NOW and picks Alice.
+func stepWhatHappened(c *ptytest.Console) {
+	c.Expect("Step 1 of 5 · What happened · a new incident")
+	typeInto(c, "Title", "Login outage")
+	typeInto(c, "What happened", "Nobody could log in for a day")
+	typeInto(c, "When did it start", "2026-11-23 10:00")
+	focus(c, "Severity")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 1 of 5 · What happened · customers")
+	focus(c, "Who was affected")
+	c.Send("x")
+	c.Expect("✓") // huh marks a picked option
+	c.Send(ptytest.Enter)
+}
+
+// stepApologizeAsDrafted keeps the draft and the outbox.
+func stepApologizeAsDrafted(c *ptytest.Console) {
+	c.Expect("Step 2 of 5 · Apologize · Alice Smith (alice@example.com)")
+	focus(c, "Apology to Alice Smith")
+	c.Expect("Nobody could log in for a day.")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 2 of 5 · Apologize · delivery")
+	focus(c, "How should the apology go out?")
+	c.Send(ptytest.Enter)
+}
+
+func (h *ledgerHome) sql(t *testing.T, query string) string {
+	t.Helper()
+	out, err := exec.Command("sqlite3", h.ledger, query).Output()
+	if err != nil {
+		t.Fatalf("sqlite3 %q: %v", query, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (h *ledgerHome) outbox(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(filepath.Dir(h.ledger), "outbox", "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// startToTheFix starts the walk for Alice and answers steps 1 and 2.
+func startToTheFix(t *testing.T) (*ledgerHome, *ptytest.Console) {
+	t.Helper()
+	h := newLedgerHome(t)
+	addAlice(t, h)
+	c := h.start(t, resolveEnv, "resolve")
+	stepWhatHappened(c)
+	stepApologizeAsDrafted(c)
+	c.Expect("Step 3 of 5 · Fix")
+	focus(c, "Is it fixed?")
+	return h, c
+}
+
+func TestInteractiveResolveHappyPath(t *testing.T) {
+	h, c := startToTheFix(t)
+	c.Send(ptytest.Enter) // yes, just now
+
+	c.Expect("Step 4 of 5 · Compensate · Alice Smith (alice@example.com)")
+	focus(c, "What will you give Alice Smith")
+	c.Expect("> $25.00 recommended — SLA credit $12.25") // preselected
+	c.Send(ptytest.Enter)
+
+	c.Expect("Step 5 of 5 · Confirm")
+	c.Expect("a credit of $25.00 (recommended)")
+	focus(c, "Record all of this and send the apology?")
+	c.Send("y")
+
+	c.Expect(`Recorded incident #1 "Login outage".`)
+	c.Expect("Alice Smith (alice@example.com): apology #1 in the outbox")
+	c.Expect("credit #1 $25.00; time to apology 0s")
+	c.Expect("Time to fix: 0s.")
+	expectSuccess(t, c)
+
+	if got := h.sql(t, "SELECT amount_minor, currency, incident_id, reason FROM credits"); got != "2500|USD|1|goodwill" {
+		t.Errorf("credits: %q", got)
+	}
+	if got := h.sql(t, "SELECT fixed_at FROM incident_fixes WHERE incident_id = 1"); got != "2026-11-24T10:00:00.000000Z" {
+		t.Errorf("fix: %q", got)
+	}
+	files := h.outbox(t)
+	if len(files) != 1 {
+		t.Fatalf("outbox %v", files)
+	}
+	eml, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"To: \"Alice Smith\" <alice@example.com>", "Subject: We are fixing it now: Login outage", "Nobody could log in for a day."} {
+		if !strings.Contains(string(eml), want) {
+			t.Errorf("the mail lacks %q:\n%s", want, eml)
+		}
+	}
+}
+
+// Not fixed yet: the case is saved (incident, apology sent) and the walk
+// ends with the command to resume, which starts at the fix. There a
+// non-recommended option is picked.
+func TestInteractiveResolveSaveAndResume(t *testing.T) {
+	h, c := startToTheFix(t)
+	c.Send(ptytest.Down + ptytest.Down) // not yet
+	c.Expect("> Not yet")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 3 of 5 · Fix · save for later")
+	focus(c, "Save the case and send the apology now?")
+	c.Send("y")
+	c.Expect(`Saved incident #1 "Login outage": not fixed yet.`)
+	c.Expect("resume with: makegood resolve --incident 1")
+	expectSuccess(t, c)
+	if got := h.sql(t, "SELECT count(*) FROM apologies"); got != "1" {
+		t.Fatalf("apologies after saving: %s", got)
+	}
+	if got := h.sql(t, "SELECT count(*) FROM credits") + h.sql(t, "SELECT count(*) FROM incident_fixes"); got != "00" {
+		t.Fatalf("credits and fixes after saving: %s", got)
+	}
+
+	// Ctrl-C on resuming leaves the saved case as it was.
+	saved := h.dump(t)
+	c = h.start(t, resolveEnv, "resolve", "--incident", "1")
+	c.Expect("Step 3 of 5 · Fix")
+	focus(c, "Is it fixed?")
+	c.Send(ptytest.CtrlC)
+	h.expectCancelled(t, c, saved)
+
+	c = h.start(t, resolveEnv, "resolve", "--incident", "1")
+	c.Expect("Step 3 of 5 · Fix")
+	focus(c, "Is it fixed?")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 4 of 5 · Compensate")
+	focus(c, "What will you give Alice Smith")
+	c.Send(ptytest.Down + ptytest.Down)
+	c.Expect("> $12.25 sla credit")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 5 of 5 · Confirm")
+	c.Expect("apology already sent")
+	focus(c, "Record all of this")
+	c.Send("y")
+	c.Expect(`Recorded incident #1 "Login outage".`)
+	c.Expect("credit #1 $12.25")
+	c.Expect("Time to fix: 0s.")
+	expectSuccess(t, c)
+	if got := h.sql(t, "SELECT amount_minor FROM credits WHERE incident_id = 1"); got != "1225" {
+		t.Errorf("credit: %s", got)
+	}
+	if got := h.sql(t, "SELECT count(*) FROM apologies"); got != "1" {
+		t.Errorf("the resumed case apologized again: %s apologies", got)
+	}
+}
+
+// Ctrl-C or Esc at each step writes nothing and says so.
+func TestInteractiveResolveCancelAtEachStep(t *testing.T) {
+	steps := []struct {
+		name  string
+		reach func(c *ptytest.Console)
+	}{
+		{"what happened", func(c *ptytest.Console) { focus(c, "Title") }},
+		{"apologize", func(c *ptytest.Console) {
+			stepWhatHappened(c)
+			focus(c, "Apology to Alice Smith")
+		}},
+		{"fix", func(c *ptytest.Console) {
+			stepWhatHappened(c)
+			stepApologizeAsDrafted(c)
+			focus(c, "Is it fixed?")
+		}},
+		{"compensate", func(c *ptytest.Console) {
+			stepWhatHappened(c)
+			stepApologizeAsDrafted(c)
+			focus(c, "Is it fixed?")
+			c.Send(ptytest.Enter)
+			focus(c, "What will you give")
+		}},
+		{"confirm", func(c *ptytest.Console) {
+			stepWhatHappened(c)
+			stepApologizeAsDrafted(c)
+			focus(c, "Is it fixed?")
+			c.Send(ptytest.Enter)
+			focus(c, "What will you give")
+			c.Send(ptytest.Enter)
+			focus(c, "Record all of this")
+		}},
+	}
+	for _, key := range []struct{ name, seq string }{{"ctrl-c", ptytest.CtrlC}, {"esc", ptytest.Escape}} {
+		for _, s := range steps {
+			t.Run(key.name+" at "+s.name, func(t *testing.T) {
+				h := newLedgerHome(t)
+				addAlice(t, h)
+				before := h.dump(t)
+				c := h.start(t, resolveEnv, "resolve")
+				s.reach(c)
+				c.Send(key.seq)
+				h.expectCancelled(t, c, before)
+				if files := h.outbox(t); len(files) != 0 {
+					t.Errorf("mail left in the outbox: %v", files)
+				}
+			})
+		}
+	}
+}
+
+// The apology is edited to add a stock phrase: the check's finding shows
+// under it, the operator goes back to edit, then keeps it knowingly. On the
+// way, shift+tab goes back a step and the edit survives.
+func TestInteractiveResolveKeepFlaggedPhrase(t *testing.T) {
+	h := newLedgerHome(t)
+	addAlice(t, h)
+	c := h.start(t, resolveEnv, "resolve")
+	stepWhatHappened(c)
+	c.Expect("Step 2 of 5 · Apologize")
+	focus(c, "Apology to Alice Smith")
+	c.Send(" We apologize for any inconvenience.")
+	c.Expect("inconvenience.")
+	c.Send(ptytest.Enter)
+	c.Expect("apology check found")
+	c.Expect("stock-phrase: We apologize for any inconvenience")
+	focus(c, "Before it goes out")
+	c.Send(ptytest.Enter) // edit the apology
+	focus(c, "Apology to Alice Smith")
+	c.Expect("We apologize for any inconvenience.") // the edit is kept
+	c.Send(ptytest.Enter)
+	focus(c, "Before it goes out")
+	c.Send(ptytest.Down)
+	c.Expect("> Keep it as written")
+	c.Send(ptytest.Enter)
+
+	c.Expect("Step 2 of 5 · Apologize · delivery")
+	focus(c, "How should the apology go out?")
+	c.Send("\x1b[Z") // shift+tab: back to the apology check
+	focus(c, "Before it goes out")
+	c.Expect("> Keep it as written") // as it was left
+	c.Send(ptytest.Enter)
+	focus(c, "How should the apology go out?")
+	c.Send(ptytest.Enter)
+	focus(c, "Is it fixed?")
+	c.Send(ptytest.Enter)
+	focus(c, "What will you give")
+	c.Send(ptytest.Enter)
+	c.Expect("1 flagged phrase(s) kept")
+	focus(c, "Record all of this")
+	c.Send("y")
+	c.Expect(`Recorded incident #1 "Login outage".`)
+	expectSuccess(t, c)
+	if got := h.sql(t, "SELECT count(*) FROM apologies WHERE body LIKE '%We apologize for any inconvenience.%'"); got != "1" {
+		t.Errorf("the kept phrase is not in the recorded apology (%s)", got)
+	}
+}
+
+// In accessible mode (TERM=dumb) the same walk asks line by line, with the
+// step title printed and a numbered Continue / Back choice per step.
+func TestInteractiveResolveAccessible(t *testing.T) {
+	h := newLedgerHome(t)
+	addAlice(t, h)
+	c := h.start(t, append([]string{"TERM=dumb"}, resolveEnv...), "resolve")
+	c.Expect("Step 1 of 5 · What happened · a new incident")
+	c.Answer("Title", "Login outage")
+	c.Answer("What happened", "Nobody could log in for a day")
+	c.Answer("When did it start", "2026-11-23 10:00")
+	c.Expect("Severity")
+	c.Answer("Enter a number", "")
+	c.Expect("Step 1 of 5 · What happened · customers")
+	c.Answer("Enter a number between 0 and 2", "1")
+	c.Answer("Enter a number between 0 and 2", "0")
+	c.Expect("← Back to the previous step")
+	c.Answer("Enter a number between 1 and 2", "1")
+	c.Expect("Step 2 of 5 · Apologize")
+	c.Expect("Apology to Alice Smith")
+	c.Send(ptytest.Enter) // keep the draft
+	c.Expect("← Back to the previous step")
+	c.Answer("Enter a number between 1 and 2", "2") // back to the customers
+	c.Expect("Step 1 of 5 · What happened · customers")
+	c.Send(ptytest.CtrlC)
+	c.Expect("cancelled; nothing was written")
+	if code := c.Wait(); code != 1 {
+		t.Fatalf("exit status %d", code)
+	}
+	if got := h.sql(t, "SELECT count(*) FROM incidents"); got != "0" {
+		t.Fatalf("incidents: %s", got)
+	}
+}

@@ -1,0 +1,59 @@
+package ledger
+
+import (
+	"context"
+	"time"
+)
+
+// Case is everything `makegood resolve` records at once, in one
+// transaction: a new incident (or an existing one), customers added on the
+// way, and per customer the apology, the fix and what was given.
+type Case struct {
+	// NewIncident, when set, is opened first and every resolution is for
+	// it; otherwise Incident names an existing incident.
+	NewIncident *NewIncident
+	Incident    int64
+	// NewCustomers are added before anything refers to them.
+	NewCustomers []Customer
+	// Resolutions are recorded in order; their Incident is set to the
+	// case's.
+	Resolutions []Resolution
+}
+
+// CaseResult is what RecordCase wrote.
+type CaseResult struct {
+	Incident    Incident // as it stands after the case
+	Resolutions []ResolutionResult
+}
+
+// Delivery statuses of an apology. An apology is recorded before it is
+// delivered; each attempt is recorded beside it, and the latest says where
+// it stands.
+const (
+	DeliverySent   = ApologySent   // handed to the SMTP server
+	DeliveryQueued = ApologyQueued // written to the outbox
+	DeliveryFailed = ApologyFailed // the attempt failed: retry with apology send
+)
+
+// Delivery is one attempt to deliver a recorded apology.
+type Delivery struct {
+	Apology   int64
+	Via       string // outbox or smtp
+	Status    string // DeliverySent, DeliveryQueued or DeliveryFailed
+	MessageID string
+	Error     string // why it failed, without secrets
+	At        time.Time
+}
+
+// CaseStore records whole cases and the delivery of their apologies.
+type CaseStore interface {
+	// RecordCase writes a case in one transaction: all of it, or none.
+	RecordCase(ctx context.Context, c Case) (CaseResult, error)
+	// Apology returns one apology with its delivery status.
+	Apology(ctx context.Context, id int64) (Apology, error)
+	// RecordDelivery appends a delivery attempt; the apology's Status
+	// becomes the attempt's.
+	RecordDelivery(ctx context.Context, d Delivery) error
+	// Deliveries lists an apology's delivery attempts, oldest first.
+	Deliveries(ctx context.Context, apology int64) ([]Delivery, error)
+}
