@@ -50,6 +50,9 @@ type ShowJSON struct {
 	Balances []view.Balance      `json:"balances"`
 	History  []view.Entry        `json:"history"`
 	Thanks   []view.ThankYouNote `json:"thanks"`
+	// Cases are the incidents that affected the customer, newest first,
+	// each told whole: apology, fix, what was given, the thank-you after.
+	Cases []view.Case `json:"cases"`
 }
 
 func showRun(ctx context.Context, opts *ShowOptions) error {
@@ -73,9 +76,16 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
+	cases, err := customerCases(ctx, st, c.ID, opts.Now())
+	if err != nil {
+		return err
+	}
 	if opts.Output.JSON {
 		out := ShowJSON{Customer: view.NewCustomer(c), Balances: []view.Balance{}, History: []view.Entry{},
-			Thanks: []view.ThankYouNote{}}
+			Thanks: []view.ThankYouNote{}, Cases: []view.Case{}}
+		for _, f := range cases {
+			out.Cases = append(out.Cases, view.NewCase(f, opts.Now()))
+		}
 		for _, n := range notes {
 			out.Thanks = append(out.Thanks, view.NewThankYouNote(n))
 		}
@@ -118,10 +128,69 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if _, err := fmt.Fprint(w, b.String()); err != nil {
 		return err
 	}
+	if err := showCases(opts, cases); err != nil {
+		return err
+	}
 	if err := showCredits(opts, hist); err != nil {
 		return err
 	}
 	return showThanks(opts, notes)
+}
+
+// customerCases gathers the whole case of every incident that affected the
+// customer, newest first.
+func customerCases(ctx context.Context, st ledger.Store, customer string, now time.Time) ([]view.CaseFacts, error) {
+	incs, err := st.Incidents(ctx, ledger.IncidentFilter{Customer: customer})
+	if err != nil {
+		return nil, err
+	}
+	var out []view.CaseFacts
+	for _, inc := range incs {
+		fs, err := cmdutil.CaseFacts(ctx, st, inc, customer, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	return out, nil
+}
+
+// showCases tells each incident in a line of its own, in the order of the
+// walk: apology, fix, what was given, thank-you.
+func showCases(opts *ShowOptions, cases []view.CaseFacts) error {
+	if len(cases) == 0 {
+		return nil
+	}
+	if _, err := fmt.Fprintln(opts.IO.Out, "\nIncidents, newest first:"); err != nil {
+		return err
+	}
+	now := opts.Now()
+	t := cmdutil.NewTable(opts.IO, false, "INCIDENT", "STATUS", "APOLOGY", "TIME TO APOLOGY", "TIME TO FIX", "GIVEN", "THANKED")
+	for _, f := range cases {
+		c := view.NewCase(f, now)
+		apology := "not yet"
+		if c.ApologyID != nil {
+			apology = fmt.Sprintf("#%d %s", *c.ApologyID, *c.ApologyStatus)
+		}
+		given := make([]string, 0, len(f.Affected.Given))
+		for _, g := range f.Affected.Given {
+			if g.IsGesture() {
+				given = append(given, g.Gesture)
+			} else {
+				given = append(given, money.Format(g.AmountMinor, g.Currency))
+			}
+		}
+		t.Append(fmt.Sprintf("#%d %s", c.Incident, c.Title), c.Status, apology, deref(c.TimeToApology),
+			deref(c.TimeToFix), strings.Join(given, ", "), deref(c.ThankedAt))
+	}
+	return t.Render()
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func showThanks(opts *ShowOptions, notes []ledger.ThankYouNote) error {

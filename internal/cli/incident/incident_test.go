@@ -294,8 +294,8 @@ func TestShow(t *testing.T) {
 	for _, want := range []string{
 		"title:        Login outage\n", "status:       open\n", "downtime:     10h so far\n",
 		"what:         Login outage happened.\n", "Affected customers:\n",
-		"a\t2026-11-24 01:30\t30m\t$25.00, a handwritten card, $9.00 (void)\n",
-		"b\tnot yet\t\tnothing yet\n",
+		"a\t2026-11-24 01:30\t30m\t#3 sent\t$25.00, a handwritten card, $9.00 (void)\t\n",
+		"b\tnot yet\t\t\tnothing yet\t\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)

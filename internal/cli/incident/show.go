@@ -64,7 +64,10 @@ type AffectedJSON struct {
 	TimeToApology        *string       `json:"time_to_apology"`
 	TimeToApologySeconds *int64        `json:"time_to_apology_seconds"`
 	Apologies            int           `json:"apologies"`
+	ApologyID            *int64        `json:"apology_id"`     // the latest apology
+	ApologyStatus        *string       `json:"apology_status"` // sent, queued or failed
 	Given                []view.Credit `json:"given"`
+	ThankedAt            *string       `json:"thanked_at"` // the after-recovery thank-you
 }
 
 func showRun(ctx context.Context, opts *ShowOptions) error {
@@ -76,28 +79,18 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	apologies, err := st.Apologies(ctx, ledger.ApologyFilter{Incident: inc.ID})
-	if err != nil {
-		return err
-	}
 	now := opts.Now()
-	given, err := st.Credits(ctx, ledger.CreditFilter{Incident: inc.ID, Now: now})
+	cases, err := cmdutil.CaseFacts(ctx, st, inc, "", now)
 	if err != nil {
 		return err
 	}
-	affected := ledger.Summarize(inc, apologies, given)
 	if opts.Output.JSON {
 		out := ShowJSON{Incident: view.NewIncident(inc, now), Affected: []AffectedJSON{}}
-		for _, a := range affected {
-			aj := AffectedJSON{Customer: a.Customer, Apologies: a.Apologies, Given: []view.Credit{}}
-			if a.FirstApology != nil {
-				at, d, secs := view.Time(*a.FirstApology), view.Duration(*a.TimeToApology), int64(*a.TimeToApology/time.Second)
-				aj.ApologizedAt, aj.TimeToApology, aj.TimeToApologySeconds = &at, &d, &secs
-			}
-			for _, c := range a.Given {
-				aj.Given = append(aj.Given, view.NewCredit(c, now))
-			}
-			out.Affected = append(out.Affected, aj)
+		for _, f := range cases {
+			c := view.NewCase(f, now)
+			out.Affected = append(out.Affected, AffectedJSON{Customer: f.Affected.Customer, Apologies: f.Affected.Apologies,
+				ApologizedAt: c.ApologizedAt, TimeToApology: c.TimeToApology, TimeToApologySeconds: c.TimeToApologySeconds,
+				ApologyID: c.ApologyID, ApologyStatus: c.ApologyStatus, Given: c.Given, ThankedAt: c.ThankedAt})
 		}
 		return cmdutil.WriteJSON(opts.IO.Out, out)
 	}
@@ -126,22 +119,42 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if _, err := fmt.Fprint(opts.IO.Out, b.String()); err != nil {
 		return err
 	}
-	if len(affected) == 0 {
+	if len(cases) == 0 {
 		_, err := fmt.Fprintln(opts.IO.Out, "\nNo affected customers recorded.")
 		return err
 	}
 	if _, err := fmt.Fprintln(opts.IO.Out, "\nAffected customers:"); err != nil {
 		return err
 	}
-	t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "APOLOGIZED", "TIME TO APOLOGY", "GIVEN")
-	for _, a := range affected {
+	t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "APOLOGIZED", "TIME TO APOLOGY", "APOLOGY", "GIVEN", "THANKED")
+	for _, f := range cases {
+		a := f.Affected
 		apologized, tta := "not yet", ""
 		if a.FirstApology != nil {
 			apologized, tta = view.HumanTime(*a.FirstApology), view.Duration(*a.TimeToApology)
 		}
-		t.Append(a.Customer, apologized, tta, givenCell(a.Given, now))
+		t.Append(a.Customer, apologized, tta, apologyCell(f.Latest), givenCell(a.Given, now), thankedCell(f.Thanked))
 	}
 	return t.Render()
+}
+
+// apologyCell says where the latest apology stands, with the retry for
+// one that did not go out.
+func apologyCell(a *ledger.Apology) string {
+	switch {
+	case a == nil:
+		return ""
+	case a.Status == ledger.ApologyFailed:
+		return fmt.Sprintf("#%d failed: makegood apology send %d", a.ID, a.ID)
+	}
+	return fmt.Sprintf("#%d %s", a.ID, a.Status)
+}
+
+func thankedCell(n *ledger.ThankYouNote) string {
+	if n == nil {
+		return ""
+	}
+	return view.HumanTime(n.At)
 }
 
 // givenCell lists credits and gestures for a table cell; voided ones are

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/pkg/apology"
 	"github.com/makegood/makegood/pkg/goodwill"
@@ -108,6 +109,19 @@ func newIncidentFromFlags(o *Options, now time.Time) (ledger.Incident, error) {
 			return ledger.Incident{}, ledger.Fieldf("--started", "%s is in the future", o.Started)
 		}
 		inc.StartedAt = t
+	}
+	if o.Reported != "" {
+		t, err := ledger.ParseTime("--reported", o.Reported)
+		if err != nil {
+			return ledger.Incident{}, err
+		}
+		if t.After(now) {
+			return ledger.Incident{}, ledger.Fieldf("--reported", "%s is in the future", o.Reported)
+		}
+		inc.ReportedAt = t
+	}
+	if inc.ReportedAt.Before(inc.StartedAt) {
+		return ledger.Incident{}, ledger.Fieldf("--reported", "%s is before --started %s", view.Time(inc.ReportedAt), view.Time(inc.StartedAt))
 	}
 	return inc, nil
 }

@@ -31,6 +31,7 @@ type Options struct {
 	Title       string
 	What        string
 	Started     string
+	Reported    string
 	Severity    string
 	Customers   []string
 	ApologyFile string
@@ -131,6 +132,7 @@ all decisions come from flags.`,
 	fl.StringVar(&opts.Title, "title", "", "Open a new incident with this title")
 	fl.StringVar(&opts.What, "what", "", "What happened, in plain words (with --title)")
 	fl.StringVar(&opts.Started, "started", "", "When it started, RFC 3339 (with --title; default now)")
+	fl.StringVar(&opts.Reported, "reported", "", "When the customer told you, RFC 3339 (with --title; default now)")
 	fl.StringVar(&opts.Severity, "severity", "", "low, normal, high or critical (with --title; default normal)")
 	fl.StringArrayVar(&opts.Customers, "customer", nil, "An affected customer's ID (repeatable)")
 	fl.StringVar(&opts.ApologyFile, "apology-file", "", "The apology to send, from a file or - for stdin (default: the draft)")
@@ -168,7 +170,7 @@ func validateFlags(o *Options) error {
 	if o.Severity != "" && !slices.Contains(ledger.Severities(), o.Severity) {
 		return cmdutil.FlagErrorf("--severity: %q is not a severity; use one of %s", o.Severity, strings.Join(ledger.Severities(), ", "))
 	}
-	for _, name := range []string{"what", "started", "severity"} {
+	for _, name := range []string{"what", "started", "reported", "severity"} {
 		if o.Changed(name) && o.Incident != 0 {
 			return cmdutil.FlagErrorf("--%s describes a new incident and goes with --title, not --incident", name)
 		}

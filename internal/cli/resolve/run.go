@@ -108,7 +108,7 @@ func run(ctx context.Context, opts *Options, e env) error {
 // missing one is an error: half a walk prefilled from flags would leave
 // the operator guessing which answers count.
 func (o *Options) anyDecisionFlag() bool {
-	for _, name := range []string{"title", "what", "started", "severity", "customer", "apology-file", "keep-flagged",
+	for _, name := range []string{"title", "what", "started", "reported", "severity", "customer", "apology-file", "keep-flagged",
 		"fixed-at", "not-fixed"} {
 		if o.Changed(name) {
 			return true
