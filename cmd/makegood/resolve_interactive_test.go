@@ -108,6 +108,7 @@ func TestInteractiveResolveHappyPath(t *testing.T) {
 
 	c.Expect("Step 5 of 5 · Confirm")
 	c.Expect("a credit of $25.00 (recommended)")
+	c.Expect("To make up for it, we are giving you a credit of $25.00") // the draft, written again
 	focus(c, "Record all of this and send the apology?")
 	c.Send("y")
 
@@ -123,6 +124,9 @@ func TestInteractiveResolveHappyPath(t *testing.T) {
 	if got := h.sql(t, "SELECT fixed_at FROM incident_fixes WHERE incident_id = 1"); got != "2026-11-24T10:00:00.000000Z" {
 		t.Errorf("fix: %q", got)
 	}
+	if got := h.sql(t, "SELECT count(*) FROM apologies WHERE body LIKE '%It is fixed%' AND body LIKE '%a credit of $25.00 toward your next invoice%'"); got != "1" {
+		t.Errorf("the apology sent is not the draft written with the fix and the credit")
+	}
 	files := h.outbox(t)
 	if len(files) != 1 {
 		t.Fatalf("outbox %v", files)
@@ -131,7 +135,7 @@ func TestInteractiveResolveHappyPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"To: \"Alice Smith\" <alice@example.com>", "Subject: We are fixing it now: Login outage", "Nobody could log in for a day."} {
+	for _, want := range []string{"To: \"Alice Smith\" <alice@example.com>", "Subject: Fixed: Login outage", "Nobody could log in for a day."} {
 		if !strings.Contains(string(eml), want) {
 			t.Errorf("the mail lacks %q:\n%s", want, eml)
 		}

@@ -83,6 +83,9 @@ func planFromFlags(ctx context.Context, src Source, o *Options, now time.Time, b
 		}
 	}
 	plan.Action = ActionRecord
+	if err := plan.refreshDrafts(ctx, src); err != nil {
+		return nil, err
+	}
 	return plan, nil
 }
 
@@ -201,11 +204,12 @@ func apologiesFromFlags(ctx context.Context, src Source, o *Options, plan *Plan,
 		}
 		text, field := body, "--apology-file"
 		if o.ApologyFile == "" {
-			d, err := src.Draft(ctx, plan.Incident, plan.Incident.FixedAt != nil || o.FixedAt != "", t.Customer)
+			d, err := src.Draft(ctx, plan.Incident, plan.Incident.FixedAt != nil || o.FixedAt != "", t.Customer, nil)
 			if err != nil {
 				return err
 			}
 			text, field = d, "the apology draft"
+			t.drafted = d
 		}
 		findings := apology.Check(text, src.Rules())
 		if len(findings) > 0 && !o.KeepFlagged {

@@ -104,8 +104,8 @@ func TestPlanFromFlags(t *testing.T) {
 			if p.Action != ActionRecord || g.Kind != goodwill.KindRecommended || g.Amount.Minor != 2500 || p.Via != ViaOutbox {
 				t.Fatalf("plan %+v give %+v", p, g)
 			}
-			if !strings.Contains(p.Targets[0].Apology, "Hi Alice") {
-				t.Fatalf("apology %q is not the draft", p.Targets[0].Apology)
+			if a := p.Targets[0].Apology; !strings.Contains(a, "it is fixed") || !strings.Contains(a, "a credit of $25.00") {
+				t.Fatalf("apology %q is not the draft written with the fix and the gift", a)
 			}
 		}},
 		{name: "pick another option", args: with(map[string]string{"fixed-at": "now", "pick": "next_invoice", "via": "smtp"}), check: func(t *testing.T, p *Plan) {

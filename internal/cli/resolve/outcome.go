@@ -73,8 +73,12 @@ func (o *outcome) failed() int {
 	return n
 }
 
-// timeToApology is from the report to the customer's first apology.
+// timeToApology is from the report to the customer's first apology that
+// went out (as incident show counts it).
 func (o *outcome) timeToApology(r *outcomeRow) (time.Duration, bool) {
+	if r.sendErr != nil {
+		return 0, false // not apologized until it reaches them
+	}
 	at := r.target.Apologized
 	if r.apology != nil {
 		at = &r.apology.RecordedAt

@@ -50,8 +50,10 @@ type Target struct {
 	// Kept are the apology check findings the operator chose to keep.
 	Kept []apology.Finding
 	// draftedFor remembers which incident the draft was written for, so
-	// going back and forth keeps the operator's edits.
+	// going back and forth keeps the operator's edits; drafted is the draft
+	// as written, to tell whether the operator changed it.
 	draftedFor string
+	drafted    string
 
 	Suggestion *goodwill.Suggestion
 	// NoSuggestion says why there is none (for example, no price).
@@ -124,8 +126,9 @@ func (p *Plan) NewTargets() []*Target {
 type Source interface {
 	OpenIncidents(ctx context.Context) ([]ledger.Incident, error)
 	Customers(ctx context.Context) ([]ledger.Customer, error)
-	// Draft writes the apology draft for one customer.
-	Draft(ctx context.Context, inc ledger.Incident, fixed bool, c ledger.Customer) (string, error)
+	// Draft writes the apology draft for one customer: fixed says whether
+	// the incident is fixed, give (nil while undecided) what they get.
+	Draft(ctx context.Context, inc ledger.Incident, fixed bool, c ledger.Customer, give *Give) (string, error)
 	// Suggest runs goodwill suggest for one customer; the error says why
 	// there is no suggestion (a customer without a price, say).
 	Suggest(ctx context.Context, inc ledger.Incident, downtime time.Duration, c ledger.Customer) (goodwill.Suggestion, error)
@@ -159,6 +162,28 @@ func (p *Plan) checkEmails(via string) error {
 			return fmt.Errorf("%s has no email address: add one with `makegood customer edit %s --email …`, or send it yourself (--via none)",
 				cmdutil.CustomerLabel(t.Customer), t.Customer.ID)
 		}
+	}
+	return nil
+}
+
+// refreshDrafts writes again the apologies the operator left as drafted,
+// now that the fix and the compensation are known: the draft at step 2
+// could only say "we are fixing it" and could not say what is given. An
+// edited apology is the operator's and stays as it is.
+func (p *Plan) refreshDrafts(ctx context.Context, src Source) error {
+	for _, t := range p.Targets {
+		if t.Apologized != nil || t.drafted == "" || t.Apology != t.drafted {
+			continue
+		}
+		var give *Give
+		if p.Action != ActionSave && !t.Compensated && t.Give.Kind != "" {
+			give = &t.Give
+		}
+		d, err := src.Draft(ctx, p.Incident, p.Fixed, t.Customer, give)
+		if err != nil {
+			return err
+		}
+		t.Apology, t.drafted = d, d
 	}
 	return nil
 }

@@ -36,14 +36,21 @@ func (s *storeSource) Customers(ctx context.Context) ([]ledger.Customer, error) 
 func (s *storeSource) Rules() apology.Rules { return s.rules }
 
 // Draft renders `apology draft`'s template for the customer, subject line
-// included, since that is the form apologies are stored in. Nothing is
-// given yet when the walk drafts: compensation is decided after the fix.
-func (s *storeSource) Draft(_ context.Context, inc ledger.Incident, fixed bool, c ledger.Customer) (string, error) {
+// included, since that is the form apologies are stored in.
+func (s *storeSource) Draft(_ context.Context, inc ledger.Incident, fixed bool, c ledger.Customer, give *Give) (string, error) {
 	if fixed && inc.FixedAt == nil {
 		at := s.now
 		inc.FixedAt = &at
 	}
-	subject, body, err := draft.Render(c.Locale, s.configDir, draft.NewData(c, inc, nil, s.sender))
+	var given []ledger.Credit
+	switch {
+	case give == nil:
+	case give.Money():
+		given = []ledger.Credit{{AmountMinor: give.Amount.Minor, Currency: give.Amount.Currency}}
+	case give.Gesture != "":
+		given = []ledger.Credit{{Gesture: give.Gesture}}
+	}
+	subject, body, err := draft.Render(c.Locale, s.configDir, draft.NewData(c, inc, given, s.sender))
 	if err != nil {
 		return "", err
 	}

@@ -402,11 +402,11 @@ func (w *walk) apologyPage(i int) page {
 		if t.draftedFor != key {
 			// The fix is not known yet: the draft says it is being fixed,
 			// and the operator edits it if it already is.
-			d, err := w.src.Draft(ctx, w.plan.Incident, w.plan.Incident.FixedAt != nil, t.Customer)
+			d, err := w.src.Draft(ctx, w.plan.Incident, w.plan.Incident.FixedAt != nil, t.Customer, nil)
 			if err != nil {
 				return false, nil, err
 			}
-			t.Apology, t.draftedFor, t.Kept = d, key, nil
+			t.Apology, t.draftedFor, t.drafted, t.Kept = d, key, d, nil
 		}
 		back, err := w.p.Group(ctx, stepTitle(stepApologize, w.ofCustomers(i)), []prompt.Field{
 			prompt.TextField(fmt.Sprintf("Apology to %s (edit freely; ctrl+e opens your editor)", cmdutil.CustomerLabel(t.Customer)), &t.Apology, func(s string) error {
@@ -709,9 +709,15 @@ func (w *walk) nothingPage(i int) page {
 // Step 5: confirm.
 
 func (w *walk) confirmPage(ctx context.Context, allowBack bool) (bool, page, error) {
+	w.plan.Action = ActionRecord
+	if err := w.plan.refreshDrafts(ctx, w.src); err != nil {
+		return false, nil, err
+	}
+	w.plan.Action = 0
 	ok := true
 	back, err := w.p.Group(ctx, stepTitle(stepConfirm, ""), []prompt.Field{
 		prompt.Note("Will be recorded in one go", w.summary(true)),
+		prompt.Note("The apology", w.apologyPreview()),
 		prompt.ConfirmField("Record all of this and send the apology?", &ok),
 	}, allowBack)
 	if err != nil || back {
@@ -770,4 +776,28 @@ func (w *walk) ofCustomers(i int) string {
 		return cmdutil.CustomerLabel(t.Customer)
 	}
 	return fmt.Sprintf("%s (%d of %d)", cmdutil.CustomerLabel(t.Customer), i+1, len(w.plan.Targets))
+}
+
+// apologyPreview shows the apology as it will go out (the first pending
+// one, when there are several), since a draft left as it was now says what
+// is given. Blank lines are left out and long ones cut short, so that the
+// step, its title included, fits a small terminal.
+func (w *walk) apologyPreview() string {
+	const most = 7
+	for _, t := range w.plan.Targets {
+		if t.Apologized != nil {
+			continue
+		}
+		var lines []string
+		for _, l := range strings.Split(t.Apology, "\n") {
+			if strings.TrimSpace(l) != "" {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) > most {
+			lines = append(lines[:most-1], fmt.Sprintf("… (%d more lines)", len(lines)-most+1))
+		}
+		return strings.Join(lines, "\n")
+	}
+	return "already sent"
 }

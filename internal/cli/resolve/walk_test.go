@@ -35,9 +35,15 @@ func (s *memSource) Customers(context.Context) ([]ledger.Customer, error) {
 }
 func (s *memSource) Rules() apology.Rules { return apology.DefaultRules() }
 
-func (s *memSource) Draft(_ context.Context, inc ledger.Incident, _ bool, c ledger.Customer) (string, error) {
+func (s *memSource) Draft(_ context.Context, inc ledger.Incident, fixed bool, c ledger.Customer, give *Give) (string, error) {
 	s.drafts++
 	d := fmt.Sprintf("Hi %s,\n\n%s. That is on us, and we are fixing it right now.", c.Name, inc.What)
+	if fixed {
+		d = fmt.Sprintf("Hi %s,\n\n%s. That was on us, and it is fixed.", c.Name, inc.What)
+	}
+	if give != nil {
+		d += "\nWe are giving you " + give.Describe() + "."
+	}
 	if len(c.Tags) > 0 && c.Tags[0] == "stock" {
 		d += "\nWe apologize for any inconvenience."
 	}
@@ -149,6 +155,7 @@ func TestWalkPreselectsRecommendation(t *testing.T) {
 type recordingStepper struct {
 	prompttest.Prompter
 	fields map[string]seen
+	notes  []string
 }
 
 type seen struct {
@@ -161,6 +168,9 @@ func (r *recordingStepper) Group(ctx context.Context, title string, fields []pro
 		r.fields = map[string]seen{}
 	}
 	for _, f := range fields {
+		if f.Kind == prompt.KindNote {
+			r.notes = append(r.notes, f.Description)
+		}
 		if f.Kind == prompt.KindSelect {
 			s := seen{def: *f.Value}
 			for _, o := range f.Options {
@@ -421,5 +431,30 @@ func TestWalkRefusesMailWithoutAnAddress(t *testing.T) {
 	), nil)
 	if err == nil || !strings.Contains(err.Error(), "Alice (alice@example.com) has no email address") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// A draft left as it was is written again once the fix and the gift are
+// known, and the confirmation shows it; an edited one is left alone (see
+// TestWalkBackKeepsAnswersAndRedrafts).
+func TestWalkRefreshesAnUntouchedDraft(t *testing.T) {
+	asDrafted := "Hi Alice,\n\nNobody could log in for a day. That is on us, and we are fixing it right now."
+	p := &recordingStepper{Prompter: prompttest.Prompter{Answers: append(newIncident(alice.ID),
+		A{Title: "Apology to Alice", Value: asDrafted},
+		A{Title: "How should", Value: ViaOutbox},
+		A{Title: "Is it fixed", Value: fixNow},
+		A{Title: "What will you give", Value: "opt:0"},
+		A{Title: "Record", Value: "y"},
+	)}}
+	plan, err := Walk(context.Background(), &memSource{customers: []ledger.Customer{alice}}, p, now, "USD", ViaOutbox, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Hi Alice,\n\nNobody could log in for a day. That was on us, and it is fixed.\nWe are giving you a credit of $25.00 (recommended)."
+	if got := plan.Targets[0].Apology; got != want {
+		t.Fatalf("apology:\n%s\nwant:\n%s", got, want)
+	}
+	if notes := strings.Join(p.notes, "\n"); !strings.Contains(notes, "That was on us, and it is fixed.\nWe are giving you a credit of $25.00") {
+		t.Fatalf("the confirmation does not show the apology as it will go out: %q", p.notes)
 	}
 }
