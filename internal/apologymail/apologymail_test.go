@@ -1,0 +1,106 @@
+package apologymail
+
+import (
+	"context"
+	"net"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/ledger"
+	gomail "github.com/makegood/makegood/internal/mail"
+	"github.com/makegood/makegood/internal/store"
+)
+
+var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+func TestSplitSubject(t *testing.T) {
+	for _, tt := range []struct{ text, subject, body string }{
+		{"Subject: Fixed: Login outage\n\nHi Ana,\nSorry.", "Fixed: Login outage", "Hi Ana,\nSorry."},
+		{"Hi Ana,\nSorry.", "About: Login outage", "Hi Ana,\nSorry."},
+		{"Subject:   spaced  \nbody", "spaced", "body"},
+	} {
+		s, b := SplitSubject(tt.text, "Login outage")
+		if s != tt.subject || b != tt.body {
+			t.Errorf("SplitSubject(%q) = %q, %q; want %q, %q", tt.text, s, b, tt.subject, tt.body)
+		}
+	}
+}
+
+// recorded opens a ledger with one apology recorded for ana.
+func recorded(t *testing.T) (*store.SQLite, ledger.Customer, ledger.Apology) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := ledger.Customer{ID: "ana", Name: "Ana Souza", Email: "ana@example.com", Currency: "USD", Period: "month", CreatedAt: t0, UpdatedAt: t0}
+	res, err := st.RecordCase(ctx, ledger.Case{NewCustomers: []ledger.Customer{c},
+		NewIncident: &ledger.NewIncident{Title: "Login outage", What: "Logins failed.", StartedAt: t0, ReportedAt: t0, CreatedAt: t0},
+		Resolutions: []ledger.Resolution{{Customer: "ana", At: t0, Apology: &ledger.NewApology{
+			Body: "Subject: Fixed: Login outage\n\nHi Ana,\n\nLogins failed. It is fixed.", RecordedAt: t0, Status: ledger.ApologyQueued}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, c, *res.Resolutions[0].Apology
+}
+
+var from = cmdutil.MailConfig{FromName: "Sam", FromAddr: "sam@shop.example"}
+
+func TestDeliverToTheOutbox(t *testing.T) {
+	st, c, a := recorded(t)
+	dir := filepath.Join(t.TempDir(), "outbox")
+	d, err := Deliver(context.Background(), st, gomail.Outbox{Dir: dir, Now: func() time.Time { return t0 }}, from, ledger.ViaOutbox, c, a, "Login outage", t0)
+	if err != nil || d.Status != ledger.DeliveryQueued || d.MessageID == "" {
+		t.Fatalf("delivery %+v, %v", d, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("outbox %v", files)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := mail.ReadMessage(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Header.Get("Subject") != "Fixed: Login outage" || m.Header.Get("X-Makegood-Apology") != "1" ||
+		!strings.Contains(m.Header.Get("To"), "ana@example.com") {
+		t.Fatalf("headers %v", m.Header)
+	}
+	got, err := st.Apology(context.Background(), a.ID)
+	if err != nil || got.Status != ledger.DeliveryQueued {
+		t.Fatalf("apology %+v, %v", got, err)
+	}
+}
+
+// A server that is not there: the attempt is recorded as failed, with the
+// reason, and the apology's status says so.
+func TestDeliverFailureIsRecorded(t *testing.T) {
+	st, c, a := recorded(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close() // nothing listens there now
+	smtp := gomail.SMTP{Config: gomail.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: "none", Insecure: true, Timeout: 5 * time.Second}}
+	d, err := Deliver(context.Background(), st, smtp, from, ledger.ViaSMTP, c, a, "Login outage", t0)
+	if err == nil || d.Status != ledger.DeliveryFailed || d.Error == "" || d.MessageID != "" {
+		t.Fatalf("delivery %+v, %v", d, err)
+	}
+	got, _ := st.Apology(context.Background(), a.ID)
+	ds, _ := st.Deliveries(context.Background(), a.ID)
+	if got.Status != ledger.DeliveryFailed || len(ds) != 1 || ds[0].Via != "smtp" {
+		t.Fatalf("apology %+v deliveries %+v", got, ds)
+	}
+}
