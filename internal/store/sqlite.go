@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -18,7 +19,8 @@ import (
 
 	"github.com/makegood/makegood/internal/ledger"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -54,6 +56,10 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	s := &SQLite{db: db, path: path}
+	if err := s.useWAL(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
@@ -61,18 +67,50 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	return s, nil
 }
 
+// busyTimeout is how long a process waits for another's write to finish.
+const busyTimeout = 30 * time.Second
+
 // dsn sets the pragmas on every pooled connection. _txlock=immediate makes
 // each write transaction take the write lock at BEGIN, so concurrent
 // processes queue on busy_timeout instead of failing mid-transaction with
-// "database is locked".
+// "database is locked". The WAL journal is set once, by useWAL.
 func dsn(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(30000)")
-	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// useWAL switches the ledger to WAL. The mode is kept in the file, so only
+// the first open of a new ledger changes it; when several processes race to
+// do that, SQLite answers SQLITE_BUSY at once instead of waiting on its busy
+// handler, so the switch is retried here until busyTimeout.
+func (s *SQLite) useWAL(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	for delay := 2 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		var mode string
+		err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		switch {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			return fmt.Errorf("switch to WAL: the journal mode stayed %q", mode)
+		case !isBusy(err) || time.Now().After(deadline):
+			return fmt.Errorf("switch to WAL: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Path is the ledger file's location.
