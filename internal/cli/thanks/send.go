@@ -164,8 +164,6 @@ func (o *SendOptions) validate(changed func(string) bool) error {
 		if o.Due {
 			return ledger.Fieldf("--incident", "needs the customers it affected: use --customer or --segment, not --due")
 		}
-	case o.occasion.occasion == thanks.AfterRecovery:
-		return ledger.Fieldf("--incident", "is required with --occasion after_recovery: name the incident you put right, e.g. --incident \"Tuesday's login outage\"")
 	}
 	if changed("via") {
 		o.Via = strings.ToLower(strings.TrimSpace(o.Via))
