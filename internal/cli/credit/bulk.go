@@ -39,9 +39,11 @@ const (
 	colKey
 )
 
-var creditSchema = rows.Schema{
-	Columns:  []string{"customer", "amount", "currency", "reason", "note", "expires", "idempotency_key"},
-	Required: []string{"customer", "amount"},
+func creditSchema() rows.Schema {
+	return rows.Schema{
+		Columns:  []string{"customer", "amount", "currency", "reason", "note", "expires", "idempotency_key"},
+		Required: []string{"customer", "amount"},
+	}
 }
 
 const bulkHelp = `
@@ -134,7 +136,7 @@ func bulkRun(ctx context.Context, opts *IssueOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := rd.Bind(creditSchema); err != nil {
+	if err := rd.Bind(creditSchema()); err != nil {
 		return err
 	}
 

@@ -36,17 +36,21 @@ type ImportOptions struct {
 
 // ownSchema is the columns of customer add, as customer list --csv writes
 // them (plus locale).
-var ownSchema = rows.Schema{
-	Columns:  []string{"id", "name", "email", "plan", "price", "currency", "period", "since", "locale", "tags", "advocate"},
-	Required: []string{"id"},
+func ownSchema() rows.Schema {
+	return rows.Schema{
+		Columns:  []string{"id", "name", "email", "plan", "price", "currency", "period", "since", "locale", "tags", "advocate"},
+		Required: []string{"id"},
+	}
 }
 
 // stripeSchema is the part of Stripe's customer export that means
 // something here; its many other columns are ignored.
-var stripeSchema = rows.Schema{
-	Columns:       []string{"id", "Email", "Name", "Created (UTC)", "Currency"},
-	Required:      []string{"id"},
-	IgnoreUnknown: true,
+func stripeSchema() rows.Schema {
+	return rows.Schema{
+		Columns:       []string{"id", "Email", "Name", "Created (UTC)", "Currency"},
+		Required:      []string{"id"},
+		IgnoreUnknown: true,
+	}
 }
 
 // NewCmdImport builds `customer import`.
@@ -122,9 +126,9 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	stripe := format == rows.CSV && isStripe(rd.Header())
-	schema := ownSchema
+	schema := ownSchema()
 	if stripe {
-		schema = stripeSchema
+		schema = stripeSchema()
 	}
 	if err := rd.Bind(schema); err != nil {
 		return err
@@ -181,7 +185,7 @@ func isStripe(header []string) bool {
 	own := true
 	stripe := false
 	for _, h := range header {
-		if !slices.ContainsFunc(ownSchema.Columns, func(c string) bool { return strings.EqualFold(c, h) }) {
+		if !slices.ContainsFunc(ownSchema().Columns, func(c string) bool { return strings.EqualFold(c, h) }) {
 			own = false
 		}
 		if strings.EqualFold(h, "Created (UTC)") {

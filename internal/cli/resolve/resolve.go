@@ -55,7 +55,9 @@ type Options struct {
 
 // compensationFlags are the ways to decide what to give, one of which a
 // script must choose once the fix is in.
-var compensationFlags = []string{"accept-suggestion", "pick", "amount", "gesture", "no-compensation"}
+func compensationFlags() []string {
+	return []string{"accept-suggestion", "pick", "amount", "gesture", "no-compensation"}
+}
 
 // pickKinds are the option kinds --pick accepts.
 func pickKinds() []string {
@@ -149,7 +151,7 @@ all decisions come from flags.`,
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
 	cmd.MarkFlagsMutuallyExclusive("incident", "title")
 	cmd.MarkFlagsMutuallyExclusive("fixed-at", "not-fixed")
-	cmd.MarkFlagsMutuallyExclusive(compensationFlags...)
+	cmd.MarkFlagsMutuallyExclusive(compensationFlags()...)
 	_ = cmd.RegisterFlagCompletionFunc("pick", cobra.FixedCompletions(pickKinds(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("via", cobra.FixedCompletions(Vias(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("severity", cobra.FixedCompletions(ledger.Severities(), cobra.ShellCompDirectiveNoFileComp))
@@ -216,7 +218,7 @@ const compensationRequired = "--accept-suggestion, --pick, --amount, --gesture o
 
 // compensationFlag is the compensation flag given, or "".
 func (o *Options) compensationFlag() string {
-	for _, name := range compensationFlags {
+	for _, name := range compensationFlags() {
 		if o.Changed(name) {
 			return name
 		}

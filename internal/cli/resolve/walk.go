@@ -18,7 +18,9 @@ import (
 )
 
 // The walk's steps, as the step indicator names them.
-var stepNames = [...]string{"What happened", "Apologize", "Fix", "Compensate", "Confirm"}
+func stepNames() []string {
+	return []string{"What happened", "Apologize", "Fix", "Compensate", "Confirm"}
+}
 
 const (
 	stepWhat = iota
@@ -123,7 +125,7 @@ func runPages(ctx context.Context, start page) error {
 }
 
 func stepTitle(step int, detail string) string {
-	t := fmt.Sprintf("Step %d of %d · %s", step+1, len(stepNames), stepNames[step])
+	t := fmt.Sprintf("Step %d of %d · %s", step+1, len(stepNames()), stepNames()[step])
 	if detail != "" {
 		t += " · " + detail
 	}
