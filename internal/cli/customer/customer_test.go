@@ -165,8 +165,8 @@ func TestListAndShow(t *testing.T) {
 	if err := clitest.Run(NewCmdList(e.F, nil), "--csv"); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.Stdout.String(); got != "id,name,email,plan,price,currency,period,since,tags,advocate\n"+
-		"a,Alice,,,49.00,USD,month,2023-11-20,vip,0\nb,Bob,,,100,JPY,month,,,0\n" {
+	if got := e.Stdout.String(); got != "id,name,email,plan,price,currency,period,since,tags,advocate,locale\n"+
+		"a,Alice,,,49.00,USD,month,2023-11-20,vip,0,\nb,Bob,,,100,JPY,month,,,0,\n" {
 		t.Fatalf("list CSV:\n%s", got)
 	}
 	e.Stdout.Reset()

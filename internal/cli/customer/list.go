@@ -57,7 +57,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	human := opts.IO.IsStdoutTTY() && !opts.Output.CSV
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,
-		"id", "name", "email", "plan", "price", "currency", "period", "since", "tags", "advocate")
+		"id", "name", "email", "plan", "price", "currency", "period", "since", "tags", "advocate", "locale")
 	if human {
 		t = cmdutil.NewTable(opts.IO, false, "ID", "NAME", "EMAIL", "PLAN", "PRICE", "SINCE", "TAGS", "ADVOCATE")
 	}
@@ -79,7 +79,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		if c.Currency != "" {
 			price = money.DecimalString(c.PriceMinor, c.Currency)
 		}
-		t.Append(c.ID, c.Name, c.Email, c.Plan, price, c.Currency, c.Period, since, tags, strconv.Itoa(c.Advocate))
+		t.Append(c.ID, c.Name, c.Email, c.Plan, price, c.Currency, c.Period, since, tags, strconv.Itoa(c.Advocate), c.Locale)
 	}
 	if human && t.Len() == 0 {
 		_, err := opts.IO.ErrOut.Write([]byte("No customers yet. Add one with: makegood customer add ID --name NAME\n"))
