@@ -153,8 +153,12 @@ func TestInteractiveIssue(t *testing.T) {
 	c.Send(ptytest.Enter)
 
 	c.Expect("Amount in USD")
-	c.Send("12.345")
-	c.Expect("12.345")
+	// The amount is checked as it is typed, before Enter, and Enter
+	// refuses it too.
+	c.Send("12.34")
+	c.Expect("✓")
+	c.Send("5")
+	c.Expect(`✗ "12.345" has more decimals than USD allows (2)`)
 	c.Send(ptytest.Enter)
 	c.Expect(`"12.345" has more decimals than USD allows (2)`)
 	c.Send(ptytest.Backspace)

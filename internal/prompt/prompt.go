@@ -61,10 +61,23 @@ func (h *Huh) Input(ctx context.Context, title, def string, validate func(string
 	v := def
 	in := huh.NewInput().Title(title).Value(&v)
 	if validate != nil {
-		in = in.Validate(validate)
+		// huh validates on Enter; the description re-runs the check on
+		// every keystroke, so "12.345" in USD is flagged while typing.
+		in = in.Validate(validate).DescriptionFunc(func() string { return liveCheck(v, validate) }, &v)
 	}
 	err := h.run(ctx, in)
 	return v, err
+}
+
+// liveCheck is the one-line verdict shown under an input as it is typed.
+func liveCheck(v string, validate func(string) error) string {
+	if v == "" {
+		return ""
+	}
+	if err := validate(v); err != nil {
+		return "✗ " + err.Error()
+	}
+	return "✓"
 }
 
 // Text asks for several lines.
