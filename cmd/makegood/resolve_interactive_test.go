@@ -326,3 +326,25 @@ func TestInteractiveResolveAccessible(t *testing.T) {
 		t.Fatalf("incidents: %s", got)
 	}
 }
+
+// A terminal too narrow for a drawn form gets the line-by-line questions
+// without being asked to.
+func TestInteractiveResolveNarrowTerminal(t *testing.T) {
+	h := newLedgerHome(t)
+	addAlice(t, h)
+	c := h.startSize(t, 30, 40, resolveEnv, "resolve")
+	c.Expect("Step 1 of 5 · What happened · a new incident")
+	c.Answer("Title", "Login outage")
+	c.Answer("What happened", "Nobody could log in for a day")
+	c.Answer("When did it start", "2026-11-23 10:00")
+	c.Expect("Severity")
+	c.Expect("Enter a number")
+	c.Send(ptytest.CtrlC)
+	c.Expect("cancelled; nothing was written")
+	if code := c.Wait(); code != 1 {
+		t.Fatalf("exit status %d", code)
+	}
+	if got := h.sql(t, "SELECT count(*) FROM incidents"); got != "0" {
+		t.Fatalf("incidents: %s", got)
+	}
+}

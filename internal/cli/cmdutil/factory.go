@@ -179,6 +179,17 @@ func (f *Factory) Prompt() prompt.Prompter {
 	if f.Prompter != nil {
 		return f.Prompter
 	}
-	accessible := f.Getenv("ACCESSIBLE") != "" || f.Getenv("TERM") == "dumb" || f.Viper.GetBool("accessible")
-	return prompt.NewHuh(f.IOStreams.In, f.IOStreams.Out, accessible)
+	return prompt.NewHuh(f.IOStreams.In, f.IOStreams.Out, f.Accessible())
+}
+
+// minFormWidth is the narrowest terminal huh's forms are drawn on; below it
+// the questions are asked line by line instead.
+const minFormWidth = 50
+
+// Accessible reports whether prompts should be plain line-by-line
+// questions: asked for (ACCESSIBLE, the accessible setting), a dumb
+// terminal, or one too narrow for a drawn form.
+func (f *Factory) Accessible() bool {
+	return f.Getenv("ACCESSIBLE") != "" || f.Getenv("TERM") == "dumb" || f.Viper.GetBool("accessible") ||
+		(f.IOStreams.IsStdoutTTY() && f.IOStreams.TerminalWidth() < minFormWidth)
 }

@@ -84,7 +84,8 @@ func NewCmdResolve(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 
 At the end it prints time-to-apology and time-to-fix. Shift+Tab on a step's
 first field goes back a step; Esc or Ctrl-C cancels and writes nothing.
---accessible (or ACCESSIBLE=1, or TERM=dumb) asks plain line-by-line questions.
+--accessible (or ACCESSIBLE=1, TERM=dumb, or a terminal narrower than 50
+columns) asks plain line-by-line questions.
 
 Without a terminal (or with --no-input) every decision comes from flags, and a
 missing one is an error naming its flag:
@@ -103,7 +104,7 @@ all decisions come from flags.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Changed = func(name string) bool { return cmd.Flags().Changed(name) }
 			opts.CanPrompt = f.CanPrompt()
-			opts.Accessible = opts.Accessible || f.Getenv("ACCESSIBLE") != "" || f.Getenv("TERM") == "dumb"
+			opts.Accessible = opts.Accessible || f.Accessible()
 			accessible := opts.Accessible
 			opts.Prompter = func() prompt.Stepper {
 				if f.Prompter != nil {
