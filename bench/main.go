@@ -28,24 +28,30 @@ func main() {
 	rowsFlag := flag.String("rows", "100000,1000000", "comma-separated row counts")
 	runs := flag.Int("runs", 3, "runs per measurement; the median is reported")
 	customers := flag.Int("customers", 1000, "distinct customers in the generated files")
+	bin := flag.String("bin", "", "a makegood binary to time instead of building ./cmd/makegood (to compare versions)")
 	flag.Parse()
-	if err := run(context.Background(), *rowsFlag, *runs, *customers); err != nil {
+	if err := run(context.Background(), *rowsFlag, *runs, *customers, *bin); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, rowsFlag string, runs, customers int) error {
+func run(ctx context.Context, rowsFlag string, runs, customers int, prebuilt string) error {
 	dir, err := os.MkdirTemp("", "makegood-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "makegood")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/makegood")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build makegood: %w", err)
+	bin := prebuilt
+	if bin == "" {
+		bin = filepath.Join(dir, "makegood")
+		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/makegood")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build makegood: %w", err)
+		}
+	} else if bin, err = filepath.Abs(bin); err != nil {
+		return err
 	}
 	custFile := filepath.Join(dir, "customers.csv")
 	if err := generate(custFile, "id,currency\n", customers, func(i int) string { return fmt.Sprintf("cus_%05d,USD\n", i) }); err != nil {

@@ -33,6 +33,8 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 type SQLite struct {
 	db   *sql.DB
 	path string
+	// rebuildMin is rebuildMinRows; tests lower it.
+	rebuildMin int
 }
 
 var _ ledger.Store = (*SQLite)(nil)
@@ -55,7 +57,7 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	s := &SQLite{db: db, path: path}
+	s := &SQLite{db: db, path: path, rebuildMin: rebuildMinRows}
 	if err := s.useWAL(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)

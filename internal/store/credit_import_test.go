@@ -1,0 +1,330 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/makegood/makegood/internal/ledger"
+)
+
+type importProblem struct {
+	line int
+	err  error
+}
+
+// importRows runs one credit import of rows (line -> credit) through
+// Finish and returns what it reported; commit says whether to commit.
+func importRows(t *testing.T, st *SQLite, lines []int, credit func(i int) ledger.NewCredit, commit bool) (ledger.ImportResult, []importProblem) {
+	t.Helper()
+	ctx := context.Background()
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	for i, line := range lines {
+		if err := imp.Add(ctx, line, credit(i)); err != nil {
+			t.Fatalf("Add line %d: %v", line, err)
+		}
+	}
+	var problems []importProblem
+	res, err := imp.Finish(ctx, true, func(line int, err error) { problems = append(problems, importProblem{line, err}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commit && len(problems) == 0 {
+		if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: testNow, SHA256: fmt.Sprint(lines[0], len(lines)), Rows: len(lines), Written: res.Issued}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res, problems
+}
+
+func keyed(customers int) func(i int) ledger.NewCredit {
+	return func(i int) ledger.NewCredit {
+		return ledger.NewCredit{Customer: fmt.Sprintf("cus_%d", i%customers), AmountMinor: int64(100 + i), Currency: "USD",
+			Reason: "outage", IssuedAt: testNow, IdempotencyKey: fmt.Sprintf("key-%d", i)}
+	}
+}
+
+// TestCreditImportRepeatedKeys: a key used twice in a file is reported on
+// the later line with the line that used it first, however far apart the
+// two are (other batches, lines that do not follow one another) and
+// whether the first one was written by the import or recorded before it.
+func TestCreditImportRepeatedKeys(t *testing.T) {
+	st := openTest(t)
+	fill(t, st, 3, 5) // k0..k4 recorded
+
+	// A line left out after every second row (a blank line, a row that
+	// failed), so that the import keeps more runs of lines than it holds
+	// in memory.
+	n := 2*maxRuns + 1200
+	lines := make([]int, n)
+	for i := range lines {
+		lines[i] = 2 + i + i/2
+	}
+	credit := func(i int) ledger.NewCredit {
+		nc := keyed(3)(i)
+		switch i {
+		case n - 3: // repeats an early row, its run long since moved to the table
+			nc = keyed(3)(1)
+		case n - 2: // repeats a row in the same batch
+			nc = keyed(3)(n - 5)
+		case n - 1: // recorded before, the same values: skipped
+			nc.IdempotencyKey, nc.AmountMinor, nc.Customer = "k1", 101, "cus_1"
+		case 10: // recorded before, the same values: skipped, but see below
+			nc.IdempotencyKey, nc.AmountMinor, nc.Customer = "k2", 102, "cus_2"
+		case 11: // ... used again: a repeat, though neither line is written
+			nc.IdempotencyKey, nc.AmountMinor, nc.Customer = "k2", 102, "cus_2"
+		}
+		return nc
+	}
+	res, problems := importRows(t, st, lines, credit, false)
+	want := []string{
+		fmt.Sprintf("line %d: key-1 first on line 3", lines[n-3]),
+		fmt.Sprintf("line %d: key-%d first on line %d", lines[n-2], n-5, lines[n-5]),
+		fmt.Sprintf("line %d: k2 first on line %d", lines[11], lines[10]),
+	}
+	var got []string
+	for _, p := range problems {
+		var dup *ledger.DuplicateKeyError
+		if !errors.As(p.err, &dup) {
+			t.Fatalf("line %d: %v, want a repeated key", p.line, p.err)
+		}
+		got = append(got, fmt.Sprintf("line %d: %s first on line %d", p.line, dup.Key, dup.FirstLine))
+	}
+	// Reported in the order of the file.
+	slices.SortFunc(want, func(a, b string) int { return lineOf(a) - lineOf(b) })
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if res.AlreadyRecorded != 3 {
+		t.Errorf("already recorded = %d, want 3 (lines %d, %d, %d)", res.AlreadyRecorded, lines[10], lines[11], lines[n-1])
+	}
+	if c := count(t, st, "credits"); c != 5 {
+		t.Errorf("credits = %d after a file with problems, want the 5 from before", c)
+	}
+}
+
+func lineOf(s string) int {
+	var n int
+	fmt.Sscanf(s, "line %d:", &n)
+	return n
+}
+
+// TestCreditImportConflictsAfterRepeats: problems come repeats first,
+// then keys recorded with other values, each in the file's order, as the
+// command prints them.
+func TestCreditImportConflictsAfterRepeats(t *testing.T) {
+	st := openTest(t)
+	fill(t, st, 1, 2) // k0 (100), k1 (101) for cus_0
+	credit := func(i int) ledger.NewCredit {
+		nc := ledger.NewCredit{Customer: "cus_0", AmountMinor: 5, Currency: "USD", Reason: "outage", IssuedAt: testNow}
+		switch i {
+		case 0:
+			nc.IdempotencyKey, nc.AmountMinor = "k1", 7 // conflict
+		case 1:
+			nc.IdempotencyKey = "a"
+		case 2:
+			nc.IdempotencyKey, nc.AmountMinor, nc.Reason = "k0", 100, "other" // conflict
+		case 3:
+			nc.IdempotencyKey = "a" // repeat of line 3
+		}
+		return nc
+	}
+	_, problems := importRows(t, st, []int{2, 3, 4, 5, 6}, credit, false)
+	if len(problems) != 3 {
+		t.Fatalf("problems = %v", problems)
+	}
+	var dup *ledger.DuplicateKeyError
+	if problems[0].line != 5 || !errors.As(problems[0].err, &dup) || dup.FirstLine != 3 {
+		t.Errorf("first problem = %d: %v, want the repeat on line 5", problems[0].line, problems[0].err)
+	}
+	for i, w := range []struct {
+		line int
+		diff string
+	}{{2, "with a different amount"}, {4, "with a different reason"}} {
+		p := problems[1+i]
+		if p.line != w.line || !errors.Is(p.err, ledger.ErrConflict) || !strings.Contains(p.err.Error(), w.diff) {
+			t.Errorf("problem %d = %d: %v, want line %d %s", 1+i, p.line, p.err, w.line, w.diff)
+		}
+	}
+}
+
+// TestCreditImportRebuildsIndexes: an import as big as the ledger drops
+// the credit tables' indexes and builds them again before it commits; the
+// ledger ends with the same schema, sound, and its queries use the
+// indexes. An import that fails after the drop leaves the schema as it
+// was.
+func TestCreditImportRebuildsIndexes(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	st.rebuildMin = 300
+	fill(t, st, 20, 100)
+	schema := func() []string {
+		var out []string
+		err := eachRowDB(ctx, st, `SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_schema ORDER BY name`, func(s string) { out = append(out, s) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	before := schema()
+
+	// Fails on its last row, a repeat, long after the indexes went.
+	lines := make([]int, 2000)
+	for i := range lines {
+		lines[i] = i + 2
+	}
+	failing := func(i int) ledger.NewCredit {
+		if i == len(lines)-1 {
+			i = 0
+		}
+		nc := keyed(20)(i)
+		nc.IdempotencyKey = "r" + nc.IdempotencyKey
+		return nc
+	}
+	if _, problems := importRows(t, st, lines, failing, true); len(problems) != 1 {
+		t.Fatalf("problems = %v, want the repeat", problems)
+	}
+	if got := schema(); !slices.Equal(got, before) {
+		t.Fatalf("after a failed import the schema is\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
+	}
+
+	res, problems := importRows(t, st, lines, func(i int) ledger.NewCredit {
+		nc := keyed(20)(i)
+		nc.IdempotencyKey = "r" + nc.IdempotencyKey
+		return nc
+	}, true)
+	if len(problems) > 0 || res.Issued != len(lines) {
+		t.Fatalf("import: %+v, %v", res, problems)
+	}
+	if after := schema(); !slices.Equal(after, before) {
+		t.Fatalf("schema after the import:\n%s\nwant as before:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
+	}
+	var ok string
+	if err := st.DB().QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check = %q, %v", ok, err)
+	}
+	// The statistics ANALYZE had for the rebuilt indexes are back.
+	var stats int
+	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE idx IN ('credits_by_customer', 'credit_entries_balance')`).Scan(&stats); err != nil || stats != 2 {
+		t.Fatalf("statistics for the rebuilt indexes: %d, %v", stats, err)
+	}
+	plan, err := st.BalancesPlan(ctx, "cus_7", testNow)
+	if err != nil || !strings.Contains(strings.Join(plan, "\n"), "COVERING INDEX credit_entries_balance") {
+		t.Fatalf("balance plan after the rebuild: %v, %v", plan, err)
+	}
+	if n := count(t, st, "credit_entries"); n != 100+len(lines) {
+		t.Errorf("entries = %d, want %d", n, 100+len(lines))
+	}
+	bal, err := st.Balances(ctx, "cus_7", testNow)
+	if err != nil || len(bal) != 1 {
+		t.Fatalf("balances: %v, %v", bal, err)
+	}
+	var want int64
+	for i := range 100 {
+		if i%20 == 7 {
+			want += int64(100 + i)
+		}
+	}
+	for i := range lines {
+		if i%20 == 7 {
+			want += int64(100 + i)
+		}
+	}
+	if bal[0].BalanceMinor != want {
+		t.Errorf("balance of cus_7 = %d, want %d", bal[0].BalanceMinor, want)
+	}
+}
+
+func eachRowDB(ctx context.Context, st *SQLite, q string, fn func(string)) error {
+	rows, err := st.DB().QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		fn(s)
+	}
+	return rows.Err()
+}
+
+// TestCreditImportChecksOnlyWithoutWrite: Finish without write (a dry
+// run) reports what would be issued, and the import cannot then be
+// committed; nothing is written.
+func TestCreditImportChecksOnlyWithoutWrite(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	fill(t, st, 2, 2)
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	for i := range 600 {
+		nc := keyed(2)(i)
+		nc.IdempotencyKey = ""
+		if err := imp.Add(ctx, i+2, nc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := imp.Finish(ctx, false, func(line int, err error) { t.Errorf("line %d: %v", line, err) })
+	if err != nil || res.Issued != 600 || res.Totals["USD"] != 600*100+599*600/2 {
+		t.Fatalf("Finish = %+v, %v", res, err)
+	}
+	if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: testNow, SHA256: "dry"}); err == nil {
+		t.Fatal("Commit after Finish without write succeeded")
+	}
+	if n := count(t, st, "credits"); n != 2 {
+		t.Errorf("credits = %d, want the 2 from before", n)
+	}
+	if n := count(t, st, "imports"); n != 1 {
+		t.Errorf("imports = %d, want the 1 from before", n)
+	}
+}
+
+// TestCreditImportChecksCustomers: the import's connection leaves foreign
+// keys to the import, which refuses a credit for a customer the ledger
+// does not have; afterwards the connection checks them again.
+func TestCreditImportChecksCustomers(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	st.DB().SetMaxOpenConns(1) // the import's connection is the one checked below
+	fill(t, st, 1, 1)
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc := keyed(1)(5)
+	nc.Customer = "nobody"
+	var nf *ledger.NotFoundError
+	if err := imp.Add(ctx, 2, nc); !errors.As(err, &nf) || nf.ID != "nobody" {
+		t.Errorf("Add for an unknown customer: %v", err)
+	}
+	if err := imp.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	var fk, cache int
+	if err := st.DB().QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Errorf("foreign_keys after an import = %d, %v", fk, err)
+	}
+	if err := st.DB().QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil || cache != -2000 {
+		t.Errorf("cache_size after an import = %d, %v; want SQLite's default", cache, err)
+	}
+	if _, err := st.DB().ExecContext(ctx, `INSERT INTO credits (customer_id, amount_minor, currency, reason, issued_at)
+		VALUES ('nobody', 1, 'USD', 'x', 'x')`); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("a credit for an unknown customer outside imports: %v", err)
+	}
+}
