@@ -156,10 +156,10 @@ func TestCreditImportConflictsAfterRepeats(t *testing.T) {
 }
 
 // TestCreditImportRebuildsIndexes: an import as big as the ledger drops
-// the credit tables' indexes and builds them again before it commits; the
-// ledger ends with the same schema, sound, and its queries use the
-// indexes. An import that fails after the drop leaves the schema as it
-// was.
+// the credit tables' indexes led by the customer and builds them again
+// before it commits; the ledger ends with the same schema, sound, and its
+// queries use the indexes. An import that fails after the drop leaves the
+// schema as it was.
 func TestCreditImportRebuildsIndexes(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
@@ -208,6 +208,14 @@ func TestCreditImportRebuildsIndexes(t *testing.T) {
 	}
 	if after := schema(); !slices.Equal(after, before) {
 		t.Fatalf("schema after the import:\n%s\nwant as before:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
+	}
+	// Built again, they are the newest entries of the schema.
+	var newest []string
+	if err := eachRowDB(ctx, st, `SELECT name FROM sqlite_schema ORDER BY rowid DESC LIMIT 2`, func(s string) { newest = append(newest, s) }); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Sort(newest); !slices.Equal(newest, []string{"credit_entries_balance", "credits_by_customer"}) {
+		t.Errorf("the newest schema entries are %v, want the two indexes led by the customer", newest)
 	}
 	var ok string
 	if err := st.DB().QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
