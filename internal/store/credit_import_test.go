@@ -336,3 +336,47 @@ func TestCreditImportChecksCustomers(t *testing.T) {
 		t.Errorf("a credit for an unknown customer outside imports: %v", err)
 	}
 }
+
+// TestCreditImportValues: each credit is written with its own row's
+// values, whether the rows of its batch share them or not.
+func TestCreditImportValues(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	fill(t, st, 3, 0)
+	exp := testNow.AddDate(0, 3, 0)
+	credit := func(i int) ledger.NewCredit {
+		nc := ledger.NewCredit{Customer: fmt.Sprintf("cus_%d", i%3), AmountMinor: int64(1 + i), Currency: "USD",
+			Reason: "outage", IssuedAt: testNow}
+		if i >= 300 && i%7 == 0 { // the second batch mixes them
+			nc.Reason, nc.Currency = "late", "EUR"
+			nc.ExpiresAt = &exp
+		}
+		if i >= 500 { // the last, partial batch: a note each
+			nc.Note = fmt.Sprintf("note %d", i)
+		}
+		if i%2 == 0 {
+			nc.IdempotencyKey = fmt.Sprintf("v%d", i)
+		}
+		return nc
+	}
+	lines := make([]int, 600)
+	for i := range lines {
+		lines[i] = i + 2
+	}
+	if res, problems := importRows(t, st, lines, credit, true); len(problems) > 0 || res.Issued != 600 {
+		t.Fatalf("import: %+v, %v", res, problems)
+	}
+	got, err := st.Credits(ctx, ledger.CreditFilter{Now: testNow})
+	if err != nil || len(got) != 600 {
+		t.Fatalf("credits: %d, %v", len(got), err)
+	}
+	slices.Reverse(got) // newest first
+	for i, c := range got {
+		want := credit(i)
+		if c.ID != int64(i+1) || c.Customer != want.Customer || c.AmountMinor != want.AmountMinor || c.Currency != want.Currency ||
+			c.Reason != want.Reason || c.Note != want.Note || !sameTime(c.ExpiresAt, want.ExpiresAt) ||
+			c.IdempotencyKey != want.IdempotencyKey || !c.IssuedAt.Equal(testNow) || c.RemainingMinor != want.AmountMinor {
+			t.Fatalf("credit %d = %+v, want %+v", i+1, c, want)
+		}
+	}
+}
