@@ -120,3 +120,47 @@ func sameRows(t *testing.T, got, again [][]string) {
 		}
 	}
 }
+
+// FuzzJSONLFlat checks the fast decoding of the usual JSON Lines row
+// against encoding/json: whatever it accepts, encoding/json reads the same.
+func FuzzJSONLFlat(f *testing.F) {
+	for _, s := range []string{
+		`{"customer":"alice","amount":"25.00"}`,
+		` { "Customer" : "a" , "amount": -1.5e+3, "note": null } `,
+		`{"customer":"a","amount":01}`,
+		`{"customer":"a","customer":"b","amount":1}`,
+		`{"customer":"caf\u00e9","amount":"1"}`,
+		`{"customer":"a","amount":1,}`,
+		`{}`,
+		`{"amount":-}`,
+		`{"amount":1.}`,
+		`{"amount":nul}`,
+		"{\"note\":\"tab\there\",\"amount\":1}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if !utf8.Valid(line) {
+			return
+		}
+		fast := &Reader{format: JSONL}
+		if err := fast.Bind(testSchema); err != nil {
+			t.Fatal(err)
+		}
+		if !fast.decodeFlat(line) {
+			return
+		}
+		slow := &Reader{format: JSONL}
+		if err := slow.Bind(testSchema); err != nil {
+			t.Fatal(err)
+		}
+		if err := slow.decodeObject(1, line); err != nil {
+			t.Fatalf("%q: decoded fast, but encoding/json says %v", line, err)
+		}
+		for i := range fast.vals {
+			if fast.vals[i] != slow.vals[i] || fast.has[i] != slow.has[i] {
+				t.Fatalf("%q column %d: fast %q (%v), encoding/json %q (%v)", line, i, fast.vals[i], fast.has[i], slow.vals[i], slow.has[i])
+			}
+		}
+	})
+}

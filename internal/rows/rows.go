@@ -107,6 +107,7 @@ type Reader struct {
 	done bool
 	vals []string
 	has  []bool
+	seen []bool // decodeFlat's columns already given
 	rows int
 }
 
@@ -197,6 +198,17 @@ func (r *Reader) Bind(s Schema) error {
 		}
 	}
 	return nil
+}
+
+// indexBytes is index for a name still in the input's bytes.
+func (s Schema) indexBytes(name []byte) int {
+	name = bytes.TrimSpace(name)
+	for i, c := range s.Columns {
+		if bytes.EqualFold([]byte(c), name) {
+			return i
+		}
+	}
+	return -1
 }
 
 func (s Schema) index(name string) int {
@@ -324,12 +336,28 @@ func (r *Reader) decodeJSON(b []byte) (Row, error) {
 	if !utf8.Valid(b) {
 		return Row{}, &ledger.FieldError{Line: line, Field: "row", Err: errors.New("is not valid UTF-8 (save the file as UTF-8)")}
 	}
+	if !r.decodeFlat(b) {
+		if err := r.decodeObject(line, b); err != nil {
+			return Row{}, err
+		}
+	}
+	for _, req := range r.schema.Required {
+		if !r.has[r.schema.index(req)] {
+			return Row{}, &ledger.FieldError{Line: line, Field: req, Err: errors.New("is missing")}
+		}
+	}
+	return Row{Line: line, vals: r.vals, has: r.has}, nil
+}
+
+// decodeObject decodes a row with encoding/json, which knows every way
+// a line can fail to be an object of strings and numbers.
+func (r *Reader) decodeObject(line int, b []byte) error {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(b, &obj); err != nil {
-		return Row{}, &ledger.FieldError{Line: line, Field: "row", Err: fmt.Errorf("is not a JSON object: %v", err)}
+		return &ledger.FieldError{Line: line, Field: "row", Err: fmt.Errorf("is not a JSON object: %v", err)}
 	}
 	if obj == nil {
-		return Row{}, &ledger.FieldError{Line: line, Field: "row", Err: errors.New("is not a JSON object")}
+		return &ledger.FieldError{Line: line, Field: "row", Err: errors.New("is not a JSON object")}
 	}
 	for i := range r.vals {
 		r.vals[i], r.has[i] = "", false
@@ -340,20 +368,154 @@ func (r *Reader) decodeJSON(b []byte) (Row, error) {
 			if r.schema.IgnoreUnknown {
 				continue
 			}
-			return Row{}, &ledger.FieldError{Line: line, Field: k, Err: fmt.Errorf("is not a known key; the keys are %s", strings.Join(r.schema.Columns, ", "))}
+			return &ledger.FieldError{Line: line, Field: k, Err: fmt.Errorf("is not a known key; the keys are %s", strings.Join(r.schema.Columns, ", "))}
 		}
 		v, present, err := jsonScalar(raw)
 		if err != nil {
-			return Row{}, &ledger.FieldError{Line: line, Field: r.schema.Columns[i], Err: err}
+			return &ledger.FieldError{Line: line, Field: r.schema.Columns[i], Err: err}
 		}
 		r.vals[i], r.has[i] = v, present
 	}
-	for _, req := range r.schema.Required {
-		if !r.has[r.schema.index(req)] {
-			return Row{}, &ledger.FieldError{Line: line, Field: req, Err: errors.New("is missing")}
+	return nil
+}
+
+// decodeFlat decodes the usual row, an object whose keys are known
+// columns, each once, and whose values are strings without escapes,
+// numbers or null, far faster than encoding/json with its map and
+// reflection. Anything else it leaves to decodeObject, reporting false,
+// so that what a row means and how a bad one is told off is decided in
+// one place.
+func (r *Reader) decodeFlat(b []byte) bool {
+	for i := range r.vals {
+		r.vals[i], r.has[i] = "", false
+	}
+	p := skipSpace(b, 0)
+	if p == len(b) || b[p] != '{' {
+		return false
+	}
+	p = skipSpace(b, p+1)
+	if p < len(b) && b[p] == '}' {
+		return skipSpace(b, p+1) == len(b)
+	}
+	seen := r.seen[:0]
+	for range r.vals {
+		seen = append(seen, false)
+	}
+	r.seen = seen
+	for {
+		key, next, ok := flatString(b, p)
+		if !ok {
+			return false
+		}
+		i := r.schema.indexBytes(key)
+		if i < 0 || seen[i] {
+			return false
+		}
+		seen[i] = true
+		p = skipSpace(b, next)
+		if p == len(b) || b[p] != ':' {
+			return false
+		}
+		p = skipSpace(b, p+1)
+		switch {
+		case p == len(b):
+			return false
+		case b[p] == '"':
+			v, next, ok := flatString(b, p)
+			if !ok {
+				return false
+			}
+			r.vals[i], r.has[i] = string(v), true
+			p = next
+		case b[p] == '-' || ('0' <= b[p] && b[p] <= '9'):
+			next := jsonNumber(b, p)
+			if next < 0 {
+				return false
+			}
+			r.vals[i], r.has[i] = string(b[p:next]), true
+			p = next
+		case bytes.HasPrefix(b[p:], []byte("null")):
+			p += len("null")
+		default:
+			return false
+		}
+		p = skipSpace(b, p)
+		switch {
+		case p == len(b):
+			return false
+		case b[p] == ',':
+			p = skipSpace(b, p+1)
+		case b[p] == '}':
+			return skipSpace(b, p+1) == len(b)
+		default:
+			return false
 		}
 	}
-	return Row{Line: line, vals: r.vals, has: r.has}, nil
+}
+
+func skipSpace(b []byte, p int) int {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t' || b[p] == '\n' || b[p] == '\r') {
+		p++
+	}
+	return p
+}
+
+// flatString reads the JSON string at b[p], a quote, if it has no escape
+// and no control character, returning its contents and what follows it.
+func flatString(b []byte, p int) (s []byte, next int, ok bool) {
+	if p >= len(b) || b[p] != '"' {
+		return nil, 0, false
+	}
+	for q := p + 1; q < len(b); q++ {
+		switch c := b[q]; {
+		case c == '"':
+			return b[p+1 : q], q + 1, true
+		case c == '\\' || c < 0x20:
+			return nil, 0, false
+		}
+	}
+	return nil, 0, false
+}
+
+// jsonNumber returns the end of the JSON number at b[p], or -1 if there is
+// none there.
+func jsonNumber(b []byte, p int) int {
+	digits := func(p int) int {
+		q := p
+		for q < len(b) && '0' <= b[q] && b[q] <= '9' {
+			q++
+		}
+		if q == p {
+			return -1
+		}
+		return q
+	}
+	if b[p] == '-' {
+		p++
+	}
+	switch {
+	case p < len(b) && b[p] == '0':
+		p++
+	default:
+		if p = digits(p); p < 0 {
+			return -1
+		}
+	}
+	if p < len(b) && b[p] == '.' {
+		if p = digits(p + 1); p < 0 {
+			return -1
+		}
+	}
+	if p < len(b) && (b[p] == 'e' || b[p] == 'E') {
+		p++
+		if p < len(b) && (b[p] == '+' || b[p] == '-') {
+			p++
+		}
+		if p = digits(p); p < 0 {
+			return -1
+		}
+	}
+	return p
 }
 
 // jsonScalar turns a JSON value into text: a string as itself, a number as
