@@ -4,6 +4,7 @@
 //
 //	go run ./bench            # 100,000 and 1,000,000 rows, 3 runs each
 //	go run ./bench -rows 100000 -runs 5
+//	go run ./bench -bin /tmp/makegood-old    # time another build
 //
 // It needs sqlite3 and GNU time (/usr/bin/time) on PATH. Files go to a
 // temporary directory that is removed afterwards.
@@ -27,16 +28,17 @@ import (
 func main() {
 	rowsFlag := flag.String("rows", "100000,1000000", "comma-separated row counts")
 	runs := flag.Int("runs", 3, "runs per measurement; the median is reported")
+	reps := flag.Int("reps", 5, "balance queries per run")
 	customers := flag.Int("customers", 1000, "distinct customers in the generated files")
 	bin := flag.String("bin", "", "a makegood binary to time instead of building ./cmd/makegood (to compare versions)")
 	flag.Parse()
-	if err := run(context.Background(), *rowsFlag, *runs, *customers, *bin); err != nil {
+	if err := run(context.Background(), *rowsFlag, *runs, *reps, *customers, *bin); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, rowsFlag string, runs, customers int, prebuilt string) error {
+func run(ctx context.Context, rowsFlag string, runs, reps, customers int, prebuilt string) error {
 	dir, err := os.MkdirTemp("", "makegood-bench-")
 	if err != nil {
 		return err
@@ -63,14 +65,14 @@ func run(ctx context.Context, rowsFlag string, runs, customers int, prebuilt str
 		if err != nil {
 			return fmt.Errorf("-rows: %w", err)
 		}
-		if err := benchSize(ctx, dir, bin, custFile, n, runs, customers); err != nil {
+		if err := benchSize(ctx, dir, bin, custFile, n, runs, reps, customers); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func benchSize(ctx context.Context, dir, bin, custFile string, n, runs, customers int) error {
+func benchSize(ctx context.Context, dir, bin, custFile string, n, runs, reps, customers int) error {
 	csvFile := filepath.Join(dir, fmt.Sprintf("credits-%d.csv", n))
 	err := generate(csvFile, "customer,amount,currency,reason,idempotency_key\n", n, func(i int) string {
 		return fmt.Sprintf("cus_%05d,%d.%02d,USD,outage,bench-%d\n", (i*7919)%customers, 1+i%99, i%100, i)
@@ -78,73 +80,84 @@ func benchSize(ctx context.Context, dir, bin, custFile string, n, runs, customer
 	if err != nil {
 		return err
 	}
-	var (
-		sqliteImport, mgImport, sqliteSum, mgSum, sqliteOne, mgOne []time.Duration
-		peakKB                                                     []int
+	const (
+		sumQuery = "SELECT customer, SUM(CAST(REPLACE(amount, '.', '') AS INTEGER)) FROM credits GROUP BY customer ORDER BY customer"
+		oneQuery = "SELECT customer, SUM(CAST(REPLACE(amount, '.', '') AS INTEGER)) FROM credits WHERE customer = 'cus_00042'"
 	)
+	var sqliteImport, mgImport, sqliteSum, mgSum, sqliteOne, mgOne []measure
+	load := loadavg()
 	for r := range runs {
 		plain := filepath.Join(dir, fmt.Sprintf("plain-%d-%d.db", n, r))
-		d, _, err := timed(ctx, "", "sqlite3", plain, ".import --csv "+csvFile+" credits")
+		m, err := timed(ctx, "", "sqlite3", plain, ".import --csv "+csvFile+" credits")
 		if err != nil {
 			return err
 		}
-		sqliteImport = append(sqliteImport, d)
+		sqliteImport = append(sqliteImport, m)
 
 		ledger := filepath.Join(dir, fmt.Sprintf("ledger-%d-%d.db", n, r))
-		if _, _, err := timed(ctx, ledger, bin, "customer", "import", custFile); err != nil {
+		if _, err := timed(ctx, ledger, bin, "customer", "import", custFile); err != nil {
 			return err
 		}
-		d, kb, err := timed(ctx, ledger, bin, "credit", "issue", "--from-file", csvFile)
-		if err != nil {
+		if m, err = timed(ctx, ledger, bin, "credit", "issue", "--from-file", csvFile); err != nil {
 			return err
 		}
-		mgImport = append(mgImport, d)
-		peakKB = append(peakKB, kb)
+		mgImport = append(mgImport, m)
 
-		// Whole-ledger balance, and one customer's.
-		d, _, err = timed(ctx, "", "sqlite3", plain,
-			"SELECT customer, SUM(CAST(REPLACE(amount, '.', '') AS INTEGER)) FROM credits GROUP BY customer ORDER BY customer")
-		if err != nil {
-			return err
+		// Whole-ledger balance, and one customer's: each a few times,
+		// they take milliseconds.
+		for _, q := range []struct {
+			out  *[]measure
+			name string
+			args []string
+		}{
+			{&sqliteSum, "sqlite3", []string{plain, sumQuery}},
+			{&mgSum, bin, []string{"credit", "balance"}},
+			{&sqliteOne, "sqlite3", []string{plain, oneQuery}},
+			{&mgOne, bin, []string{"credit", "balance", "--customer", "cus_00042"}},
+		} {
+			for range reps {
+				m, err := timed(ctx, ledger, q.name, q.args...)
+				if err != nil {
+					return err
+				}
+				*q.out = append(*q.out, m)
+			}
 		}
-		sqliteSum = append(sqliteSum, d)
-		d, _, err = timed(ctx, ledger, bin, "credit", "balance")
-		if err != nil {
-			return err
-		}
-		mgSum = append(mgSum, d)
-		d, _, err = timed(ctx, "", "sqlite3", plain,
-			"SELECT customer, SUM(CAST(REPLACE(amount, '.', '') AS INTEGER)) FROM credits WHERE customer = 'cus_00042'")
-		if err != nil {
-			return err
-		}
-		sqliteOne = append(sqliteOne, d)
-		d, _, err = timed(ctx, ledger, bin, "credit", "balance", "--customer", "cus_00042")
-		if err != nil {
-			return err
-		}
-		mgOne = append(mgOne, d)
 		os.Remove(plain)
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			os.Remove(ledger + suffix)
 		}
 	}
-	fmt.Printf("%d rows (%d customers)\n", n, customers)
-	row := func(what string, mine, floor []time.Duration) {
-		m, f := median(mine), median(floor)
+	fmt.Printf("%d rows (%d customers); load average %s before, %s after\n", n, customers, load, loadavg())
+	row := func(what string, mine, floor []measure) {
+		m, f := median(mine, wall), median(floor, wall)
 		fmt.Printf("  %-34s makegood %9s   sqlite3 %9s   ratio %5.2fx\n", what, round(m), round(f), float64(m)/float64(f))
 	}
 	row("import (credit issue --from-file)", mgImport, sqliteImport)
+	m, f := median(mgImport, cpu), median(sqliteImport, cpu)
+	fmt.Printf("  %-34s makegood %9s   sqlite3 %9s   ratio %5.2fx\n", "  import CPU time (user+system)", round(m), round(f), float64(m)/float64(f))
 	row("balance, all customers", mgSum, sqliteSum)
 	row("balance --customer X", mgOne, sqliteOne)
-	fmt.Printf("  %-34s %.1f MiB (max of runs)\n\n", "import peak RSS", float64(slices.Max(peakKB))/1024)
+	peak := 0
+	for _, m := range mgImport {
+		peak = max(peak, m.kb)
+	}
+	fmt.Printf("  %-34s %.1f MiB (max of runs)\n\n", "import peak RSS", float64(peak)/1024)
 	return nil
 }
 
-// timed runs a command with MAKEGOOD_DB=ledger under GNU time and returns
-// its wall time and peak resident set size in KiB.
-func timed(ctx context.Context, ledger, name string, args ...string) (time.Duration, int, error) {
-	cmd := exec.CommandContext(ctx, "/usr/bin/time", append([]string{"-f", "maxrss=%M", name}, args...)...)
+// measure is one command's run.
+type measure struct {
+	wall, cpu time.Duration
+	kb        int // peak resident set size in KiB
+}
+
+func wall(m measure) time.Duration { return m.wall }
+func cpu(m measure) time.Duration  { return m.cpu }
+
+// timed runs a command with MAKEGOOD_DB=ledger under GNU time.
+func timed(ctx context.Context, ledger, name string, args ...string) (measure, error) {
+	cmd := exec.CommandContext(ctx, "/usr/bin/time", append([]string{"-f", "maxrss=%M cpu=%U+%S", name}, args...)...)
 	cmd.Env = append(os.Environ(), "MAKEGOOD_DB="+ledger, "MAKEGOOD_NO_INPUT=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -153,14 +166,30 @@ func timed(ctx context.Context, ledger, name string, args ...string) (time.Durat
 	err := cmd.Run()
 	d := time.Since(start)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, stderr.String())
+		return measure{}, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, stderr.String())
 	}
-	m := regexp.MustCompile(`maxrss=(\d+)`).FindStringSubmatch(stderr.String())
+	m := regexp.MustCompile(`maxrss=(\d+) cpu=([0-9.]+)\+([0-9.]+)`).FindStringSubmatch(stderr.String())
 	if m == nil {
-		return 0, 0, fmt.Errorf("%s: no maxrss in %q", name, stderr.String())
+		return measure{}, fmt.Errorf("%s: no maxrss in %q", name, stderr.String())
 	}
 	kb, _ := strconv.Atoi(m[1])
-	return d, kb, nil
+	user, _ := strconv.ParseFloat(m[2], 64)
+	sys, _ := strconv.ParseFloat(m[3], 64)
+	return measure{wall: d, cpu: time.Duration((user + sys) * float64(time.Second)), kb: kb}, nil
+}
+
+// loadavg is the 1, 5 and 15 minute load averages: the machine is shared,
+// and the figures mean little without them.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func generate(path, header string, n int, row func(int) string) error {
@@ -179,8 +208,11 @@ func generate(path, header string, n int, row func(int) string) error {
 	return f.Close()
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
+func median(ms []measure, of func(measure) time.Duration) time.Duration {
+	s := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		s[i] = of(m)
+	}
 	slices.Sort(s)
 	return s[len(s)/2]
 }
