@@ -59,16 +59,18 @@ type CreditImport interface {
 	Customer(ctx context.Context, id string) (known bool, currency string, err error)
 	// AddCustomer adds a customer the ledger does not know yet.
 	AddCustomer(ctx context.Context, c Customer) error
-	// Add queues nc, read from line, for the import. Rows are checked
-	// against the ledger and each other, and written, by Finish, as a set:
-	// far faster than row by row.
+	// Add queues nc, read from line, for the import; its customer must be
+	// in the ledger (see Customer and AddCustomer). Queued rows are
+	// written in batches, far faster than row by row, but nothing is
+	// committed before Commit.
 	Add(ctx context.Context, line int, nc NewCredit) error
-	// Finish checks the queued rows, reporting each problem with its line:
-	// an idempotency key recorded before with other values (a
+	// Finish writes what is still queued and reports each problem with its
+	// line: an idempotency key recorded before with other values (a
 	// ConflictError), or used by an earlier line of the file (a
 	// DuplicateKeyError). Rows whose key is recorded with the same values
-	// are skipped. Unless there were problems, or write is false, it then
-	// writes the credits, still uncommitted.
+	// are skipped. Only after Finish with write and without problems may
+	// the import be committed; otherwise it must be rolled back, and what
+	// Finish returns is what would have been issued.
 	Finish(ctx context.Context, write bool, report func(line int, err error)) (ImportResult, error)
 }
 
