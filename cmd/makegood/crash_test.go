@@ -17,7 +17,7 @@ import (
 
 // crashRows is big enough that the import is still writing when it is
 // killed, small enough to keep the test to a few seconds.
-const crashRows = 100_000
+const crashRows = 200_000
 
 // TestKillMidImport kills the real binary with SIGKILL while it is inside
 // the import's transaction, then checks that the ledger is intact, holds no
@@ -61,9 +61,9 @@ func TestKillMidImport(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The credits reach the write-ahead log only inside the transaction,
-	// after the rows are staged: once it has grown by 2 MiB the
-	// process is in the middle of writing.
+	// The credits reach the write-ahead log only inside the transaction:
+	// once it has grown by 2 MiB the process is in the middle of writing,
+	// with most of the file still to go.
 	deadline := time.Now().Add(60 * time.Second)
 	for walSize() < base+2<<20 {
 		if time.Now().After(deadline) {
