@@ -335,3 +335,24 @@ func TestIssueIdempotentReplay(t *testing.T) {
 		t.Fatalf("credits %d", len(cs))
 	}
 }
+
+// Flags given at a terminal are checked before the form asks anything, so a
+// typo is reported at once rather than after the operator filled the form.
+func TestIssueChecksGivenFlagsBeforePrompting(t *testing.T) {
+	for args, field := range map[string]string{
+		"--expires 2027-02-30":                "--expires",
+		"--reason sorry":                      "--reason",
+		"--idempotency-key 'a\x01b'":          "--idempotency-key",
+		"--note " + strings.Repeat("n", 2001): "--note",
+	} {
+		e := clitest.New(t, nil)
+		e.Terminal()
+		seed(t, e, ledger.Customer{ID: "a", Currency: "USD"})
+		p := &prompttest.Prompter{}
+		e.F.Prompter = p
+		err := issueWith(t, e, args)
+		if err == nil || !strings.HasPrefix(err.Error(), field+":") || len(p.Asked) != 0 {
+			t.Errorf("%s: err = %v after asking %q; want a %s error before any question", field, err, p.Asked, field)
+		}
+	}
+}

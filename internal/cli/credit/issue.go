@@ -130,6 +130,28 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 			return err
 		}
 	}
+	// Values given as flags are checked before any question is asked, so
+	// a typo in --expires does not cost the operator a whole form.
+	if err := ledger.ValidateReason("--reason", opts.Reason); err != nil {
+		return err
+	}
+	if err := ledger.ValidateText("--note", opts.Note, ledger.MaxNoteLen); err != nil {
+		return err
+	}
+	now := opts.Now()
+	var expires *time.Time
+	if opts.Expires != "" {
+		t, err := ledger.ParseExpiry("--expires", opts.Expires, now)
+		if err != nil {
+			return err
+		}
+		expires = &t
+	}
+	if opts.IdempotencyKey != "" {
+		if err := ledger.ValidateID("--idempotency-key", opts.IdempotencyKey); err != nil {
+			return err
+		}
+	}
 	interactive := opts.CanPrompt && (opts.Customer == "" || (opts.Amount == "" && opts.Gesture == ""))
 	var p prompt.Prompter
 	if interactive {
@@ -172,30 +194,10 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 			return err
 		}
 	}
-	if err := ledger.ValidateReason("--reason", opts.Reason); err != nil {
-		return err
-	}
 	if interactive && !opts.Changed("note") {
 		if opts.Note, err = p.Input(ctx, "Note for the ledger (optional)", "", func(s string) error {
 			return ledger.ValidateText("note", s, ledger.MaxNoteLen)
 		}); err != nil {
-			return err
-		}
-	}
-	if err := ledger.ValidateText("--note", opts.Note, ledger.MaxNoteLen); err != nil {
-		return err
-	}
-	now := opts.Now()
-	var expires *time.Time
-	if opts.Expires != "" {
-		t, err := ledger.ParseExpiry("--expires", opts.Expires, now)
-		if err != nil {
-			return err
-		}
-		expires = &t
-	}
-	if opts.IdempotencyKey != "" {
-		if err := ledger.ValidateID("--idempotency-key", opts.IdempotencyKey); err != nil {
 			return err
 		}
 	}
