@@ -77,11 +77,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	if opts.Output.JSON {
-		out := make([]view.Apology, len(as))
-		for i, a := range as {
-			out[i] = view.NewApology(a)
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, out)
+		return cmdutil.WriteJSONList(opts.IO.Out, as, view.NewApology)
 	}
 	if opts.IO.IsStdoutTTY() && !opts.Output.CSV {
 		if len(as) == 0 {

@@ -45,6 +45,16 @@ func WriteJSON(w io.Writer, v any) error {
 	return nil
 }
 
+// WriteJSONList prints items as a JSON array, each shaped by shape: the
+// --json output of every list command. An empty list prints [], not null.
+func WriteJSONList[T, V any](w io.Writer, items []T, shape func(T) V) error {
+	out := make([]V, len(items))
+	for i, it := range items {
+		out[i] = shape(it)
+	}
+	return WriteJSON(w, out)
+}
+
 // Table collects rows and prints them as a bordered table on a terminal,
 // tab-separated rows when piped, or CSV with a header when asked.
 type Table struct {

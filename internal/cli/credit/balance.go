@@ -64,11 +64,7 @@ func balanceRun(ctx context.Context, opts *BalanceOptions) error {
 		return err
 	}
 	if opts.Output.JSON {
-		out := make([]view.Balance, len(bs))
-		for i, b := range bs {
-			out[i] = view.NewBalance(b)
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, out)
+		return cmdutil.WriteJSONList(opts.IO.Out, bs, view.NewBalance)
 	}
 	human := opts.IO.IsStdoutTTY() && !opts.Output.CSV
 	if human {

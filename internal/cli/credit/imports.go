@@ -52,11 +52,7 @@ func importsRun(ctx context.Context, opts *ImportsOptions) error {
 		return err
 	}
 	if opts.Output.JSON {
-		out := make([]view.Import, len(imps))
-		for i, imp := range imps {
-			out[i] = view.NewImport(imp)
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, out)
+		return cmdutil.WriteJSONList(opts.IO.Out, imps, view.NewImport)
 	}
 	if opts.IO.IsStdoutTTY() && !opts.Output.CSV {
 		if len(imps) == 0 {

@@ -131,11 +131,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	if opts.Output.JSON {
-		out := make([]view.Credit, len(cs))
-		for i, c := range cs {
-			out[i] = view.NewCredit(c, now)
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, out)
+		return cmdutil.WriteJSONList(opts.IO.Out, cs, func(c ledger.Credit) view.Credit { return view.NewCredit(c, now) })
 	}
 	human := opts.IO.IsStdoutTTY() && !opts.Output.CSV
 	if human {

@@ -49,11 +49,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	if opts.Output.JSON {
-		out := make([]view.Customer, len(cs))
-		for i, c := range cs {
-			out[i] = view.NewCustomer(c)
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, out)
+		return cmdutil.WriteJSONList(opts.IO.Out, cs, view.NewCustomer)
 	}
 	human := opts.IO.IsStdoutTTY() && !opts.Output.CSV
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,

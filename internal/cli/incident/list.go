@@ -74,11 +74,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	now := opts.Now()
 	if opts.Output.JSON {
-		out := make([]view.Incident, len(incs))
-		for i, inc := range incs {
-			out[i] = view.NewIncident(inc, now)
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, out)
+		return cmdutil.WriteJSONList(opts.IO.Out, incs, func(inc ledger.Incident) view.Incident { return view.NewIncident(inc, now) })
 	}
 	if opts.IO.IsStdoutTTY() && !opts.Output.CSV {
 		if len(incs) == 0 {

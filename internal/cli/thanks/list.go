@@ -92,11 +92,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	if opts.Output.JSON {
-		out := make([]view.ThankYouNote, len(ns))
-		for i, n := range ns {
-			out[i] = view.NewThankYouNote(n)
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, out)
+		return cmdutil.WriteJSONList(opts.IO.Out, ns, view.NewThankYouNote)
 	}
 	if opts.IO.IsStdoutTTY() && !opts.Output.CSV {
 		if len(ns) == 0 {
