@@ -59,9 +59,10 @@ func importsRun(ctx context.Context, opts *ImportsOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No imports yet.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "ID", "KIND", "AT", "SOURCE", "ROWS", "WRITTEN", "ALREADY", "OPERATOR", "SHA-256")
+		t := cmdutil.NewTable(opts.IO, false, "ID", "KIND", "AT", "SOURCE", "ROWS", "WRITTEN", "ALREADY", "OPERATOR", "SHA-256").
+			Numeric("ROWS", "WRITTEN", "ALREADY").FreeText("SOURCE", "OPERATOR").Wide(opts.Output.Wide)
 		for _, imp := range imps {
-			t.Append(fmt.Sprint(imp.ID), imp.Kind, view.HumanTime(imp.At), cmdutil.Truncate(imp.Source, 30),
+			t.Append(fmt.Sprint(imp.ID), imp.Kind, view.HumanTime(imp.At), imp.Source,
 				fmt.Sprint(imp.Rows), fmt.Sprint(imp.Written), fmt.Sprint(imp.AlreadyRecorded), imp.Operator, imp.SHA256[:12])
 		}
 		return t.Render()

@@ -139,15 +139,16 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No credits match.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "AMOUNT", "REASON", "STATUS", "REMAINING", "ISSUED", "NOTE")
+		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "AMOUNT", "REASON", "STATUS", "REMAINING", "ISSUED", "NOTE").
+			Numeric("AMOUNT", "REMAINING").FreeText("NOTE").Wide(opts.Output.Wide)
 		for _, c := range cs {
 			v := view.NewCredit(c, now)
 			remaining, note := money.Format(v.RemainingMinor, c.Currency), c.Note
 			if c.IsGesture() {
 				remaining, note = "", strings.TrimSuffix(c.Gesture+": "+c.Note, ": ")
 			}
-			t.Append(fmt.Sprint(c.ID), cmdutil.Truncate(c.Customer, 30), view.HumanAmount(c.AmountMinor, c.Currency, c.Gesture),
-				c.Reason, v.Status, remaining, view.HumanTime(c.IssuedAt), note)
+			t.Append(fmt.Sprint(c.ID), c.Customer, view.HumanAmount(c.AmountMinor, c.Currency, c.Gesture),
+				c.Reason, v.Status, remaining, view.HumanDate(c.IssuedAt), note)
 		}
 		return t.Render()
 	}

@@ -55,7 +55,8 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,
 		"id", "name", "email", "plan", "price", "currency", "period", "since", "tags", "advocate", "locale")
 	if human {
-		t = cmdutil.NewTable(opts.IO, false, "ID", "NAME", "EMAIL", "PLAN", "PRICE", "SINCE", "TAGS", "ADVOCATE")
+		t = cmdutil.NewTable(opts.IO, false, "ID", "NAME", "EMAIL", "PLAN", "PRICE", "SINCE", "TAGS", "ADVOCATE").
+			Numeric("PRICE", "ADVOCATE").FreeText("NAME", "EMAIL", "PLAN", "TAGS").Wide(opts.Output.Wide)
 	}
 	for _, c := range cs {
 		since := ""
@@ -66,7 +67,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		if human {
 			price := ""
 			if c.Currency != "" && c.PriceMinor > 0 {
-				price = money.Format(c.PriceMinor, c.Currency) + "/" + c.Period
+				price = money.Format(c.PriceMinor, c.Currency) + "/" + shortPeriod(c.Period)
 			}
 			t.Append(c.ID, c.Name, c.Email, c.Plan, price, since, tags, strconv.Itoa(c.Advocate))
 			continue
@@ -82,4 +83,16 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	return t.Render()
+}
+
+// shortPeriod is a price's period in a table, where every column counts:
+// $49.00/mo, $490.00/yr.
+func shortPeriod(p string) string {
+	switch p {
+	case ledger.PeriodMonth:
+		return "mo"
+	case ledger.PeriodYear:
+		return "yr"
+	}
+	return p
 }

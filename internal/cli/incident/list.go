@@ -81,7 +81,8 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No incidents match.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "ID", "TITLE", "SEVERITY", "STATUS", "REPORTED", "TIME TO FIX", "CUSTOMERS")
+		t := cmdutil.NewTable(opts.IO, false, "ID", "TITLE", "SEVERITY", "STATUS", "REPORTED", "TIME TO FIX", "CUSTOMERS").
+			FreeText("TITLE", "CUSTOMERS").Wide(opts.Output.Wide)
 		for _, inc := range incs {
 			ttf := "open for " + view.Duration(now.Sub(inc.ReportedAt))
 			if d, ok := inc.TimeToFix(); ok {

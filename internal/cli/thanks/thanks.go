@@ -209,9 +209,9 @@ func incidentDecisions(ctx context.Context, st ledger.Store, customers []thanks.
 
 func customerLabel(c thanks.Customer) string {
 	if c.Name != "" {
-		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
+		return cmdutil.Escape(fmt.Sprintf("%s (%s)", c.Name, c.ID))
 	}
-	return c.ID
+	return cmdutil.Escape(c.ID)
 }
 
 func plural(n int, one, many string) string {
