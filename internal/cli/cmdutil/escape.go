@@ -95,7 +95,7 @@ const csvTriggers = "=+-@\t\r"
 // a cell whose first character (after any leading single quotes) is one of
 // = + - @ tab CR gets a single quote in front, OWASP's rule. A spreadsheet
 // shows such a cell as text, without the quote. Counting the quotes already
-// there makes the rule reversible: "'=x" is written "''=x", so
+// there makes the rule reversible: a cell "'=x" gets a second quote, so
 // UnneutralizeCell gives back exactly what was written, and a customer list
 // --csv read back by customer import is unchanged.
 func NeutralizeCell(s string) string {

@@ -232,8 +232,8 @@ func (t *Table) renderTerminal(w io.Writer) error {
 }
 
 // minTextWidth is as narrow as a free-text column gets: enough to show the
-// start of the text and its header.
-const minTextWidth = 8
+// start of the text ("Alice…") and its header.
+const minTextWidth = 6
 
 // fitWidths returns each column's width so the table fits in width
 // characters: free-text columns give way, widest first, down to

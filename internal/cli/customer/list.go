@@ -55,8 +55,17 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,
 		"id", "name", "email", "plan", "price", "currency", "period", "since", "tags", "advocate", "locale")
 	if human {
-		t = cmdutil.NewTable(opts.IO, false, "ID", "NAME", "EMAIL", "PLAN", "PRICE", "SINCE", "TAGS", "ADVOCATE").
-			Numeric("PRICE", "ADVOCATE").FreeText("NAME", "EMAIL", "PLAN", "TAGS").Wide(opts.Output.Wide)
+		// ADVOCATE needs 8 columns for a number customer show also gives;
+		// at 80 columns the names and emails need them more. --wide has it.
+		headers := []string{"ID", "NAME", "EMAIL", "PLAN", "PRICE", "SINCE", "TAGS"}
+		if opts.Output.Wide {
+			headers = append(headers, "ADVOCATE")
+		}
+		t = cmdutil.NewTable(opts.IO, false, headers...).
+			Numeric("PRICE").FreeText("NAME", "EMAIL", "PLAN", "TAGS").Wide(opts.Output.Wide)
+		if opts.Output.Wide {
+			t.Numeric("ADVOCATE")
+		}
 	}
 	for _, c := range cs {
 		since := ""
@@ -69,7 +78,11 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			if c.Currency != "" && c.PriceMinor > 0 {
 				price = money.Format(c.PriceMinor, c.Currency) + "/" + shortPeriod(c.Period)
 			}
-			t.Append(c.ID, c.Name, c.Email, c.Plan, price, since, tags, strconv.Itoa(c.Advocate))
+			cells := []string{c.ID, c.Name, c.Email, c.Plan, price, since, tags}
+			if opts.Output.Wide {
+				cells = append(cells, strconv.Itoa(c.Advocate))
+			}
+			t.Append(cells...)
 			continue
 		}
 		price := ""

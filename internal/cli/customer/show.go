@@ -221,7 +221,11 @@ func showThanks(opts *ShowOptions, notes []ledger.ThankYouNote) error {
 	}
 	t := cmdutil.NewTable(opts.IO, false, view.NoteHeaders()...).FreeText("DETAIL").Wide(opts.Output.Wide)
 	for _, n := range notes {
-		t.Append(view.NoteCells(n)...)
+		c := view.NoteCells(n)
+		if opts.IO.IsStdoutTTY() {
+			c[1] = view.HumanDate(n.At) // the day is enough here, and 80 columns are few
+		}
+		t.Append(c...)
 	}
 	return t.Render()
 }

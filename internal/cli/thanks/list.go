@@ -121,6 +121,7 @@ func noteTable(ios *iostreams.IOStreams, ns []ledger.ThankYouNote, wide bool) er
 	t := cmdutil.NewTable(ios, false, append(append(h[:2:2], "CUSTOMER"), h[2:]...)...).FreeText("DETAIL").Wide(wide)
 	for _, n := range ns {
 		c := view.NoteCells(n)
+		c[1] = view.HumanDate(n.At) // the day is enough here, and 80 columns are few
 		t.Append(append(append(c[:2:2], n.Customer), c[2:]...)...)
 	}
 	return t.Render()
