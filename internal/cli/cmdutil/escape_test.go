@@ -101,7 +101,7 @@ func FuzzNeutralize(f *testing.F) {
 // it: no cell starts with a formula character.
 func TestCSVWriterNeutralizes(t *testing.T) {
 	var b bytes.Buffer
-	w := NewCSVWriter(&b)
+	w := NewCSVWriter(&b, false)
 	if err := w.Write([]string{"=cmd|' /C calc'!A0", "+1", "-2", "@x", "plain, with comma"}); err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func (t *Table) Render() error {
 	w := t.io.Out
 	switch {
 	case t.csv:
-		cw := NewCSVWriter(w)
+		cw := NewCSVWriter(w, t.io.IsStdoutTTY())
 		if err := cw.Write(t.headers); err != nil {
 			return err
 		}
@@ -315,15 +315,25 @@ func Truncate(s string, n int) string {
 // CSVWriter writes CSV meant for spreadsheets: every cell is neutralized
 // (NeutralizeCell) so none runs as a formula. Every CSV makegood prints
 // (--csv lists, the card sheets of thanks send --via print) goes through it.
-type CSVWriter struct{ w *csv.Writer }
+type CSVWriter struct {
+	w        *csv.Writer
+	terminal bool
+}
 
-// NewCSVWriter writes CSV to w.
-func NewCSVWriter(w io.Writer) *CSVWriter { return &CSVWriter{w: csv.NewWriter(w)} }
+// NewCSVWriter writes CSV to w. On a terminal (a CSV looked at, not saved)
+// cells are escaped too, as in a table; in a file they stay as they are,
+// so the CSV reads back exactly.
+func NewCSVWriter(w io.Writer, terminal bool) *CSVWriter {
+	return &CSVWriter{w: csv.NewWriter(w), terminal: terminal}
+}
 
 // Write writes one record.
 func (c *CSVWriter) Write(cells []string) error {
 	safe := make([]string, len(cells))
 	for i, s := range cells {
+		if c.terminal {
+			s = Escape(s)
+		}
 		safe[i] = NeutralizeCell(s)
 	}
 	if err := c.w.Write(safe); err != nil {
