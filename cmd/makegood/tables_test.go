@@ -136,3 +136,29 @@ func checkGolden(t *testing.T, path, got string) {
 			path, t.Name(), got, want)
 	}
 }
+
+// TestEscapesAtATerminal: a name with terminal escape sequences, written
+// into the ledger by the sqlite3 shell, reaches a real terminal as visible
+// text in a table, a show and a sentence; the terminal never receives the
+// sequences themselves.
+func TestEscapesAtATerminal(t *testing.T) {
+	h := newLedgerHome(t)
+	h.run(t, "customer", "add", "m", "--name", "Mallory", "--currency", "USD")
+	h.run(t, "credit", "issue", "--customer", "m", "--amount", "5.00", "--note", "plain")
+	sql := `UPDATE customers SET name = 'Mallory' || char(27) || '[2J' || char(27) || ']0;pwned' || char(7) WHERE id = 'm'`
+	if out, err := exec.Command("sqlite3", h.ledger, sql).CombinedOutput(); err != nil {
+		t.Fatalf("sqlite3: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{
+		{"customer", "list"},
+		{"customer", "show", "m"},
+		{"credit", "issue", "--customer", "m", "--amount", "1.00", "--reason", "outage", "--note", "x"},
+	} {
+		c := h.startSize(t, 40, 80, nil, args...)
+		c.Expect("Mallory^[[2J^[]0;pwned^G")
+		expectSuccess(t, c)
+		if raw := c.Raw(); strings.Contains(raw, "\x1b[2J") || strings.Contains(raw, "\x1b]0;") || strings.Contains(raw, "\a") {
+			t.Errorf("makegood %s sent the escape sequence itself to the terminal:\n%q", strings.Join(args, " "), raw)
+		}
+	}
+}
