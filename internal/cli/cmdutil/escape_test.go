@@ -11,18 +11,18 @@ import (
 
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                               "",
-		"Alice Liddell":                  "Alice Liddell",
-		"Zoë 日本 🎉":                      "Zoë 日本 🎉",
-		"\x1b[31mred\x1b[0m":             "^[[31mred^[[0m",
-		"\x1b]0;pwned\a":                 "^[]0;pwned^G",
-		"a\tb\nc\r\nd":                   "a b c  d",
-		"nul\x00del\x7f":                 "nul^@del^?",
-		"csi\u009b2J":                    `csi\u009b2J`,
-		"raw \x9b byte":                  `raw \x9b byte`,
-		"cus_\u202eevil":                 `cus_\u202eevil`,
-		"line\u2028sep":                  "line sep",
-		"back\\slash stays":              "back\\slash stays",
+		"":                                "",
+		"Alice Liddell":                   "Alice Liddell",
+		"Zoë 日本 🎉":                        "Zoë 日本 🎉",
+		"\x1b[31mred\x1b[0m":              "^[[31mred^[[0m",
+		"\x1b]0;pwned\a":                  "^[]0;pwned^G",
+		"a\tb\nc\r\nd":                    "a b c  d",
+		"nul\x00del\x7f":                  "nul^@del^?",
+		"csi\u009b2J":                     `csi\u009b2J`,
+		"raw \x9b byte":                   `raw \x9b byte`,
+		"cus_\u202eevil":                  `cus_\u202eevil`,
+		"line\u2028sep":                   "line sep",
+		"back\\slash stays":               "back\\slash stays",
 		"\u200d joiner in 👩\u200d💻 stays": "\u200d joiner in 👩\u200d💻 stays",
 	} {
 		if got := Escape(in); got != want {
