@@ -72,6 +72,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := cmdutil.KnownFilters(ctx, st, opts.filter.Customer, opts.filter.Incident); err != nil {
+		return err
+	}
 	as, err := st.Apologies(ctx, opts.filter)
 	if err != nil {
 		return err

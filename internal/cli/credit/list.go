@@ -127,6 +127,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	now := opts.Now()
 	f := opts.filter
 	f.Now = now
+	if err := cmdutil.KnownFilters(ctx, st, f.Customer, f.Incident); err != nil {
+		return err
+	}
 	cs, err := st.Credits(ctx, f)
 	if err != nil {
 		return err

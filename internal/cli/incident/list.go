@@ -68,6 +68,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := cmdutil.KnownFilters(ctx, st, opts.Filter.Customer, 0); err != nil {
+		return err
+	}
 	incs, err := st.Incidents(ctx, opts.Filter)
 	if err != nil {
 		return err

@@ -19,11 +19,11 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	f.IOStreams = ios
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(args)
-	err := cmd.Execute()
+	ran, err := cmd.ExecuteC()
 	if cerr := f.Close(); cerr != nil {
 		t.Fatal(cerr)
 	}
-	return report(f, cmd, err), out.String(), errOut.String()
+	return report(f, ran, err), out.String(), errOut.String()
 }
 
 func TestConfigPrecedence(t *testing.T) {
@@ -92,7 +92,9 @@ func TestExitStatuses(t *testing.T) {
 		{[]string{"credit", "list", "--bogus"}, 2, "unknown flag: --bogus"},
 		{[]string{"credit", "issue", "--amount", "5"}, 2, "--customer is required when not running interactively"},
 		{[]string{"credit", "show", "99"}, 2, `credit 99 not found`},
-		{[]string{"--config", "/nonexistent/config.yaml", "credit", "list"}, 2, "--config"},
+		{[]string{"--config", "/nonexistent/config.yaml", "credit", "list"}, 2, "config: read /nonexistent/config.yaml"},
+		{[]string{"credit", "show"}, 2, "credit show: missing credit id\nRun 'makegood credit show --help' for usage."},
+		{[]string{"credit", "isue"}, 2, "unknown command \"isue\" for \"makegood credit\"\n\nDid you mean this?\n\tissue\n"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := run(t, tt.args...)

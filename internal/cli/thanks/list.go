@@ -87,6 +87,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := cmdutil.KnownFilters(ctx, st, opts.filter.Customer, 0); err != nil {
+		return err
+	}
 	ns, err := st.ThankYouNotes(ctx, opts.filter)
 	if err != nil {
 		return err

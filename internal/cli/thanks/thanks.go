@@ -107,7 +107,7 @@ func days(v *viper.Viper, key string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 3660 {
-		return 0, cmdutil.FlagErrorf("config: %s %q is not a number of days (1-3660)", key, s)
+		return 0, cmdutil.ConfigErrorf("%s %q is not a number of days (1-3660)", key, s)
 	}
 	return n, nil
 }
