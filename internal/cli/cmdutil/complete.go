@@ -59,17 +59,22 @@ func (f *Factory) CompleteWith(c Completer) cobra.CompletionFunc {
 }
 
 // CompleteList completes the last element of a comma-separated list
-// (--customers a,b,c), keeping what was typed before it.
+// (--customers a,b,c), keeping what was typed before it and leaving out
+// what is already in the list.
 func (f *Factory) CompleteList(c Completer) cobra.CompletionFunc {
 	one := f.CompleteWith(c)
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		i := strings.LastIndex(toComplete, ",")
 		done, last := toComplete[:i+1], toComplete[i+1:]
+		chosen := strings.Split(done, ",")
 		vals, dir := one(cmd, args, last)
-		for j, v := range vals {
-			vals[j] = done + v
+		out := vals[:0]
+		for _, v := range vals {
+			if !slices.Contains(chosen, value(v)) {
+				out = append(out, done+v)
+			}
 		}
-		return vals, dir | cobra.ShellCompDirectiveNoSpace
+		return out, dir | cobra.ShellCompDirectiveNoSpace
 	}
 }
 
