@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/iostreams"
 )
@@ -117,5 +119,71 @@ func TestVersion(t *testing.T) {
 		if out != "makegood v1.2.3 (commit abc)\n" {
 			t.Errorf("%v: %q", args, out)
 		}
+	}
+}
+
+// TestEveryArgumentIsNamed: every command that cannot run without an
+// argument says which one is missing, and completes it or says why not.
+func TestEveryArgumentIsNamed(t *testing.T) {
+	f := cmdutil.New("v", "c")
+	f.IOStreams, _, _, _ = iostreams.Test()
+	root := NewCmdRoot(f)
+	table := idArgs()
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if !c.Runnable() || c.Args == nil || c.HasSubCommands() {
+			return
+		}
+		path := strings.TrimPrefix(c.CommandPath(), "makegood ")
+		err := c.Args(c, nil)
+		if err == nil {
+			if _, ok := table[path]; ok {
+				t.Errorf("%s runs without an argument but idArgs lists it", path)
+			}
+			return
+		}
+		a, ok := table[path]
+		if !ok {
+			t.Errorf("%s needs an argument (%v) that idArgs does not name", path, err)
+			return
+		}
+		if want := path + ": missing " + a.what; err.Error() != want || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("%s with no argument: %q (exit %d), want %q (exit 2)", path, err, cmdutil.ExitCode(err), want)
+		}
+		if a.complete != nil && c.ValidArgsFunction == nil {
+			t.Errorf("%s does not complete its %s", path, a.what)
+		}
+	}
+	walk(root)
+}
+
+// TestFlagsComplete: every --customer, --customers, --incident, --currency
+// and --occasion flag completes from the ledger.
+func TestFlagsComplete(t *testing.T) {
+	f := cmdutil.New("v", "c")
+	f.IOStreams, _, _, _ = iostreams.Test()
+	root := NewCmdRoot(f)
+	n := 0
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		for name := range flagCompleters(f) {
+			if c.Flags().Lookup(name) == nil {
+				continue
+			}
+			n++
+			if _, ok := c.GetFlagCompletionFunc(name); !ok {
+				t.Errorf("%s --%s does not complete", c.CommandPath(), name)
+			}
+		}
+	}
+	walk(root)
+	if n < 15 {
+		t.Fatalf("only %d such flags found", n)
 	}
 }
