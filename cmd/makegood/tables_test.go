@@ -39,6 +39,7 @@ func TestTablesAt80Columns(t *testing.T) {
 		{"customer-show", []string{"customer", "show", "cus_NffrFeUfNV2Hib"}, []string{"#1 sent", "$1,250.00"}},
 		{"apology-list", []string{"apology", "list"}, []string{"cus_NffrFeUfNV2Hib", "2026-11-24 01:45"}},
 		{"thanks-list", []string{"thanks", "list"}, []string{"cus_NffrFeUfNV2Hib", "milestone:launch"}},
+		{"thanks-due", []string{"thanks", "due"}, []string{"cus_R2d2C3poBb8Ewok", "welcome"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := h.startSize(t, 40, 80, nil, tc.args...)
@@ -75,6 +76,8 @@ func seedRealisticLedger(t *testing.T, h *ledgerHome) {
 	h.run(t, "customer", "add", "bob@example.com", "--name", "Roberto Bolaño de la Cruz", "--email", "bob@example.com",
 		"--plan", "business", "--price", "490.00", "--currency", "EUR", "--period", "year", "--since", "2021-06-01")
 	h.run(t, "customer", "add", "kenji", "--name", "山田 健二", "--currency", "JPY", "--locale", "ja")
+	h.run(t, "customer", "add", "cus_R2d2C3poBb8Ewok", "--name", "Maximilian Hieronymus Wolkenstein-Trostburg",
+		"--email", "max@example.com", "--currency", "EUR", "--since", "2026-11-20")
 
 	h.run(t, "credit", "issue", "--customer", "cus_NffrFeUfNV2Hib", "--amount", "1250.00", "--reason", "outage",
 		"--note", "EU cluster down for nine hours on Monday; the customer lost a whole day of invoicing")
