@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -142,7 +143,7 @@ func (t *Table) Render() error {
 	case !t.io.IsStdoutTTY():
 		// Piped output is for cut, awk and while-read loops: no header, no
 		// decoration, and no tabs, newlines or escapes inside a field.
-		var b strings.Builder
+		b := bufio.NewWriter(w)
 		for _, r := range t.rows {
 			for i, c := range r {
 				if i > 0 {
@@ -152,7 +153,7 @@ func (t *Table) Render() error {
 			}
 			b.WriteByte('\n')
 		}
-		if _, err := io.WriteString(w, b.String()); err != nil {
+		if err := b.Flush(); err != nil {
 			return fmt.Errorf("write rows: %w", err)
 		}
 		return nil
@@ -164,6 +165,10 @@ func (t *Table) Render() error {
 const columnGap = "  "
 
 func (t *Table) renderTerminal(w io.Writer) error {
+	n := len(t.headers)
+	if n == 0 {
+		return nil
+	}
 	rows := make([][]string, len(t.rows))
 	for i, r := range t.rows {
 		rows[i] = make([]string, len(t.headers))
@@ -182,7 +187,6 @@ func (t *Table) renderTerminal(w io.Writer) error {
 		}
 	}
 
-	n := len(t.headers)
 	align := make([]tw.Align, n)
 	pad := make([]tw.Padding, n)
 	for j := range n {
@@ -360,7 +364,8 @@ type Labels struct {
 	width int
 }
 
-// NewLabels starts a block whose values begin at column width+2.
+// NewLabels starts a block whose keys, with their colon, are padded to
+// width characters, then a space, then the value.
 func NewLabels(width int) *Labels { return &Labels{width: width} }
 
 // Add writes key: value, or nothing when value is empty.
