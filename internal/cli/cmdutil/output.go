@@ -48,11 +48,32 @@ func AddWideFlag(cmd *cobra.Command, o *OutputFlags) {
 }
 
 // WriteJSON prints v as indented JSON followed by a newline.
+//
+// encoding/json escapes C0 controls itself; the C1 controls and the
+// bidirectional marks it leaves raw (valid JSON, but a U+009B is a CSI to
+// some terminals) are written as \u escapes too, which decode to the same
+// text, so JSON read at a terminal is as safe as a table.
 func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	out := buf.Bytes()
+	if bytes.IndexFunc(out, func(r rune) bool { return isC1(r) || isBidi(r) }) >= 0 {
+		var esc bytes.Buffer
+		for _, r := range string(out) {
+			if isC1(r) || isBidi(r) {
+				fmt.Fprintf(&esc, `\u%04x`, r)
+				continue
+			}
+			esc.WriteRune(r)
+		}
+		out = esc.Bytes()
+	}
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("write JSON: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -173,5 +174,22 @@ func TestLabels(t *testing.T) {
 	want := "id:      3\nwhat:    First line^[[1m\n\n         third\n"
 	if l.String() != want {
 		t.Errorf("got %q, want %q", l.String(), want)
+	}
+}
+
+// TestWriteJSONEscapesControls: what JSON leaves raw is escaped, and the
+// text decodes back exactly.
+func TestWriteJSONEscapesControls(t *testing.T) {
+	in := map[string]string{"note": "a\x1b[2Jb\u009bc\u202ed\u2066e — ok"}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	if want := `"a\u001b[2Jb\u009bc\u202ed\u2066e — ok"`; !strings.Contains(b.String(), want) {
+		t.Fatalf("got %s, want %s in it", b.String(), want)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil || back["note"] != in["note"] {
+		t.Fatalf("decoded %q (%v), want %q", back["note"], err, in["note"])
 	}
 }
