@@ -35,7 +35,8 @@ func TestTablesAt80Columns(t *testing.T) {
 		{"credit-balance", []string{"credit", "balance"}, []string{"$1,250.00", "¥3,000"}},
 		{"credit-imports", []string{"credit", "imports"}, []string{"2026-11-24 10:00"}},
 		{"incident-list", []string{"incident", "list"}, []string{"2026-11-24 01:00", "8h"}},
-		{"incident-show", []string{"incident", "show", "1"}, []string{"cus_NffrFeUfNV2Hib", "#1 sent", "2026-11-24 01:45", "45m"}},
+		{"incident-show", []string{"incident", "show", "1"}, []string{"cus_NffrFeUfNV2Hib", "#1 sent", "2026-11-24 01:45", "45m",
+			"#2 failed", "Retry the failed apology with: makegood apology send 2"}},
 		{"customer-show", []string{"customer", "show", "cus_NffrFeUfNV2Hib"}, []string{"#1 sent", "$1,250.00"}},
 		{"apology-list", []string{"apology", "list"}, []string{"cus_NffrFeUfNV2Hib", "2026-11-24 01:45"}},
 		{"thanks-list", []string{"thanks", "list"}, []string{"cus_NffrFeUfNV2Hib", "milestone:launch"}},
@@ -101,6 +102,8 @@ func seedRealisticLedger(t *testing.T, h *ledgerHome) {
 	}
 	runEnv(t, h, []string{"MAKEGOOD_NOW=2026-11-24T01:45:00Z"},
 		"apology", "record", "--customer", "cus_NffrFeUfNV2Hib", "--incident", "1", "--file", apology)
+	runEnv(t, h, []string{"MAKEGOOD_NOW=2026-11-24T02:10:00Z"},
+		"apology", "record", "--customer", "bob@example.com", "--incident", "1", "--file", apology, "--status", "failed")
 	h.run(t, "incident", "fix", "1", "--at", "2026-11-24T09:00:00Z")
 	h.run(t, "incident", "open", "--title", "Slow exports", "--what", "Exports took an hour.", "--customers", "kenji")
 	runEnv(t, h, []string{"MAKEGOOD_SENDER_EMAIL=zoe@example.com"},
