@@ -13,8 +13,9 @@ import (
 )
 
 // update rewrites the files that scripts compare output against with cmp,
-// for reviewing in git diff after a deliberate change of output.
-var update = flag.Bool("update", false, "rewrite cmp files in testdata/script with the actual output")
+// and the golden tables in testdata/tables, for reviewing in git diff after
+// a deliberate change of output.
+var update = flag.Bool("update", false, "rewrite cmp files in testdata/script and golden files in testdata/tables with the actual output")
 
 // TestMain lets the testscript scripts run this very binary as `makegood`.
 func TestMain(m *testing.M) {

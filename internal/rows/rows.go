@@ -78,6 +78,17 @@ type Row struct {
 // Get returns column i's value, "" when the row has none.
 func (r Row) Get(i int) string { return r.vals[i] }
 
+// Map returns the row with f applied to every value, for a reader that
+// undoes an encoding of its own format (the spreadsheet-safe quotes of
+// makegood's CSV).
+func (r Row) Map(f func(string) string) Row {
+	vals := make([]string, len(r.vals))
+	for i, v := range r.vals {
+		vals[i] = f(v)
+	}
+	return Row{Line: r.Line, vals: vals, has: r.has}
+}
+
 // Has reports whether the row gives column i at all (a CSV header names
 // it, or a JSON object has the key with a non-null value).
 func (r Row) Has(i int) bool { return r.has[i] }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/makegood/makegood/pkg/duration"
 )
 
 // ceiling is where intermediate amounts saturate. Every input is bounded
@@ -100,25 +102,7 @@ func fixed(n int64, scale int) string {
 	return intPart
 }
 
-// fmtDuration writes a downtime the way an operator types it: "24h",
-// "1h30m", "45m", "90s". time.Duration.String would say "24h0m0s".
-func fmtDuration(d time.Duration) string {
-	if d == 0 {
-		return "0s"
-	}
-	if d%time.Second != 0 {
-		return d.String()
-	}
-	h, m, s := d/time.Hour, (d%time.Hour)/time.Minute, (d%time.Minute)/time.Second
-	var b strings.Builder
-	if h > 0 {
-		b.WriteString(strconv.FormatInt(int64(h), 10) + "h")
-	}
-	if m > 0 {
-		b.WriteString(strconv.FormatInt(int64(m), 10) + "m")
-	}
-	if s > 0 {
-		b.WriteString(strconv.FormatInt(int64(s), 10) + "s")
-	}
-	return b.String()
-}
+// fmtDuration writes a downtime in full, the way makegood writes every
+// length of time ("1d", "1h 30m"), so the arithmetic it appears in can be
+// checked by hand.
+func fmtDuration(d time.Duration) string { return duration.Exact(d) }

@@ -49,7 +49,7 @@ func TestSuggest(t *testing.T) {
 				recReason: []string{"SLA credit $12.25", "extra $9.80 (20% of $49.00/month)",
 					"$1.47 (1% of $147.00 paid, estimated)", "= $23.52", "rounded up to $25.00"},
 				reasons: map[string][]string{
-					KindMakeWhole:   {"24h of 30 days at $49.00/month = $1.64, rounded up"},
+					KindMakeWhole:   {"1d of 30 days at $49.00/month = $1.64, rounded up"},
 					KindSLACredit:   {"uptime 96.66%", "below 99%", "25% of $49.00 = $12.25"},
 					KindNextInvoice: {"one month at $49.00"},
 				},
@@ -71,7 +71,7 @@ func TestSuggest(t *testing.T) {
 					"×1.2 2 years as a customer = $9.81", "$14.70 (1% of $1,470.00 paid, estimated)",
 					"= $73.51, rounded up to $75.00"},
 				reasons: map[string][]string{
-					KindMakeWhole:   {"24h of 365 days at $490.00/year = $1.35, rounded up"},
+					KindMakeWhole:   {"1d of 365 days at $490.00/year = $1.35, rounded up"},
 					KindSLACredit:   {"uptime 99.72% over 365 days", "below 99.9%", "10% of $490.00 = $49.00"},
 					KindNextInvoice: {"one year at $490.00"},
 				},
@@ -182,7 +182,7 @@ func TestSuggest(t *testing.T) {
 				rec: 9800, makeWhole: 4900, sla: 4900, next: 4900, gestures: 3,
 				recReason: []string{"= $500.29; capped at $98.00 (per-case cap, 200% of $49.00/month)"},
 				reasons: map[string][]string{
-					KindMakeWhole: {"downtime 800h capped at the period: 720h of 30 days at $49.00/month = $49.00"},
+					KindMakeWhole: {"downtime 33d 8h capped at the period: 30d of 30 days at $49.00/month = $49.00"},
 					KindSLACredit: {"uptime 0%", "below 95%", "100% of $49.00 = $49.00"},
 				},
 				flags: []string{FlagDowntimeCapped, FlagCapApplied},
@@ -432,8 +432,8 @@ func TestParse(t *testing.T) {
 
 func TestFormatting(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		24 * time.Hour: "24h", 90 * time.Minute: "1h30m", 45 * time.Minute: "45m",
-		90 * time.Second: "1m30s", 1500 * time.Millisecond: "1.5s", 0: "0s",
+		24 * time.Hour: "1d", 90 * time.Minute: "1h 30m", 45 * time.Minute: "45m",
+		90 * time.Second: "1m 30s", 1500 * time.Millisecond: "1s", 0: "0s",
 	} {
 		if got := fmtDuration(d); got != want {
 			t.Errorf("fmtDuration(%v) = %q, want %q", d, got, want)

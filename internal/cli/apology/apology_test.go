@@ -421,8 +421,15 @@ func TestList(t *testing.T) {
 		t.Fatalf("--limit: %q", got)
 	}
 	e.Terminal()
-	if got := list("--customer nobody"); got != "" || !strings.Contains(e.Stderr.String(), "No apologies match.") {
+	if got := list("--customer ana --incident 2"); got != "" || !strings.Contains(e.Stderr.String(), "No apologies match.") {
 		t.Fatalf("empty: %q %q", got, e.Stderr.String())
+	}
+	// A customer or incident the ledger does not have is an error, not an
+	// empty list.
+	for _, args := range []string{"--customer nobody", "--incident 9"} {
+		if err := clitest.Run(NewCmdList(e.F, nil), args); !errors.Is(err, ledger.ErrNotFound) || cmdutil.ExitCode(err) != 2 {
+			t.Errorf("%s: %v, want not found (exit 2)", args, err)
+		}
 	}
 	clitest.UsageErrors(t, func(f *cmdutil.Factory) *cobra.Command {
 		return NewCmdList(f, func(*ListOptions) error { return nil })

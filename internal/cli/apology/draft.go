@@ -3,6 +3,7 @@ package apology
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -107,6 +108,11 @@ func draftRun(ctx context.Context, opts *DraftOptions) error {
 		return cmdutil.WriteJSON(opts.IO.Out, out)
 	}
 	warnFindings(opts.IO, findings, "the draft")
+	if opts.IO.IsStdoutTTY() {
+		// Read at a terminal, the customer's name and the incident's words
+		// come from the ledger: escaped. Into a file they stay as written.
+		text = strings.Join(cmdutil.EscapeLines(text), "\n")
+	}
 	_, err = fmt.Fprint(opts.IO.Out, text)
 	return err
 }

@@ -72,6 +72,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := cmdutil.KnownFilters(ctx, st, opts.filter.Customer, opts.filter.Incident); err != nil {
+		return err
+	}
 	as, err := st.Apologies(ctx, opts.filter)
 	if err != nil {
 		return err
@@ -84,10 +87,11 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No apologies match.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "INCIDENT", "SENT", "VIA", "STATUS", "TEXT")
+		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "INCIDENT", "SENT", "VIA", "STATUS", "TEXT").
+			FreeText("TEXT").Wide(opts.Output.Wide)
 		for _, a := range as {
-			t.Append(fmt.Sprint(a.ID), cmdutil.Truncate(a.Customer, 30), fmt.Sprint(a.Incident), view.HumanTime(a.RecordedAt),
-				a.Via, a.Status, a.Body)
+			t.Append(fmt.Sprint(a.ID), a.Customer, fmt.Sprint(a.Incident), view.HumanTime(a.RecordedAt),
+				a.Via, a.Status, strings.Join(strings.Fields(a.Body), " "))
 		}
 		return t.Render()
 	}

@@ -47,3 +47,22 @@ func CaseFacts(ctx context.Context, st ledger.Store, inc ledger.Incident, custom
 	}
 	return out, nil
 }
+
+// KnownFilters checks that the customer and incident a list is filtered by
+// are in the ledger, so `credit list --customer ghost` says the customer is
+// unknown (exit status 2), as `customer show ghost` does, instead of
+// listing nothing as if ghost had no credits. Empty and zero mean no
+// filter.
+func KnownFilters(ctx context.Context, st ledger.Store, customer string, incident int64) error {
+	if customer != "" {
+		if _, err := st.Customer(ctx, customer); err != nil {
+			return err
+		}
+	}
+	if incident != 0 {
+		if _, err := st.Incident(ctx, incident); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -50,6 +50,7 @@ func RequiredError(flag string) error {
 func ExitCode(err error) int {
 	var (
 		fe *FlagError
+		ce *ConfigError
 		le *ledger.FieldError
 		ec *ExitCodeError
 	)
@@ -58,7 +59,7 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ec):
 		return ec.Code
-	case errors.As(err, &fe), errors.As(err, &le),
+	case errors.As(err, &fe), errors.As(err, &ce), errors.As(err, &le),
 		errors.Is(err, ledger.ErrNotFound), errors.Is(err, ledger.ErrConflict),
 		IsCobraUsageError(err):
 		return ExitUsage

@@ -66,9 +66,13 @@ func (f *Factory) Config() (*viper.Viper, error) {
 		v.SetConfigFile(path)
 		if err := v.ReadInConfig(); err != nil {
 			if _, statErr := os.Stat(path); explicit || statErr == nil {
-				f.configErr = &FlagError{Err: fmt.Errorf("--config: read %s: %w", path, err)}
+				f.configErr = &ConfigError{Err: fmt.Errorf("config: read %s: %w", path, err)}
 			}
+			return
 		}
+		// Flags, defaults and the environment only ever set known keys,
+		// so what AllKeys adds beyond them came from the file.
+		warnUnknownKeys(f.IOStreams.ErrOut, path, v.AllKeys())
 	})
 	return f.Viper, f.configErr
 }

@@ -118,7 +118,7 @@ func (c MailConfig) Sender(via string, now func() time.Time) (mail.Sender, error
 		return mail.Outbox{Dir: c.Outbox, Now: now}, nil
 	case ledger.ViaSMTP:
 		if err := c.SMTP.Validate(); err != nil {
-			return nil, &FlagError{Err: fmt.Errorf("%w (config file or MAKEGOOD_SMTP_* environment)", err)}
+			return nil, &ConfigError{Err: fmt.Errorf("%w (config file or MAKEGOOD_SMTP_* environment)", err)}
 		}
 		return mail.SMTP{Config: c.SMTP}, nil
 	}
@@ -126,5 +126,5 @@ func (c MailConfig) Sender(via string, now func() time.Time) (mail.Sender, error
 }
 
 func configErrorf(format string, args ...any) error {
-	return &FlagError{Err: fmt.Errorf("config: "+format, args...)}
+	return ConfigErrorf(format, args...)
 }

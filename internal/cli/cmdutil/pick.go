@@ -13,9 +13,9 @@ import (
 // (alice@example.com)", or the id alone when there is no name.
 func CustomerLabel(c ledger.Customer) string {
 	if c.Name != "" {
-		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
+		return Escape(fmt.Sprintf("%s (%s)", c.Name, c.ID))
 	}
-	return c.ID
+	return Escape(c.ID)
 }
 
 // PickCustomer asks for one of the ledger's customers.

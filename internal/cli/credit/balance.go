@@ -72,7 +72,7 @@ func balanceRun(ctx context.Context, opts *BalanceOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No open credits.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "CURRENCY", "BALANCE")
+		t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "CURRENCY", "BALANCE").Numeric("BALANCE")
 		for _, b := range bs {
 			t.Append(b.Customer, b.Currency, money.Format(b.BalanceMinor, b.Currency))
 		}

@@ -3,6 +3,7 @@ package credit
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -59,10 +60,24 @@ func importsRun(ctx context.Context, opts *ImportsOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No imports yet.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "ID", "KIND", "AT", "SOURCE", "ROWS", "WRITTEN", "ALREADY", "OPERATOR", "SHA-256")
+		// Rows less written is what was already recorded, so the table
+		// leaves that column to --wide and the JSON; the file's source
+		// comes last, to give way.
+		headers := []string{"ID", "KIND", "AT", "ROWS", "WRITTEN", "OPERATOR", "SHA-256", "SOURCE"}
+		if opts.Output.Wide {
+			headers = slices.Insert(headers, 5, "ALREADY")
+		}
+		t := cmdutil.NewTable(opts.IO, false, headers...).
+			Numeric("ROWS", "WRITTEN").FreeText("OPERATOR", "SOURCE").Wide(opts.Output.Wide)
 		for _, imp := range imps {
-			t.Append(fmt.Sprint(imp.ID), imp.Kind, view.HumanTime(imp.At), cmdutil.Truncate(imp.Source, 30),
-				fmt.Sprint(imp.Rows), fmt.Sprint(imp.Written), fmt.Sprint(imp.AlreadyRecorded), imp.Operator, imp.SHA256[:12])
+			cells := []string{fmt.Sprint(imp.ID), imp.Kind, view.HumanTime(imp.At), fmt.Sprint(imp.Rows), fmt.Sprint(imp.Written),
+				imp.Operator, imp.SHA256[:8], imp.Source}
+			if opts.Output.Wide {
+				t.Numeric("ALREADY")
+				cells = slices.Insert(cells, 5, fmt.Sprint(imp.AlreadyRecorded))
+				cells[7] = imp.SHA256
+			}
+			t.Append(cells...)
 		}
 		return t.Render()
 	}

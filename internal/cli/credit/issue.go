@@ -352,9 +352,4 @@ func reasonOptions() []prompt.Option {
 	return out
 }
 
-func customerLabel(c ledger.Customer) string {
-	if c.Name != "" {
-		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
-	}
-	return c.ID
-}
+func customerLabel(c ledger.Customer) string { return cmdutil.CustomerLabel(c) }

@@ -3,6 +3,7 @@ package credit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,6 +127,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	now := opts.Now()
 	f := opts.filter
 	f.Now = now
+	if err := cmdutil.KnownFilters(ctx, st, f.Customer, f.Incident); err != nil {
+		return err
+	}
 	cs, err := st.Credits(ctx, f)
 	if err != nil {
 		return err
@@ -139,15 +143,20 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No credits match.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "AMOUNT", "REASON", "STATUS", "REMAINING", "ISSUED", "NOTE")
+		// DETAIL is the reason, then the gesture and the note, as customer
+		// show's history has it: one free-text column that gives way so the
+		// ids, amounts and dates fit 80 columns.
+		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "AMOUNT", "STATUS", "REMAINING", "ISSUED", "DETAIL").
+			Numeric("AMOUNT", "REMAINING").FreeText("DETAIL").Wide(opts.Output.Wide)
 		for _, c := range cs {
 			v := view.NewCredit(c, now)
-			remaining, note := money.Format(v.RemainingMinor, c.Currency), c.Note
+			remaining := money.Format(v.RemainingMinor, c.Currency)
 			if c.IsGesture() {
-				remaining, note = "", strings.TrimSuffix(c.Gesture+": "+c.Note, ": ")
+				remaining = ""
 			}
-			t.Append(fmt.Sprint(c.ID), cmdutil.Truncate(c.Customer, 30), view.HumanAmount(c.AmountMinor, c.Currency, c.Gesture),
-				c.Reason, v.Status, remaining, view.HumanTime(c.IssuedAt), note)
+			detail := strings.Join(slices.DeleteFunc([]string{c.Reason, c.Gesture, c.Note}, func(s string) bool { return s == "" }), ": ")
+			t.Append(fmt.Sprint(c.ID), c.Customer, view.HumanAmount(c.AmountMinor, c.Currency, c.Gesture),
+				v.Status, remaining, view.HumanDate(c.IssuedAt), detail)
 		}
 		return t.Render()
 	}

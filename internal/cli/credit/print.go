@@ -32,7 +32,7 @@ func PrintIssued(ios *iostreams.IOStreams, c ledger.Credit, cust ledger.Customer
 			incident = fmt.Sprintf(" (incident %d)", c.IncidentID)
 		}
 		if c.IsGesture() {
-			_, err = fmt.Fprintf(ios.Out, "Recorded gesture %d: %s, for %s%s.\n", c.ID, c.Gesture, customerLabel(cust), incident)
+			_, err = fmt.Fprintf(ios.Out, "Recorded gesture %d: %s, for %s%s.\n", c.ID, cmdutil.Escape(c.Gesture), customerLabel(cust), incident)
 			break
 		}
 		_, err = fmt.Fprintf(ios.Out, "Issued credit %d: %s to %s for %s%s.\n", c.ID,

@@ -3,7 +3,6 @@ package credit
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,12 +64,8 @@ func printCredit(ios *iostreams.IOStreams, c ledger.Credit, now time.Time, asJSO
 	if asJSON {
 		return cmdutil.WriteJSON(ios.Out, v)
 	}
-	var b strings.Builder
-	line := func(k, val string) {
-		if val != "" {
-			fmt.Fprintf(&b, "%-16s %s\n", k+":", val)
-		}
-	}
+	b := cmdutil.NewLabels(16)
+	line := b.Add
 	line("id", fmt.Sprint(c.ID))
 	line("customer", c.Customer)
 	if c.IsGesture() {

@@ -1,13 +1,13 @@
 package customer
 
 import (
-	"fmt"
 	"net/mail"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/text/language"
 
+	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/pkg/money"
 )
@@ -147,9 +147,4 @@ func validateLine(field, s string) error {
 	return ledger.ValidateText(field, s, ledger.MaxTextLen)
 }
 
-func describe(c ledger.Customer) string {
-	if c.Name != "" {
-		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
-	}
-	return c.ID
-}
+func describe(c ledger.Customer) string { return cmdutil.CustomerLabel(c) }

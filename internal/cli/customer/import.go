@@ -72,6 +72,11 @@ Two kinds of CSV are understood, told apart by the header row:
 JSON Lines with makegood's keys works too (by extension, --format, or a
 first character of {). Empty cells leave a field as it is.
 
+makegood's CSV is safe to open in a spreadsheet: a cell that starts with
+= + - @, a tab or a carriage return (after any single quotes) is written
+with one more single quote in front, and import takes that quote off again,
+so what customer list --csv writes reads back exactly.
+
 The whole file is one transaction: if any row is invalid, nothing is
 written and every problem is listed by line. A file imported before is
 refused unless --allow-repeat; --dry-run checks everything and writes
@@ -126,6 +131,11 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	stripe := format == rows.CSV && isStripe(rd.Header())
+	// makegood's CSV quotes cells a spreadsheet would run as formulas
+	// (cmdutil.NeutralizeCell); reading it back takes the quote off again,
+	// so customer list --csv | customer import - changes nothing. Stripe's
+	// export and JSON Lines carry no such quotes and are read as they are.
+	ownCSV := format == rows.CSV && !stripe
 	schema := ownSchema()
 	if stripe {
 		schema = stripeSchema()
@@ -153,6 +163,9 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		row, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if err == nil && ownCSV {
+			row = row.Map(cmdutil.UnneutralizeCell)
 		}
 		if err == nil {
 			err = importCustomer(ctx, imp, row, stripe, now, opts, problems.Len() == 0 && !opts.DryRun, &sum)

@@ -55,7 +55,17 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,
 		"id", "name", "email", "plan", "price", "currency", "period", "since", "tags", "advocate", "locale")
 	if human {
-		t = cmdutil.NewTable(opts.IO, false, "ID", "NAME", "EMAIL", "PLAN", "PRICE", "SINCE", "TAGS", "ADVOCATE")
+		// ADVOCATE needs 8 columns for a number customer show also gives;
+		// at 80 columns the names and emails need them more. --wide has it.
+		headers := []string{"ID", "NAME", "EMAIL", "PLAN", "PRICE", "SINCE", "TAGS"}
+		if opts.Output.Wide {
+			headers = append(headers, "ADVOCATE")
+		}
+		t = cmdutil.NewTable(opts.IO, false, headers...).
+			Numeric("PRICE").FreeText("NAME", "EMAIL", "PLAN", "TAGS").Wide(opts.Output.Wide)
+		if opts.Output.Wide {
+			t.Numeric("ADVOCATE")
+		}
 	}
 	for _, c := range cs {
 		since := ""
@@ -66,9 +76,13 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		if human {
 			price := ""
 			if c.Currency != "" && c.PriceMinor > 0 {
-				price = money.Format(c.PriceMinor, c.Currency) + "/" + c.Period
+				price = money.Format(c.PriceMinor, c.Currency) + "/" + shortPeriod(c.Period)
 			}
-			t.Append(c.ID, c.Name, c.Email, c.Plan, price, since, tags, strconv.Itoa(c.Advocate))
+			cells := []string{c.ID, c.Name, c.Email, c.Plan, price, since, tags}
+			if opts.Output.Wide {
+				cells = append(cells, strconv.Itoa(c.Advocate))
+			}
+			t.Append(cells...)
 			continue
 		}
 		price := ""
@@ -82,4 +96,16 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	return t.Render()
+}
+
+// shortPeriod is a price's period in a table, where every column counts:
+// $49.00/mo, $490.00/yr.
+func shortPeriod(p string) string {
+	switch p {
+	case ledger.PeriodMonth:
+		return "mo"
+	case ledger.PeriodYear:
+		return "yr"
+	}
+	return p
 }

@@ -40,6 +40,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	cmdutil.AddWideFlag(cmd, &opts.Output)
 	return cmd
 }
 
@@ -98,12 +99,8 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 		return cmdutil.WriteJSON(opts.IO.Out, out)
 	}
 	w := opts.IO.Out
-	var b strings.Builder
-	field := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(&b, "%-10s %s\n", k+":", v)
-		}
-	}
+	b := cmdutil.NewLabels(10)
+	field := b.Add
 	field("id", c.ID)
 	field("name", c.Name)
 	field("email", c.Email)
@@ -165,7 +162,16 @@ func showCases(opts *ShowOptions, cases []view.CaseFacts) error {
 		return err
 	}
 	now := opts.Now()
+	// At a terminal the table has to fit 80 columns: the id apart from the
+	// title (which may be cut), short headers, "open" for a time to fix
+	// not known yet, the day of the thank-you. Piped, the columns are as
+	// they always were.
+	human := opts.IO.IsStdoutTTY()
 	t := cmdutil.NewTable(opts.IO, false, "INCIDENT", "STATUS", "APOLOGY", "TIME TO APOLOGY", "TIME TO FIX", "GIVEN", "THANKED")
+	if human {
+		t = cmdutil.NewTable(opts.IO, false, "INCIDENT", "TITLE", "APOLOGY", "AFTER", "FIXED IN", "GIVEN", "THANKED").
+			FreeText("TITLE", "GIVEN").Wide(opts.Output.Wide)
+	}
 	for _, f := range cases {
 		c := view.NewCase(f, now)
 		apology := "not yet"
@@ -179,6 +185,18 @@ func showCases(opts *ShowOptions, cases []view.CaseFacts) error {
 			} else {
 				given = append(given, money.Format(g.AmountMinor, g.Currency))
 			}
+		}
+		if human {
+			fixedIn, thanked := deref(c.TimeToFix), ""
+			if c.TimeToFix == nil {
+				fixedIn = c.Status
+			}
+			if f.Thanked != nil {
+				thanked = view.HumanDate(f.Thanked.At)
+			}
+			t.Append(fmt.Sprintf("#%d", c.Incident), c.Title, apology, deref(c.TimeToApology), fixedIn,
+				strings.Join(given, ", "), thanked)
+			continue
 		}
 		t.Append(fmt.Sprintf("#%d %s", c.Incident, c.Title), c.Status, apology, deref(c.TimeToApology),
 			deref(c.TimeToFix), strings.Join(given, ", "), deref(c.ThankedAt))
@@ -201,9 +219,13 @@ func showThanks(opts *ShowOptions, notes []ledger.ThankYouNote) error {
 	if _, err := fmt.Fprintln(opts.IO.Out, "\nThank-you notes, newest first:"); err != nil {
 		return err
 	}
-	t := cmdutil.NewTable(opts.IO, false, view.NoteHeaders()...)
+	t := cmdutil.NewTable(opts.IO, false, view.NoteHeaders()...).FreeText("DETAIL").Wide(opts.Output.Wide)
 	for _, n := range notes {
-		t.Append(view.NoteCells(n)...)
+		c := view.NoteCells(n)
+		if opts.IO.IsStdoutTTY() {
+			c[1] = view.HumanDate(n.At) // the day is enough here, and 80 columns are few
+		}
+		t.Append(c...)
 	}
 	return t.Render()
 }
@@ -217,7 +239,8 @@ func showCredits(opts *ShowOptions, hist []ledger.Entry) error {
 	if _, err := fmt.Fprintln(w, "\nHistory, newest first:"); err != nil {
 		return err
 	}
-	t := cmdutil.NewTable(opts.IO, false, "WHEN", "CREDIT", "ENTRY", "AMOUNT", "DETAIL")
+	t := cmdutil.NewTable(opts.IO, false, "WHEN", "CREDIT", "ENTRY", "AMOUNT", "DETAIL").
+		Numeric("AMOUNT").FreeText("DETAIL").Wide(opts.Output.Wide)
 	for _, e := range hist {
 		detail := e.Note
 		switch {
@@ -231,7 +254,7 @@ func showCredits(opts *ShowOptions, hist []ledger.Entry) error {
 			detail = "invoice " + e.Invoice
 		}
 		t.Append(view.HumanTime(e.At), fmt.Sprint(e.CreditID), e.Kind, view.HumanAmount(e.AmountMinor, e.Currency, e.Gesture),
-			cmdutil.Truncate(detail, 40))
+			detail)
 	}
 	return t.Render()
 }

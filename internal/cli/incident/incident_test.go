@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -246,8 +247,11 @@ func TestList(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, got)
 		}
 	}
-	if run(t, e, NewCmdList(e.F, nil), "--customer nobody") != "" || !strings.Contains(e.Stderr.String(), "No incidents match.") {
+	if run(t, e, NewCmdList(e.F, nil), "--customer a --status open") != "" || !strings.Contains(e.Stderr.String(), "No incidents match.") {
 		t.Fatalf("empty list: stderr %q", e.Stderr.String())
+	}
+	if err := clitest.Run(NewCmdList(e.F, nil), "--customer nobody"); !errors.Is(err, ledger.ErrNotFound) || cmdutil.ExitCode(err) != 2 {
+		t.Errorf("--customer nobody: %v, want not found (exit 2)", err)
 	}
 	clitest.UsageErrors(t, func(f *cmdutil.Factory) *cobra.Command {
 		return NewCmdList(f, func(*ListOptions) error { return nil })

@@ -68,6 +68,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := cmdutil.KnownFilters(ctx, st, opts.Filter.Customer, 0); err != nil {
+		return err
+	}
 	incs, err := st.Incidents(ctx, opts.Filter)
 	if err != nil {
 		return err
@@ -81,7 +84,8 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No incidents match.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "ID", "TITLE", "SEVERITY", "STATUS", "REPORTED", "TIME TO FIX", "CUSTOMERS")
+		t := cmdutil.NewTable(opts.IO, false, "ID", "TITLE", "SEVERITY", "STATUS", "REPORTED", "TIME TO FIX", "CUSTOMERS").
+			FreeText("TITLE", "CUSTOMERS").Wide(opts.Output.Wide)
 		for _, inc := range incs {
 			ttf := "open for " + view.Duration(now.Sub(inc.ReportedAt))
 			if d, ok := inc.TimeToFix(); ok {

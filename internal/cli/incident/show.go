@@ -47,6 +47,7 @@ given: the credits and gestures linked to the incident.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	cmdutil.AddWideFlag(cmd, &opts.Output)
 	return cmd
 }
 
@@ -96,12 +97,8 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	}
 
 	v := view.NewIncident(inc, now)
-	var b strings.Builder
-	line := func(k, val string) {
-		if val != "" {
-			fmt.Fprintf(&b, "%-13s %s\n", k+":", val)
-		}
-	}
+	b := cmdutil.NewLabels(13)
+	line := b.Add
 	line("id", fmt.Sprint(inc.ID))
 	line("title", inc.Title)
 	line("severity", inc.Severity)
@@ -126,6 +123,9 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if _, err := fmt.Fprintln(opts.IO.Out, "\nAffected customers:"); err != nil {
 		return err
 	}
+	if opts.IO.IsStdoutTTY() {
+		return affectedTable(opts, cases, now)
+	}
 	t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "APOLOGIZED", "TIME TO APOLOGY", "APOLOGY", "GIVEN", "THANKED")
 	for _, f := range cases {
 		a := f.Affected
@@ -136,6 +136,42 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 		t.Append(a.Customer, apologized, tta, apologyCell(f.Latest), givenCell(a.Given, now), thankedCell(f.Thanked))
 	}
 	return t.Render()
+}
+
+// affectedTable is the affected customers at a terminal, fitted to its
+// width: the apology's state in a few words, the retry for one that failed
+// under the table rather than in a cell it would not fit, the day of the
+// thank-you.
+func affectedTable(opts *ShowOptions, cases []view.CaseFacts, now time.Time) error {
+	t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "APOLOGY", "APOLOGIZED", "AFTER", "GIVEN", "THANKED").
+		FreeText("GIVEN").Wide(opts.Output.Wide)
+	var retries []string
+	for _, f := range cases {
+		a := f.Affected
+		apology, apologized, tta, thanked := "", "not yet", "", ""
+		if l := f.Latest; l != nil {
+			apology = fmt.Sprintf("#%d %s", l.ID, l.Status)
+			if l.Status == ledger.ApologyFailed {
+				retries = append(retries, fmt.Sprintf("makegood apology send %d", l.ID))
+			}
+		}
+		if a.FirstApology != nil {
+			apologized, tta = view.HumanTime(*a.FirstApology), view.Duration(*a.TimeToApology)
+		}
+		if f.Thanked != nil {
+			thanked = view.HumanDate(f.Thanked.At)
+		}
+		t.Append(a.Customer, apology, apologized, tta, givenCell(a.Given, now), thanked)
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for _, r := range retries {
+		if _, err := fmt.Fprintf(opts.IO.Out, "Retry the failed apology with: %s\n", r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // apologyCell says where the latest apology stands, with the retry for

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -77,21 +78,127 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		version.NewCmdVersion(f),
 	)
 	rejectUnknownSubcommands(cmd)
+	requireIDs(cmd, f)
+	completeFlags(cmd, f)
 	return cmd
 }
 
 // rejectUnknownSubcommands makes each noun (a command that only groups
-// verbs) fail on an unknown verb. cobra checks this only on the root, so
-// `makegood credit isue` would otherwise print help and exit 0, and a
-// script would carry on as if the credit had been issued.
+// verbs) fail on an unknown verb, with cobra's "Did you mean this?". cobra
+// checks this only on the root, so `makegood credit isue` would otherwise
+// print help and exit 0, and a script would carry on as if the credit had
+// been issued.
 func rejectUnknownSubcommands(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		if sub.HasSubCommands() && !sub.Runnable() {
-			sub.Args = cobra.NoArgs
+			sub.SuggestionsMinimumDistance = 2
+			sub.Args = unknownVerb
 			sub.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 		}
 		rejectUnknownSubcommands(sub)
 	}
+}
+
+// unknownVerb words the error the way cobra does for the root.
+func unknownVerb(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return cmdutil.FlagErrorf("%s", msg)
+}
+
+// idArg is what the one argument of a command is, to say it is missing
+// ("credit show: missing credit id") and to complete it.
+type idArg struct {
+	what     string
+	complete cmdutil.Completer
+}
+
+// idArgs is every command that takes an id (or a file) as its argument,
+// by path below the root. TestEveryArgumentIsNamed checks none is missing.
+func idArgs() map[string]idArg {
+	return map[string]idArg{
+		"credit show":     {"credit id", cmdutil.CompleteCredits},
+		"credit void":     {"credit id", cmdutil.CompleteOpenCredits},
+		"credit apply":    {"credit id", cmdutil.CompleteOpenCredits},
+		"customer show":   {"customer id", cmdutil.CompleteCustomers},
+		"customer edit":   {"customer id", cmdutil.CompleteCustomers},
+		"customer import": {"file to import (- for stdin)", nil},
+		"incident show":   {"incident id", cmdutil.CompleteIncidents},
+		"incident fix":    {"incident id", cmdutil.CompleteIncidents},
+		"apology send":    {"apology id", cmdutil.CompleteApologies},
+	}
+}
+
+// requireIDs names the missing argument of each command in idArgs: cobra
+// would say "accepts 1 arg(s), received 0", which does not say what to
+// give.
+func requireIDs(root *cobra.Command, f *cmdutil.Factory) {
+	for path, a := range idArgs() {
+		c, _, err := root.Find(strings.Fields(path))
+		if err != nil || c == root {
+			panic(fmt.Sprintf("idArgs names %q, which is not a command", path))
+		}
+		orig, what, path := c.Args, a.what, path
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmdutil.FlagErrorf("%s: missing %s", path, what)
+			}
+			if orig == nil {
+				return nil
+			}
+			return orig(cmd, args)
+		}
+		if a.complete != nil {
+			complete := f.CompleteWith(a.complete)
+			c.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				if len(args) > 0 {
+					return nil, cobra.ShellCompDirectiveNoFileComp
+				}
+				return complete(cmd, args, toComplete)
+			}
+		}
+	}
+}
+
+// flagCompleters complete flags by name, the same on every command: a
+// --customer is a customer id wherever it appears.
+func flagCompleters(f *cmdutil.Factory) map[string]cobra.CompletionFunc {
+	return map[string]cobra.CompletionFunc{
+		"customer":  f.CompleteWith(cmdutil.CompleteCustomers),
+		"customers": f.CompleteList(cmdutil.CompleteCustomers),
+		"incident":  f.CompleteWith(cmdutil.CompleteIncidents),
+		"currency":  f.CompleteWith(cmdutil.CompleteCurrencies),
+		"occasion":  f.CompleteWith(cmdutil.CompleteOccasions),
+	}
+}
+
+// completeFlags registers flagCompleters on every command that has such
+// a flag, so a new command gets them without a line of its own.
+func completeFlags(c *cobra.Command, f *cmdutil.Factory) {
+	byName := flagCompleters(f)
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for name, fn := range byName {
+			if c.Flags().Lookup(name) == nil {
+				continue
+			}
+			if _, ok := c.GetFlagCompletionFunc(name); ok {
+				continue // the command completes it its own way
+			}
+			// Registering fails only for a flag that is not there or
+			// already has a function, both checked above.
+			_ = c.RegisterFlagCompletionFunc(name, fn)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(c)
 }
 
 // Main runs makegood with the process's arguments and returns the exit
@@ -100,15 +207,17 @@ func Main(ver, commit string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	f := cmdutil.New(ver, commit)
-	cmd := NewCmdRoot(f)
-	err := cmd.ExecuteContext(ctx)
+	ran, err := NewCmdRoot(f).ExecuteContextC(ctx)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close ledger: %w", cerr)
 	}
-	return report(f, cmd, err)
+	return report(f, ran, err)
 }
 
-func report(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
+// report prints err for the command that ran (or was being found) and
+// returns the exit status. Only a usage mistake ends with the pointer to
+// --help; a config or ledger error is not cured by reading it.
+func report(f *cmdutil.Factory, ran *cobra.Command, err error) int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
@@ -119,12 +228,8 @@ func report(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
 	}
 	fmt.Fprintf(f.IOStreams.ErrOut, "makegood: %v\n", err)
 	var fe *cmdutil.FlagError
-	if errors.As(err, &fe) || cmdutil.IsCobraUsageError(err) {
-		path := cmd.CommandPath()
-		if c, _, ferr := cmd.Find(os.Args[1:]); ferr == nil && c != nil {
-			path = c.CommandPath()
-		}
-		fmt.Fprintf(f.IOStreams.ErrOut, "Run '%s --help' for usage.\n", path)
+	if (errors.As(err, &fe) || cmdutil.IsCobraUsageError(err)) && ran != nil {
+		fmt.Fprintf(f.IOStreams.ErrOut, "Run '%s --help' for usage.\n", ran.CommandPath())
 	}
 	return code
 }

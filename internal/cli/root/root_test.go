@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/iostreams"
 )
@@ -19,11 +21,11 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	f.IOStreams = ios
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(args)
-	err := cmd.Execute()
+	ran, err := cmd.ExecuteC()
 	if cerr := f.Close(); cerr != nil {
 		t.Fatal(cerr)
 	}
-	return report(f, cmd, err), out.String(), errOut.String()
+	return report(f, ran, err), out.String(), errOut.String()
 }
 
 func TestConfigPrecedence(t *testing.T) {
@@ -92,7 +94,9 @@ func TestExitStatuses(t *testing.T) {
 		{[]string{"credit", "list", "--bogus"}, 2, "unknown flag: --bogus"},
 		{[]string{"credit", "issue", "--amount", "5"}, 2, "--customer is required when not running interactively"},
 		{[]string{"credit", "show", "99"}, 2, `credit 99 not found`},
-		{[]string{"--config", "/nonexistent/config.yaml", "credit", "list"}, 2, "--config"},
+		{[]string{"--config", "/nonexistent/config.yaml", "credit", "list"}, 2, "config: read /nonexistent/config.yaml"},
+		{[]string{"credit", "show"}, 2, "credit show: missing credit id\nRun 'makegood credit show --help' for usage."},
+		{[]string{"credit", "isue"}, 2, "unknown command \"isue\" for \"makegood credit\"\n\nDid you mean this?\n\tissue\n"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := run(t, tt.args...)
@@ -115,5 +119,71 @@ func TestVersion(t *testing.T) {
 		if out != "makegood v1.2.3 (commit abc)\n" {
 			t.Errorf("%v: %q", args, out)
 		}
+	}
+}
+
+// TestEveryArgumentIsNamed: every command that cannot run without an
+// argument says which one is missing, and completes it or says why not.
+func TestEveryArgumentIsNamed(t *testing.T) {
+	f := cmdutil.New("v", "c")
+	f.IOStreams, _, _, _ = iostreams.Test()
+	root := NewCmdRoot(f)
+	table := idArgs()
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if !c.Runnable() || c.Args == nil || c.HasSubCommands() {
+			return
+		}
+		path := strings.TrimPrefix(c.CommandPath(), "makegood ")
+		err := c.Args(c, nil)
+		if err == nil {
+			if _, ok := table[path]; ok {
+				t.Errorf("%s runs without an argument but idArgs lists it", path)
+			}
+			return
+		}
+		a, ok := table[path]
+		if !ok {
+			t.Errorf("%s needs an argument (%v) that idArgs does not name", path, err)
+			return
+		}
+		if want := path + ": missing " + a.what; err.Error() != want || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("%s with no argument: %q (exit %d), want %q (exit 2)", path, err, cmdutil.ExitCode(err), want)
+		}
+		if a.complete != nil && c.ValidArgsFunction == nil {
+			t.Errorf("%s does not complete its %s", path, a.what)
+		}
+	}
+	walk(root)
+}
+
+// TestFlagsComplete: every --customer, --customers, --incident, --currency
+// and --occasion flag completes from the ledger.
+func TestFlagsComplete(t *testing.T) {
+	f := cmdutil.New("v", "c")
+	f.IOStreams, _, _, _ = iostreams.Test()
+	root := NewCmdRoot(f)
+	n := 0
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		for name := range flagCompleters(f) {
+			if c.Flags().Lookup(name) == nil {
+				continue
+			}
+			n++
+			if _, ok := c.GetFlagCompletionFunc(name); !ok {
+				t.Errorf("%s --%s does not complete", c.CommandPath(), name)
+			}
+		}
+	}
+	walk(root)
+	if n < 15 {
+		t.Fatalf("only %d such flags found", n)
 	}
 }

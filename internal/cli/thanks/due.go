@@ -105,9 +105,9 @@ func dueRun(ctx context.Context, opts *DueOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No one is due a thank-you note today.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "NAME", "OCCASION", "WHY")
+		t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "NAME", "OCCASION", "WHY").FreeText("NAME", "WHY").Wide(opts.Output.Wide)
 		for _, it := range items {
-			t.Append(cmdutil.Truncate(it.Customer.ID, 30), cmdutil.Truncate(it.Customer.Name, 24), it.Key, it.Why)
+			t.Append(it.Customer.ID, it.Customer.Name, it.Key, it.Why)
 		}
 		if err := t.Render(); err != nil {
 			return err

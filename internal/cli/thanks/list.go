@@ -87,6 +87,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := cmdutil.KnownFilters(ctx, st, opts.filter.Customer, 0); err != nil {
+		return err
+	}
 	ns, err := st.ThankYouNotes(ctx, opts.filter)
 	if err != nil {
 		return err
@@ -99,7 +102,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No thank-you notes match.")
 			return err
 		}
-		return noteTable(opts.IO, ns)
+		return noteTable(opts.IO, ns, opts.Output.Wide)
 	}
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,
 		"id", "customer", "occasion", "key", "via", "status", "message_id", "credit_id", "at", "detail")
@@ -116,12 +119,13 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 
 // noteTable puts the customer after the id and time, so each row reads
 // "note 3, on this day, to this customer, for this occasion".
-func noteTable(ios *iostreams.IOStreams, ns []ledger.ThankYouNote) error {
+func noteTable(ios *iostreams.IOStreams, ns []ledger.ThankYouNote, wide bool) error {
 	h := view.NoteHeaders()
-	t := cmdutil.NewTable(ios, false, append(append(h[:2:2], "CUSTOMER"), h[2:]...)...)
+	t := cmdutil.NewTable(ios, false, append(append(h[:2:2], "CUSTOMER"), h[2:]...)...).FreeText("DETAIL").Wide(wide)
 	for _, n := range ns {
 		c := view.NoteCells(n)
-		t.Append(append(append(c[:2:2], cmdutil.Truncate(n.Customer, 30)), c[2:]...)...)
+		c[1] = view.HumanDate(n.At) // the day is enough here, and 80 columns are few
+		t.Append(append(append(c[:2:2], n.Customer), c[2:]...)...)
 	}
 	return t.Render()
 }

@@ -2,6 +2,7 @@ package thanks
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -99,7 +100,10 @@ func TestListHistory(t *testing.T) {
 			t.Fatalf("table lacks %q:\n%s", want, e.Stdout)
 		}
 	}
-	if err := list(e, "--customer nobody"); err != nil {
+	if err := list(e, "--customer nobody"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("--customer nobody: %v, want not found", err)
+	}
+	if err := list(e, "--customer cy --occasion welcome"); err != nil {
 		t.Fatal(err)
 	}
 	if e.Stderr.String() != "No thank-you notes match.\n" {

@@ -2,7 +2,6 @@ package thanks
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	netmail "net/mail"
@@ -288,7 +287,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 
 	d := &delivery{opts: opts, st: st, mc: mc, via: via, sender: sender, res: &res}
 	if via == ledger.ViaPrint && len(jobs) > 0 {
-		d.cards = csv.NewWriter(opts.IO.Out)
+		d.cards = cmdutil.NewCSVWriter(opts.IO.Out, opts.IO.IsStdoutTTY()) // neutralizes formulas: the sheet is opened in a spreadsheet
 		if err := d.cards.Write([]string{"customer", "name", "occasion", "suggested_line"}); err != nil {
 			return fmt.Errorf("write card list: %w", err)
 		}
@@ -432,7 +431,7 @@ type delivery struct {
 	mc     cmdutil.MailConfig
 	via    string
 	sender mail.Sender
-	cards  *csv.Writer
+	cards  *cmdutil.CSVWriter
 	res    *SendJSON
 
 	failures     []string
@@ -557,8 +556,7 @@ func (d *delivery) deliver(ctx context.Context, j job) (string, error) {
 		if err := d.cards.Write([]string{c.ID, c.Name, string(j.item.Occasion), line}); err != nil {
 			return "", fmt.Errorf("write card list: %w", err)
 		}
-		d.cards.Flush()
-		if err := d.cards.Error(); err != nil {
+		if err := d.cards.Flush(); err != nil {
 			return "", fmt.Errorf("write card list: %w", err)
 		}
 		return "", nil

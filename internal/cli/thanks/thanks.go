@@ -107,7 +107,7 @@ func days(v *viper.Viper, key string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 3660 {
-		return 0, cmdutil.FlagErrorf("config: %s %q is not a number of days (1-3660)", key, s)
+		return 0, cmdutil.ConfigErrorf("%s %q is not a number of days (1-3660)", key, s)
 	}
 	return n, nil
 }
@@ -209,9 +209,9 @@ func incidentDecisions(ctx context.Context, st ledger.Store, customers []thanks.
 
 func customerLabel(c thanks.Customer) string {
 	if c.Name != "" {
-		return fmt.Sprintf("%s (%s)", c.Name, c.ID)
+		return cmdutil.Escape(fmt.Sprintf("%s (%s)", c.Name, c.ID))
 	}
-	return c.ID
+	return cmdutil.Escape(c.ID)
 }
 
 func plural(n int, one, many string) string {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/pkg/duration"
 )
 
 // Incident is the JSON shape of an incident. Durations appear twice, like
@@ -62,29 +63,10 @@ func NewApology(a ledger.Apology) Apology {
 		RecordedAt: Time(a.RecordedAt), Via: a.Via, Status: a.Status}
 }
 
-// Duration is d for people: its two largest units, rounded down ("45s",
-// "12m", "2h 30m", "3d 4h").
-func Duration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	days, hours := int64(d/(24*time.Hour)), int64(d%(24*time.Hour)/time.Hour)
-	mins, secs := int64(d%time.Hour/time.Minute), int64(d%time.Minute/time.Second)
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	case hours > 0 && mins > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	case hours > 0:
-		return fmt.Sprintf("%dh", hours)
-	case mins > 0:
-		return fmt.Sprintf("%dm", mins)
-	default:
-		return fmt.Sprintf("%ds", secs)
-	}
-}
+// Duration is d for people, the one way makegood writes a length of time
+// (duration.Format): its two largest units, rounded down ("45s",
+// "12m 30s", "2h 30m", "3d 4h").
+func Duration(d time.Duration) string { return duration.Format(d) }
 
 // Delivery is the JSON shape of one attempt to deliver an apology. Retry is
 // the command that tries again, set when the attempt failed.

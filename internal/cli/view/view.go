@@ -179,6 +179,10 @@ func Time(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // HumanTime is the short form for tables.
 func HumanTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 
+// HumanDate is the day alone, for tables where the time of day matters
+// less than the room it takes (when a credit was issued).
+func HumanDate(t time.Time) string { return t.UTC().Format(ledger.DateLayout) }
+
 func optTime(t *time.Time) *string {
 	if t == nil {
 		return nil

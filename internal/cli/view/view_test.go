@@ -10,7 +10,7 @@ func TestDuration(t *testing.T) {
 		0:                               "0s",
 		-time.Minute:                    "0s",
 		45 * time.Second:                "45s",
-		12*time.Minute + 59*time.Second: "12m",
+		12*time.Minute + 59*time.Second: "12m 59s",
 		2 * time.Hour:                   "2h",
 		2*time.Hour + 30*time.Minute:    "2h 30m",
 		24 * time.Hour:                  "1d",

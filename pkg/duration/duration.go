@@ -1,0 +1,55 @@
+// Package duration writes lengths of time the one way makegood shows them
+// everywhere — incident show, the walk's last words, goodwill's
+// arithmetic, reports: whole units largest first, separated by spaces,
+// "4h 18m", "2d 3h", "45s".
+package duration
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// units, largest first. A day is 24 hours: these are elapsed times, not
+// calendar days.
+var units = [...]struct {
+	d      time.Duration
+	suffix string
+}{
+	{24 * time.Hour, "d"},
+	{time.Hour, "h"},
+	{time.Minute, "m"},
+	{time.Second, "s"},
+}
+
+// Format is d for people at a glance: its two largest units, rounded down
+// ("45s", "12m", "2h 30m", "3d 4h", "3d"). Negative durations are "0s".
+func Format(d time.Duration) string { return format(d, 2) }
+
+// Exact is d in every unit down to the second, for arithmetic a reader
+// checks by hand ("1d 1h 30m 15s", "24h" is "1d"). Less than a second is
+// dropped; negative durations are "0s".
+func Exact(d time.Duration) string { return format(d, len(units)) }
+
+// format writes up to n units, starting at d's largest; a zero unit after
+// the first counts towards n but is not written ("3d", not "3d 0h").
+func format(d time.Duration, n int) string {
+	if d < time.Second {
+		return "0s"
+	}
+	var parts []string
+	for _, u := range units {
+		if len(parts) == 0 && d < u.d {
+			continue
+		}
+		if n == 0 {
+			break
+		}
+		n--
+		if q := d / u.d; q > 0 {
+			parts = append(parts, strconv.FormatInt(int64(q), 10)+u.suffix)
+		}
+		d %= u.d
+	}
+	return strings.Join(parts, " ")
+}
