@@ -447,3 +447,31 @@ func TestParseDowntime(t *testing.T) {
 		}
 	}
 }
+
+// Degraded, not down: the incident's impact (or --impact) scales
+// make-whole and the SLA bands.
+func TestSuggestImpact(t *testing.T) {
+	e := clitest.New(t, nil)
+	st := clitest.Seed(t, e, alice)
+	if _, err := st.OpenIncident(context.Background(), ledger.NewIncident{Title: "Slow", What: "Pages were slow.",
+		StartedAt: now.Add(-24 * time.Hour), ReportedAt: now.Add(-24 * time.Hour), CreatedAt: now,
+		Customers: []string{"alice"}, ImpactBP: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	s := suggestJSON(t, e, "--customer alice --incident 1")
+	if s.Recommended.AmountMinor != 1700 {
+		t.Fatalf("recommended at 30%%: %+v", s.Recommended)
+	}
+	mw := s.Options[len(s.Options)-3]
+	if mw.Kind != "make_whole" || !strings.Contains(mw.Reason, "× 30% impact = $0.49") {
+		t.Fatalf("make-whole at 30%%: %+v", mw)
+	}
+	full := suggestJSON(t, e, "--customer alice --incident 1 --impact 100%")
+	if full.Recommended.AmountMinor != 2500 {
+		t.Fatalf("--impact 100%% overrides the incident's: %+v", full.Recommended)
+	}
+	if err := clitest.Run(NewCmdSuggest(e.F, nil), "--customer alice --downtime 1h --impact 0"); err == nil ||
+		!strings.Contains(err.Error(), "--impact: ") || cmdutil.ExitCode(err) != 2 {
+		t.Fatalf("--impact 0: %v", err)
+	}
+}
