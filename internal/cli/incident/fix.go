@@ -16,9 +16,9 @@ import (
 
 // FixOptions holds `incident fix`'s inputs.
 type FixOptions struct {
-	IO     *iostreams.IOStreams
-	Store  func(context.Context) (ledger.Store, error)
-	Now    func() time.Time
+	IO      *iostreams.IOStreams
+	Store   func(context.Context) (ledger.Store, error)
+	Now     func() time.Time
 	ID      int64
 	At      string
 	Correct bool
