@@ -41,9 +41,8 @@ const (
 	timeInputShape = "2006-01-02 15:04"
 )
 
-// page is one screen of the walk. It returns back when the operator asked
-// for the previous screen, or the next page (nil when the walk is over).
-type page func(ctx context.Context, allowBack bool) (back bool, next page, err error)
+// page is one screen of the walk.
+type page = prompt.Page
 
 // walk asks the operator, screen by screen, for every decision of a case.
 // It reads from src and never writes: the caller carries out the Plan.
@@ -96,32 +95,10 @@ func Walk(ctx context.Context, src Source, p prompt.Stepper, now time.Time, defa
 		}
 		start = w.whatPage
 	}
-	if err := runPages(ctx, start); err != nil {
+	if err := prompt.RunPages(ctx, start); err != nil {
 		return nil, err
 	}
 	return w.plan, nil
-}
-
-// runPages shows pages in turn, keeping the trail so Back returns to the page
-// before, with its answers as they were left.
-func runPages(ctx context.Context, start page) error {
-	var trail []page
-	for cur := start; cur != nil; {
-		back, next, err := cur(ctx, len(trail) > 0)
-		if err != nil {
-			return err
-		}
-		if back {
-			if len(trail) == 0 {
-				continue
-			}
-			cur, trail = trail[len(trail)-1], trail[:len(trail)-1]
-			continue
-		}
-		trail = append(trail, cur)
-		cur = next
-	}
-	return nil
 }
 
 func stepTitle(step int, detail string) string {
