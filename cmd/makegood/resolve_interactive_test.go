@@ -113,7 +113,7 @@ func TestInteractiveResolveHappyPath(t *testing.T) {
 	c.Send("y")
 
 	c.Expect(`Recorded incident #1 "Login outage".`)
-	c.Expect("Alice Smith (alice@example.com): apology #1 in the outbox")
+	c.Expect("Alice Smith (alice@example.com): apology #1 queued in the outbox")
 	c.Expect("credit #1 $25.00; time to apology 0s")
 	c.Expect("Time to fix: 0s.")
 	expectSuccess(t, c)

@@ -42,6 +42,7 @@ func TestResolveWalkRecordsTheCase(t *testing.T) {
 		A{Title: "How should", Value: ViaOutbox},
 		A{Title: "Is it fixed", Value: fixNow},
 		A{Title: "What will you give", Value: "opt:0"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record", Value: "y"},
 	)}
 	if err := clitest.Run(NewCmdResolve(e.F, nil), ""); err != nil {
