@@ -102,6 +102,9 @@ func TestResolveResumeThroughTheCommand(t *testing.T) {
 		{Title: "Is it fixed", Value: fixNow},
 		{Title: "What will you give", Value: GiveNothing},
 		{Title: "Really give", Value: "y"},
+		{Title: "The follow-up to", Value: "It is fixed."},
+		{Title: "Send the follow-up", Value: followSkip},
+		{Title: "How should it go out", Value: ViaOutbox},
 		{Title: "Record", Value: "y"},
 	}}
 	e.F.Prompter = p

@@ -781,7 +781,10 @@ func (w *walk) followUpPage(i int) page {
 			return w.confirmPage(ctx, allowBack)
 		}
 		t := w.plan.Targets[i]
-		if t.Apologized == nil || !w.plan.Fixed || !t.Apologized.Before(w.plan.FixedAt) {
+		// Due to those apologized to before the ledger had the fix: their
+		// apology said it was being fixed.
+		inc := w.plan.Incident
+		if t.Apologized == nil || !w.plan.Fixed || (inc.FixedAt != nil && !t.Apologized.Before(*inc.FixedAt)) {
 			t.FollowUp = ""
 			return w.followUpPage(i+1)(ctx, allowBack)
 		}
@@ -812,8 +815,7 @@ func (w *walk) followUpPage(i int) page {
 			return nil
 		}
 		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)+" · it's fixed"), []prompt.Field{
-			prompt.Note("Apologized "+t.Apologized.Format(timeInputShape), "The first apology said you would write again once it was fixed."),
-			prompt.TextField(fmt.Sprintf("The follow-up to %s (edit freely)", cmdutil.CustomerLabel(t.Customer)), &t.followText, func(s string) error {
+			prompt.TextField(fmt.Sprintf("The follow-up to %s, apologized to %s (edit freely)", cmdutil.CustomerLabel(t.Customer), t.Apologized.Format(timeInputShape)), &t.followText, func(s string) error {
 				if strings.TrimSpace(s) == "" {
 					return errors.New("the follow-up is empty; choose not to send it instead")
 				}
@@ -847,7 +849,7 @@ func (w *walk) confirmPage(ctx context.Context, allowBack bool) (bool, page, err
 	ok := true
 	back, err := w.p.Group(ctx, stepTitle(stepConfirm, ""), []prompt.Field{
 		prompt.Note("Will be recorded in one go", w.summary(true)),
-		prompt.Note("The apology", w.apologyPreview()),
+		w.apologyPreview(),
 		prompt.ConfirmField(fmt.Sprintf("Record all of this and %s?", w.plan.deliveryVerb()), &ok),
 	}, allowBack)
 	if err != nil || back {
@@ -917,35 +919,37 @@ func (w *walk) ofCustomers(i int) string {
 
 // apologyPreview shows the apology as it will go out (the first pending
 // one, when there are several), since a draft left as it was now says what
-// is given. Paragraph breaks are kept (runs of blank lines shown as one) and
-// a long text is cut short, so that the step, its title included, fits a
-// small terminal.
-func (w *walk) apologyPreview() string {
-	const most = 12
+// is given: the subject in the note's title, then the text with its
+// paragraph breaks (runs of blank lines shown as one), cut short so that
+// the step, its title included, fits a small terminal.
+func (w *walk) apologyPreview() prompt.Field {
+	const most = 9
 	for _, t := range w.plan.Targets {
-		text := t.Apology
-		if t.Apologized != nil {
-			text = t.FollowUp
-		}
+		text := t.outgoing()
 		if text == "" {
 			continue
 		}
+		subject, paras := splitDraft(text)
+		title := "The apology"
+		if t.Apologized != nil {
+			title = "The follow-up"
+		}
+		if subject != "" {
+			title += " · " + subject
+		}
 		var lines []string
-		for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
-			if strings.TrimSpace(l) == "" && (len(lines) == 0 || lines[len(lines)-1] == "") {
-				continue
+		for i, p := range paras {
+			if i > 0 {
+				lines = append(lines, "")
 			}
-			if strings.TrimSpace(l) == "" {
-				l = ""
-			}
-			lines = append(lines, l)
+			lines = append(lines, strings.Split(p, "\n")...)
 		}
 		if len(lines) > most {
 			lines = append(lines[:most-1], fmt.Sprintf("… (%d more lines)", len(lines)-most+1))
 		}
-		return strings.Join(lines, "\n")
+		return prompt.Note(title, strings.Join(lines, "\n"))
 	}
-	return "already sent"
+	return prompt.Note("The apology", "already sent")
 }
 
 // viaText says what happens to an apology sent this way, in the words of
@@ -953,7 +957,7 @@ func (w *walk) apologyPreview() string {
 func viaText(via string) string {
 	switch via {
 	case ViaOutbox:
-		return "to be queued in the outbox (a .eml file for you to send)"
+		return "to be queued in the outbox"
 	case ViaSMTP:
 		return "to be sent by SMTP"
 	}

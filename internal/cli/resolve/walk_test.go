@@ -298,7 +298,7 @@ func TestWalkResumeOffersTheFollowUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	offered := p.fields["The follow-up to Alice (alice@example.com) (edit freely)"].def
+	offered := p.fields["The follow-up to Alice (alice@example.com), apologized to 2026-11-24 08:00 (edit freely)"].def
 	if !strings.Contains(offered, "it is fixed") || !strings.Contains(offered, "We are giving you a credit of $25.00") {
 		t.Fatalf("the follow-up offered is not the draft with the fix and the credit: %q", offered)
 	}
