@@ -168,15 +168,23 @@ func TestIssueCurrencyFallback(t *testing.T) {
 	if err := issueWith(t, e, "--customer without --amount 1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := issueWith(t, e, "--customer with --amount 1 --currency KWD"); err != nil {
+	// Another currency than the customer's is refused unless allowed.
+	err = issueWith(t, e, "--customer with --amount 1 --currency KWD")
+	if err == nil || !strings.Contains(err.Error(), `--currency: KWD is not the currency of customer "with" (EUR); pass --allow-other-currency`) || cmdutil.ExitCode(err) != 2 {
+		t.Fatalf("another currency: %v", err)
+	}
+	if err := issueWith(t, e, "--customer with --amount 1 --currency KWD --allow-other-currency"); err != nil {
 		t.Fatal(err)
+	}
+	if err := issueWith(t, e, "--customer with --amount 1 --currency eur"); err != nil {
+		t.Fatalf("the customer's own currency, given explicitly: %v", err)
 	}
 	cs := credits(t, st)
 	var got []string
 	for _, c := range cs {
 		got = append(got, c.Currency)
 	}
-	if strings.Join(got, ",") != "KWD,GBP,EUR" {
+	if strings.Join(got, ",") != "EUR,KWD,GBP,EUR" {
 		t.Fatalf("currencies newest first: %v", got)
 	}
 }
@@ -188,7 +196,8 @@ func TestIssueBadInputWritesNothing(t *testing.T) {
 		{"--customer a --amount -5", "--amount"},
 		{"--customer a --amount 1000000000000", "--amount"},
 		{"--customer a --amount 1e9", "--amount"},
-		{"--customer a --amount 10.5 --currency JPY", "--amount"},
+		{"--customer a --amount 10.5 --currency JPY --allow-other-currency", "--amount"},
+		{"--customer a --amount 10 --currency JPY", "--currency"},
 		{"--customer a --amount 1 --currency XYZ", "--currency"},
 		{"--customer a --amount 1 --reason sorry", "--reason"},
 		{"--customer a --amount 1 --expires 2027-02-30", "--expires"},

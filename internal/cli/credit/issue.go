@@ -32,7 +32,10 @@ type IssueOptions struct {
 	Expires        string
 	IdempotencyKey string
 	NewCustomer    bool
-	Incident       string
+	// AllowOtherCurrency lets a credit be in a currency other than the
+	// customer's without asking.
+	AllowOtherCurrency bool
+	Incident           string
 	Gesture        string
 	Output         cmdutil.OutputFlags
 	Bulk           BulkOptions // --from-file and its flags, in bulk.go
@@ -100,6 +103,7 @@ good for, and adds the customer to the incident's affected customers.`,
 	fl.StringVar(&opts.Expires, "expires", "", "Expiry: a date (2027-01-31) or days from today (90d)")
 	fl.StringVar(&opts.IdempotencyKey, "idempotency-key", "", "Issue at most once for this key")
 	fl.BoolVar(&opts.NewCustomer, "new-customer", false, "Add the customer if the ledger doesn't know it")
+	fl.BoolVar(&opts.AllowOtherCurrency, "allow-other-currency", false, "Allow a currency other than the customer's (asked at a terminal)")
 	fl.StringVar(&opts.Incident, "incident", "", "Incident ID this credit or gesture makes good for")
 	fl.StringVar(&opts.Gesture, "gesture", "", "Record a gesture without money instead, e.g. \"a handwritten card\"")
 	cmd.MarkFlagsMutuallyExclusive("amount", "gesture")
@@ -266,6 +270,9 @@ func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cus
 	if currency, err = money.NormalizeCurrency(currency); err != nil {
 		return money.Amount{}, &ledger.FieldError{Field: field, Err: err}
 	}
+	if err := otherCurrency(ctx, opts, p, cust, currency); err != nil {
+		return money.Amount{}, err
+	}
 	if newCust != nil {
 		newCust.Currency = currency
 	}
@@ -283,6 +290,27 @@ func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cus
 		return money.Amount{}, &ledger.FieldError{Field: "--amount", Err: err}
 	}
 	return amt, nil
+}
+
+// otherCurrency applies the one-currency rule: a credit in a currency other
+// than the customer's needs --allow-other-currency, or at a terminal a yes
+// to the question.
+func otherCurrency(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cust ledger.Customer, currency string) error {
+	err := ledger.CheckCreditCurrency("--currency", cust, currency, opts.AllowOtherCurrency)
+	if err == nil || !opts.CanPrompt {
+		return err
+	}
+	if p == nil {
+		p = opts.Prompter()
+	}
+	ok, err := p.Confirm(ctx, ledger.OtherCurrencyQuestion(cust, currency), false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return cmdutil.ErrCancel
+	}
+	return nil
 }
 
 const newCustomerChoice = "\x00new"
