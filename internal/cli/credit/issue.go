@@ -36,9 +36,9 @@ type IssueOptions struct {
 	// customer's without asking.
 	AllowOtherCurrency bool
 	Incident           string
-	Gesture        string
-	Output         cmdutil.OutputFlags
-	Bulk           BulkOptions // --from-file and its flags, in bulk.go
+	Gesture            string
+	Output             cmdutil.OutputFlags
+	Bulk               BulkOptions // --from-file and its flags, in bulk.go
 
 	// Changed tells which flags were given, so prompts ask only for the rest.
 	Changed func(string) bool
