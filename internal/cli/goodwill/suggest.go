@@ -30,6 +30,7 @@ type SuggestOptions struct {
 	CanPrompt       bool
 	DefaultCurrency string
 	Policy          goodwill.Policy
+	Plans           ledger.PlanPrices
 
 	Customer string
 	Downtime string
@@ -106,6 +107,9 @@ does not give twice.`,
 			}
 			opts.DefaultCurrency = cfg.GetString("currency")
 			if opts.Policy, err = LoadPolicy(cfg); err != nil {
+				return err
+			}
+			if opts.Plans, err = cmdutil.Plans(cfg); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -295,7 +299,7 @@ func settleCase(ctx context.Context, opts *SuggestOptions, st ledger.Store, now 
 // suggest gathers the ledger's history and asks the policy engine.
 func suggest(ctx context.Context, opts *SuggestOptions, st ledger.Store, k suggestCase, now time.Time) (goodwill.Suggestion, error) {
 	return Suggest(ctx, st, opts.Policy, opts.DefaultCurrency, Case{Customer: k.customer, Incident: k.incident,
-		Downtime: k.downtime, Severity: k.severity, DataLoss: opts.DataLoss, ImpactBP: k.impact}, now)
+		Downtime: k.downtime, Severity: k.severity, DataLoss: opts.DataLoss, ImpactBP: k.impact, Plans: opts.Plans}, now)
 }
 
 // Case is what Suggest needs to know of one customer's case.
@@ -308,13 +312,15 @@ type Case struct {
 	// ImpactBP is the share of the service lost, in basis points; 0 is
 	// all of it.
 	ImpactBP int64
+	// Plans prices a customer on a plan without a price of their own.
+	Plans ledger.PlanPrices
 }
 
 // Suggest gathers the ledger's history of the customer and asks the policy
 // engine; goodwill suggest and resolve share it. Errors name the field at
 // fault (the customer's currency or price).
 func Suggest(ctx context.Context, st ledger.Store, policy goodwill.Policy, defaultCurrency string, k Case, now time.Time) (goodwill.Suggestion, error) {
-	c := k.Customer
+	c := k.Plans.Apply(k.Customer)
 	currency, field := c.Currency, "customer currency"
 	if currency == "" {
 		currency, field = defaultCurrency, "config currency"
@@ -329,7 +335,7 @@ func Suggest(ctx context.Context, st ledger.Store, policy goodwill.Policy, defau
 	}
 	if c.PriceMinor <= 0 {
 		return goodwill.Suggestion{}, ledger.Fieldf("price", "customer %q has no price, and every option is worked out from it; "+
-			"set it with `makegood customer edit %s --price 49.00`", c.ID, c.ID)
+			"set it with `makegood customer edit %s --price 49.00`, or price their plan in the config (plans: {PLAN: {price: 49.00, currency: USD, period: month}})", c.ID, c.ID)
 	}
 
 	// The window is the 12 months before the incident (or before now), and

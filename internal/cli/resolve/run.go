@@ -47,6 +47,10 @@ func run(ctx context.Context, opts *Options, e env) error {
 	if err != nil {
 		return err
 	}
+	plans, err := cmdutil.Plans(e.cfg)
+	if err != nil {
+		return err
+	}
 	st, err := opts.Store(ctx)
 	if err != nil {
 		return err
@@ -54,7 +58,7 @@ func run(ctx context.Context, opts *Options, e env) error {
 	defCur := strings.ToUpper(e.cfg.GetString("currency"))
 	src := &storeSource{st: st, rules: rules, configDir: e.configDir, sender: e.mail.FromName, now: now}
 	src.suggest = func(ctx context.Context, c ledger.Customer, inc ledger.Incident, downtime time.Duration) (goodwill.Suggestion, error) {
-		k := goodwillcmd.Case{Customer: c, Downtime: downtime, Severity: inc.Severity, ImpactBP: inc.ImpactBP}
+		k := goodwillcmd.Case{Customer: c, Downtime: downtime, Severity: inc.Severity, ImpactBP: inc.ImpactBP, Plans: plans}
 		if inc.ID != 0 {
 			k.Incident = &inc
 		}
