@@ -157,70 +157,44 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 		}
 	}
 	interactive := opts.CanPrompt && (opts.Customer == "" || (opts.Amount == "" && opts.Gesture == ""))
-	var p prompt.Prompter
+	var (
+		cust    ledger.Customer
+		newCust *ledger.Customer
+		amt     money.Amount
+	)
 	if interactive {
-		p = opts.Prompter()
-	}
-
-	if opts.Customer == "" {
-		if opts.Customer, err = pickCustomer(ctx, p, st); err != nil {
-			return err
-		}
-	}
-	if err := ledger.ValidateID("--customer", opts.Customer); err != nil {
-		return err
-	}
-
-	cust, err := st.Customer(ctx, opts.Customer)
-	var newCust *ledger.Customer
-	switch {
-	case err == nil:
-	case errors.Is(err, ledger.ErrNotFound):
-		newCust, err = newCustomer(ctx, opts, p)
-		if err != nil {
-			return err
-		}
-		cust = *newCust
-	default:
-		return err
-	}
-
-	var amt money.Amount
-	if opts.Gesture == "" {
-		if amt, err = issueAmount(ctx, opts, p, cust, newCust); err != nil {
-			return err
-		}
-	}
-
-	if interactive && !opts.Changed("reason") {
-		opts.Reason, err = p.Select(ctx, "Reason", reasonOptions(), "outage")
-		if err != nil {
-			return err
-		}
-	}
-	if interactive && !opts.Changed("note") {
-		if opts.Note, err = p.Input(ctx, "Note for the ledger (optional)", "", func(s string) error {
-			return ledger.ValidateText("note", s, ledger.MaxNoteLen)
-		}); err != nil {
-			return err
-		}
-	}
-
-	if interactive {
-		what := amt.String()
-		if opts.Gesture != "" {
-			what = fmt.Sprintf("the gesture %q", opts.Gesture)
-		}
-		summary := fmt.Sprintf("Issue %s to %s for %s?", what, customerLabel(cust), opts.Reason)
-		if newCust != nil {
-			summary = fmt.Sprintf("Add customer %s and issue %s for %s?", cust.ID, what, opts.Reason)
-		}
-		ok, err := p.Confirm(ctx, summary, true)
-		if err != nil {
-			return err
-		}
+		// Without the values a script would give, the form asks for the
+		// rest, step by step, and shows everything before it is written.
+		s, ok := opts.Prompter().(prompt.Stepper)
 		if !ok {
-			return cmdutil.ErrCancel
+			return errors.New("credit issue: the prompter cannot ask a form")
+		}
+		f, err := runIssueForm(ctx, opts, st, s, now, expires, incident)
+		if err != nil {
+			return err
+		}
+		cust, newCust, amt, expires, incident = f.cust, f.newCust, f.amt, f.exp, f.inc
+		opts.Reason, opts.Note = f.reason, f.note
+	} else {
+		if err := ledger.ValidateID("--customer", opts.Customer); err != nil {
+			return err
+		}
+		cust, err = st.Customer(ctx, opts.Customer)
+		switch {
+		case err == nil:
+		case errors.Is(err, ledger.ErrNotFound):
+			newCust, err = newCustomer(ctx, opts, nil)
+			if err != nil {
+				return err
+			}
+			cust = *newCust
+		default:
+			return err
+		}
+		if opts.Gesture == "" {
+			if amt, err = issueAmount(ctx, opts, nil, cust, newCust); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -314,30 +288,6 @@ func otherCurrency(ctx context.Context, opts *IssueOptions, p prompt.Prompter, c
 }
 
 const newCustomerChoice = "\x00new"
-
-func pickCustomer(ctx context.Context, p prompt.Prompter, st ledger.Store) (string, error) {
-	cs, err := st.Customers(ctx)
-	if err != nil {
-		return "", err
-	}
-	id := newCustomerChoice
-	if len(cs) > 0 {
-		opts := make([]prompt.Option, 0, len(cs)+1)
-		for _, c := range cs {
-			opts = append(opts, prompt.Option{Label: customerLabel(c), Value: c.ID})
-		}
-		opts = append(opts, prompt.Option{Label: "+ a new customer…", Value: newCustomerChoice})
-		if id, err = p.Select(ctx, "Customer (type / to filter)", opts, cs[0].ID); err != nil {
-			return "", err
-		}
-	}
-	if id == newCustomerChoice {
-		return p.Input(ctx, "New customer ID (email, Stripe id, any handle)", "", func(s string) error {
-			return ledger.ValidateID("customer ID", s)
-		})
-	}
-	return id, nil
-}
 
 // newCustomer decides what to do about a customer the ledger doesn't know:
 // offer to add it at a terminal, add it with --new-customer, refuse
