@@ -130,15 +130,17 @@ func (h *ledgerHome) addCustomers(t *testing.T) {
 
 func strPtr(s string) *string { return &s }
 
-// TestInteractiveIssue fills in the whole credit issue form: a customer
-// picked by filtering the select, an amount refused for its third decimal
-// and then corrected, a reason, a note, and the confirmation.
+// TestInteractiveIssue fills in the whole credit issue form, a step at a
+// time: a customer picked by filtering the select (Esc clears the filter
+// without cancelling), an amount refused for its third decimal and then
+// corrected, the details (reason, note, expiry), back a step with the
+// answers kept, and a confirm step that shows everything to be written.
 func TestInteractiveIssue(t *testing.T) {
 	h := newLedgerHome(t)
 	h.addCustomers(t)
 
 	c := h.start(t, nil, "credit", "issue")
-	c.Expect("Customer (type / to filter)")
+	c.Expect("Step 1 of 4 · Customer")
 	c.Expect("Alice Liddell (alice@example.com)")
 	c.Expect("Carol Danvers (carol@example.com)")
 	c.Expect("+ a new customer…")
@@ -146,55 +148,76 @@ func TestInteractiveIssue(t *testing.T) {
 	// previous one took effect, as a person types: bubbletea reads a burst
 	// of runes as one key, which would not match the "/" binding.
 	c.Send("/")
-	c.Expect("esc set filter")
+	c.Expect("esc clear filter")
+	c.Send("bob")
+	c.Expect("/bob")
+	c.Send(ptytest.Escape) // clears the filter; the form goes on
+	c.Expect("Alice Liddell (alice@example.com)")
+	c.Send("/")
+	c.Expect("esc clear filter")
 	c.Send("carol")
 	c.Expect("/carol")
 	c.Expect("> Carol Danvers (carol@example.com)")
 	c.Send(ptytest.Enter)
 
-	c.Expect("Amount in USD")
-	// The amount is checked as it is typed, before Enter, and Enter
-	// refuses it too.
+	c.Expect("Step 2 of 4 · Amount · Carol Danvers (carol@example.com)")
+	focus(c, "Amount in USD")
+	// The amount is checked as it is typed, and Enter refuses it.
 	c.Send("12.34")
 	c.Expect("✓")
 	c.Send("5")
 	c.Expect(`✗ "12.345" has more decimals than USD allows (2)`)
 	c.Send(ptytest.Enter)
-	c.Expect(`"12.345" has more decimals than USD allows (2)`)
 	c.Send(ptytest.Backspace)
-	c.Expect("12.34")
+	c.Expect("✓")
 	c.Send(ptytest.Enter)
 
-	c.Expect("Reason")
+	c.Expect("Step 3 of 4 · Details")
+	focus(c, "Reason")
 	c.Expect("> outage")
 	c.Send(ptytest.Down)
 	c.Expect("> bug")
 	c.Send(ptytest.Down)
 	c.Expect("> billing")
+	c.Send("\x1b[Z") // shift+tab: back to the amount, kept as typed
+	focus(c, "Amount in USD")
+	c.Expect("12.34")
 	c.Send(ptytest.Enter)
+	focus(c, "Reason")
+	c.Expect("> billing") // the answer was kept too
+	c.Send(ptytest.Enter)
+	typeInto(c, "Note for the ledger", "Charged twice in November")
+	typeInto(c, "Expires", "2027-01-31")
 
-	c.Answer("Note for the ledger (optional)", "Charged twice in November")
-
-	c.Expect("Issue $12.34 to Carol Danvers (carol@example.com) for billing?")
+	c.Expect("Step 4 of 4 · Confirm")
+	c.Expect("Customer:  Carol Danvers (carol@example.com)")
+	c.Expect("Amount:    $12.34")
+	c.Expect("Reason:    billing")
+	c.Expect("Note:      Charged twice in November")
+	c.Expect("Expires:   2027-01-31")
+	focus(c, "Issue this credit?")
 	c.Send("y")
 	c.Expect("Issued credit 1: $12.34 to Carol Danvers (carol@example.com) for billing.")
 	expectSuccess(t, c)
 
+	exp := "2027-01-31T00:00:00Z"
 	want := []view.Credit{{
 		ID: 1, Customer: "carol@example.com", Amount: strPtr("12.34"), AmountMinor: 1234, Currency: strPtr("USD"),
 		Reason: "billing", Note: strPtr("Charged twice in November"), Status: "open",
-		Remaining: strPtr("12.34"), RemainingMinor: 1234, IssuedAt: testNow, Kind: view.KindCredit,
+		Remaining: strPtr("12.34"), RemainingMinor: 1234, IssuedAt: testNow, ExpiresAt: &exp, Kind: view.KindCredit,
 	}}
 	assertCredits(t, h.credits(t), want)
 }
 
-// TestInteractiveIssueCancel presses Ctrl-C part way through the form, and
-// at the final confirmation, and answers no there: each time nothing is
-// written and the exit is non-zero.
+// TestInteractiveIssueCancel presses Ctrl-C or Esc part way through the
+// form, and at the final confirmation, and answers no there: each time
+// nothing is written and the exit is non-zero.
 func TestInteractiveIssueCancel(t *testing.T) {
 	toConfirmation := func(c *ptytest.Console) {
-		c.Answer("Amount in EUR", "5")
-		c.Expect("Issue €5.00 to Bob Dylan (bob@example.com) for delay?")
+		typeInto(c, "Amount in EUR", "5")
+		typeInto(c, "Expires", "")
+		c.Expect("Step 4 of 4 · Confirm")
+		focus(c, "Issue this credit?")
 	}
 	bob := []string{"credit", "issue", "--customer", "bob@example.com", "--reason", "delay", "--note", ""}
 	for _, tc := range []struct {
@@ -203,14 +226,22 @@ func TestInteractiveIssueCancel(t *testing.T) {
 		drive func(c *ptytest.Console)
 	}{
 		{"ctrl-c at the amount", []string{"credit", "issue", "--customer", "alice@example.com"}, func(c *ptytest.Console) {
-			c.Expect("Amount in USD")
+			focus(c, "Amount in USD")
 			c.Send("25")
 			c.Expect("25")
 			c.Send(ptytest.CtrlC)
 		}},
+		{"esc at the customer", []string{"credit", "issue"}, func(c *ptytest.Console) {
+			focus(c, "Customer")
+			c.Send(ptytest.Escape)
+		}},
 		{"ctrl-c at the confirmation", bob, func(c *ptytest.Console) {
 			toConfirmation(c)
 			c.Send(ptytest.CtrlC)
+		}},
+		{"esc at the confirmation", bob, func(c *ptytest.Console) {
+			toConfirmation(c)
+			c.Send(ptytest.Escape)
 		}},
 		{"no at the confirmation", bob, func(c *ptytest.Console) {
 			toConfirmation(c)
@@ -226,6 +257,25 @@ func TestInteractiveIssueCancel(t *testing.T) {
 			h.expectCancelled(t, c, before)
 		})
 	}
+}
+
+// A credit in another currency than the customer's is confirmed at a
+// terminal: yes issues it, no writes nothing.
+func TestInteractiveIssueOtherCurrency(t *testing.T) {
+	h := newLedgerHome(t)
+	h.addCustomers(t)
+	before := h.dump(t)
+	args := []string{"credit", "issue", "--customer", "alice@example.com", "--amount", "5", "--currency", "EUR", "--reason", "bug"}
+	c := h.start(t, nil, args...)
+	c.Expect("alice@example.com is billed in USD. Issue this credit in EUR anyway?")
+	c.Send("n")
+	h.expectCancelled(t, c, before)
+
+	c = h.start(t, nil, args...)
+	c.Expect("alice@example.com is billed in USD. Issue this credit in EUR anyway?")
+	c.Send("y")
+	c.Expect("Issued credit 1: €5.00 to Alice Liddell (alice@example.com) for bug.")
+	expectSuccess(t, c)
 }
 
 // TestInteractiveIssueNewCustomer gives an unknown --customer at a

@@ -46,6 +46,9 @@ func stepWhatHappened(c *ptytest.Console) {
 	typeInto(c, "Title", "Login outage")
 	typeInto(c, "What happened", "Nobody could log in for a day")
 	typeInto(c, "When did it start", "2026-11-23 10:00")
+	typeInto(c, "When did the customer tell you", "2026-11-23 10:30")
+	focus(c, "How much of the service was lost")
+	c.Send(ptytest.Enter) // 100%
 	focus(c, "Severity")
 	c.Send(ptytest.Enter)
 	c.Expect("Step 1 of 5 · What happened · customers")
@@ -107,15 +110,15 @@ func TestInteractiveResolveHappyPath(t *testing.T) {
 	c.Send(ptytest.Enter)
 
 	c.Expect("Step 5 of 5 · Confirm")
-	c.Expect("a credit of $25.00 (recommended)")
+	c.Expect("apology to be queued in the outbox; a credit of $25.00")
 	c.Expect("To make up for it, we are giving you a credit of $25.00") // the draft, written again
-	focus(c, "Record all of this and send the apology?")
+	focus(c, "Record all of this and queue the apology in the outbox?")
 	c.Send("y")
 
 	c.Expect(`Recorded incident #1 "Login outage".`)
-	c.Expect("Alice Smith (alice@example.com): apology #1 in the outbox")
-	c.Expect("credit #1 $25.00; time to apology 0s")
-	c.Expect("Time to fix: 0s.")
+	c.Expect("Alice Smith (alice@example.com): apology #1 queued in the outbox")
+	c.Expect("credit #1 $25.00; time to apology 23h 30m")
+	c.Expect("Time to fix: 23h 30m.")
 	expectSuccess(t, c)
 
 	if got := h.sql(t, "SELECT amount_minor, currency, incident_id, reason FROM credits"); got != "2500|USD|1|goodwill" {
@@ -151,7 +154,7 @@ func TestInteractiveResolveSaveAndResume(t *testing.T) {
 	c.Expect("> Not yet")
 	c.Send(ptytest.Enter)
 	c.Expect("Step 3 of 5 · Fix · save for later")
-	focus(c, "Save the case and send the apology now?")
+	focus(c, "Save the case and queue the apology in the outbox now?")
 	c.Send("y")
 	c.Expect(`Saved incident #1 "Login outage": not fixed yet.`)
 	c.Expect("resume with: makegood resolve --incident 1")
@@ -180,19 +183,35 @@ func TestInteractiveResolveSaveAndResume(t *testing.T) {
 	c.Send(ptytest.Down + ptytest.Down)
 	c.Expect("> $12.25 sla credit")
 	c.Send(ptytest.Enter)
+	// The first apology promised to write again once it was fixed.
+	focus(c, "The follow-up to Alice Smith")
+	c.Expect("It is fixed, and everything works as it should again.")
+	c.Expect("To make up for it, we are giving you a credit of $12.25")
+	c.Send(ptytest.Tab)
+	focus(c, "Send the follow-up?")
+	c.Send(ptytest.Enter)
+	focus(c, "How should it go out?")
+	c.Send(ptytest.Enter)
 	c.Expect("Step 5 of 5 · Confirm")
-	c.Expect("apology already sent")
+	c.Expect("apology already sent 2026-11-24 10:00; the it's-fixed follow-up")
 	focus(c, "Record all of this")
 	c.Send("y")
 	c.Expect(`Recorded incident #1 "Login outage".`)
+	c.Expect("it's-fixed follow-up #2 queued in the outbox")
 	c.Expect("credit #1 $12.25")
-	c.Expect("Time to fix: 0s.")
+	c.Expect("Time to fix: 23h 30m.")
 	expectSuccess(t, c)
 	if got := h.sql(t, "SELECT amount_minor FROM credits WHERE incident_id = 1"); got != "1225" {
 		t.Errorf("credit: %s", got)
 	}
-	if got := h.sql(t, "SELECT count(*) FROM apologies"); got != "1" {
-		t.Errorf("the resumed case apologized again: %s apologies", got)
+	if got := h.sql(t, "SELECT count(*) FROM apologies"); got != "2" {
+		t.Errorf("apologies after resuming: %s, want the first and the follow-up", got)
+	}
+	if got := h.sql(t, "SELECT count(*) FROM apologies WHERE id = 2 AND body LIKE 'Subject: Fixed: Login outage%' AND body LIKE '%a credit of $12.25%'"); got != "1" {
+		t.Errorf("the follow-up is not the fixed draft with the credit")
+	}
+	if files := h.outbox(t); len(files) != 2 {
+		t.Errorf("outbox %v, want the apology and the follow-up", files)
 	}
 }
 
@@ -257,6 +276,7 @@ func TestInteractiveResolveKeepFlaggedPhrase(t *testing.T) {
 	stepWhatHappened(c)
 	c.Expect("Step 2 of 5 · Apologize")
 	focus(c, "Apology to Alice Smith")
+	c.Send("\x1b>") // alt+>: the text area opens at the top; go to the end
 	c.Send(" We apologize for any inconvenience.")
 	c.Expect("inconvenience.")
 	c.Send(ptytest.Enter)
@@ -284,6 +304,11 @@ func TestInteractiveResolveKeepFlaggedPhrase(t *testing.T) {
 	c.Send(ptytest.Enter)
 	focus(c, "What will you give")
 	c.Send(ptytest.Enter)
+	// The edit was made before the fix: the draft's new paragraph is offered.
+	c.Expect("You edited the apology before it was fixed and compensated")
+	c.Expect("It is fixed, and everything works as it should again.")
+	focus(c, "Add this to your apology?")
+	c.Send("y")
 	c.Expect("1 flagged phrase(s) kept")
 	focus(c, "Record all of this")
 	c.Send("y")
@@ -291,6 +316,9 @@ func TestInteractiveResolveKeepFlaggedPhrase(t *testing.T) {
 	expectSuccess(t, c)
 	if got := h.sql(t, "SELECT count(*) FROM apologies WHERE body LIKE '%We apologize for any inconvenience.%'"); got != "1" {
 		t.Errorf("the kept phrase is not in the recorded apology (%s)", got)
+	}
+	if got := h.sql(t, "SELECT count(*) FROM apologies WHERE body LIKE '%It is fixed, and everything works%' AND body NOT LIKE '%We are fixing it right now%' AND body LIKE 'Subject: Fixed: Login outage%'"); got != "1" {
+		t.Errorf("the edited apology was not brought up to date with the fix (%s)", got)
 	}
 }
 
@@ -304,6 +332,8 @@ func TestInteractiveResolveAccessible(t *testing.T) {
 	c.Answer("Title", "Login outage")
 	c.Answer("What happened", "Nobody could log in for a day")
 	c.Answer("When did it start", "2026-11-23 10:00")
+	c.Answer("When did the customer tell you", "2026-11-23 10:30")
+	c.Answer("How much of the service was lost", "30%")
 	c.Expect("Severity")
 	c.Answer("Enter a number", "")
 	c.Expect("Step 1 of 5 · What happened · customers")
@@ -337,6 +367,8 @@ func TestInteractiveResolveNarrowTerminal(t *testing.T) {
 	c.Answer("Title", "Login outage")
 	c.Answer("What happened", "Nobody could log in for a day")
 	c.Answer("When did it start", "2026-11-23 10:00")
+	c.Answer("When did the customer tell you", "2026-11-23 10:30")
+	c.Answer("How much of the service was lost", "100%")
 	c.Expect("Severity")
 	c.Expect("Enter a number")
 	c.Send(ptytest.CtrlC)
@@ -347,4 +379,52 @@ func TestInteractiveResolveNarrowTerminal(t *testing.T) {
 	if got := h.sql(t, "SELECT count(*) FROM incidents"); got != "0" {
 		t.Fatalf("incidents: %s", got)
 	}
+}
+
+// Esc while the customer list is filtered clears the filter and the walk
+// goes on; shift+tab goes back a step with the answers kept; the confirm
+// step shows the report time and the impact; Esc with no filter cancels.
+func TestInteractiveResolveEscInAFilter(t *testing.T) {
+	h := newLedgerHome(t)
+	addAlice(t, h)
+	h.run(t, "customer", "add", "cus_P1", "--name", "Bo_rg *Ltd*", "--email", "bo@example.com", "--price", "10.00", "--currency", "USD")
+	before := h.dump(t)
+	c := h.start(t, resolveEnv, "resolve")
+	c.Expect("Step 1 of 5 · What happened · a new incident")
+	typeInto(c, "Title", "Slow logins")
+	typeInto(c, "What happened", "Logins took a minute")
+	typeInto(c, "When did it start", "2026-11-23 10:00")
+	typeInto(c, "When did the customer tell you", "2026-11-23 10:30")
+	typeInto(c, "How much of the service was lost", "30%")
+	focus(c, "Severity")
+	c.Send(ptytest.Enter)
+	focus(c, "Who was affected")
+	c.Send("/")
+	c.Expect("esc clear filter")
+	c.Send("P1")
+	c.Expect("/P1")
+	c.Send(ptytest.Escape) // clears the filter; does not cancel
+	c.Expect("Alice Smith (alice@example.com)")
+	c.Send("x")
+	c.Expect("✓")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 2 of 5 · Apologize · Alice Smith (alice@example.com)")
+	focus(c, "Apology to Alice Smith")
+	c.Send("\x1b[Z") // shift+tab: back to the customers, Alice still picked
+	focus(c, "Who was affected")
+	c.Expect("✓ Alice Smith (alice@example.com)")
+	c.Send(ptytest.Enter)
+	focus(c, "Apology to Alice Smith")
+	c.Send(ptytest.Enter)
+	focus(c, "How should the apology go out?")
+	c.Send(ptytest.Enter)
+	focus(c, "Is it fixed?")
+	c.Send(ptytest.Enter)
+	focus(c, "What will you give Alice Smith")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 5 of 5 · Confirm")
+	c.Expect("reported 2026-11-23 10:30, 30%")
+	focus(c, "Record all of this")
+	c.Send(ptytest.Escape)
+	h.expectCancelled(t, c, before)
 }

@@ -54,9 +54,14 @@ type Incident struct {
 	Severity   string
 	StartedAt  time.Time
 	ReportedAt time.Time
-	FixedAt    *time.Time // nil while open
+	FixedAt    *time.Time // nil while open; the latest correction when corrected
 	CreatedAt  time.Time
 	Customers  []string // affected customers, by id, sorted
+	// ImpactBP is how much of the service was lost, in basis points
+	// (FullImpact for an outage, 3000 for "degraded" at 30%).
+	ImpactBP int64
+	// Corrections counts corrections appended to the fix.
+	Corrections int
 }
 
 // Status is IncidentOpen or IncidentFixed.
@@ -96,6 +101,7 @@ type NewIncident struct {
 	ReportedAt time.Time
 	CreatedAt  time.Time
 	Customers  []string
+	ImpactBP   int64 // 0 means FullImpact
 }
 
 // Validate checks the fields a person typed, naming each by its flag.
@@ -113,6 +119,9 @@ func (n NewIncident) Validate() error {
 	}
 	if n.ReportedAt.Before(n.StartedAt) {
 		return Fieldf("--reported", "%s is before --started %s", n.ReportedAt.Format(time.RFC3339), n.StartedAt.Format(time.RFC3339))
+	}
+	if n.ImpactBP < 0 || n.ImpactBP > FullImpact {
+		return Fieldf("--impact", "%s is not between 0%% and 100%%", FormatImpact(n.ImpactBP))
 	}
 	for _, c := range n.Customers {
 		if err := ValidateID("--customers", c); err != nil {
@@ -278,6 +287,12 @@ type IncidentStore interface {
 	// FixIncident records when the incident was fixed; a second fix is a
 	// ConflictError.
 	FixIncident(ctx context.Context, id int64, fixedAt, recordedAt time.Time) (Incident, error)
+	// CorrectFix appends a correction of a recorded fix: the latest
+	// correction is the incident's fix time in every figure. An incident
+	// without a fix has nothing to correct (a ConflictError).
+	CorrectFix(ctx context.Context, id int64, fixedAt, recordedAt time.Time) (Incident, error)
+	// Fixes lists an incident's fix and its corrections, oldest first.
+	Fixes(ctx context.Context, id int64) ([]Fix, error)
 	Incident(ctx context.Context, id int64) (Incident, error)
 	// Incidents lists incidents, newest first.
 	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)

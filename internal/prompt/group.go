@@ -40,6 +40,10 @@ type Field struct {
 	Validate func(string) error
 	// Min is the least number of options a MultiSelect needs.
 	Min int
+	// Live shows an Input's verdict under it on every keystroke ("✓", or
+	// "✗" and the validator's message), in place of the error huh shows
+	// on Enter, so the message appears once.
+	Live bool
 }
 
 // Note is a field that only shows text.
@@ -48,6 +52,13 @@ func Note(title, text string) Field { return Field{Kind: KindNote, Title: title,
 // InputField asks for one line into v.
 func InputField(title string, v *string, validate func(string) error) Field {
 	return Field{Kind: KindInput, Title: title, Value: v, Validate: validate}
+}
+
+// LiveInputField asks for one line into v, checking it as it is typed:
+// amounts, whose rules ("at most 2 decimals in USD") are easier to meet
+// when the verdict shows before Enter.
+func LiveInputField(title string, v *string, validate func(string) error) Field {
+	return Field{Kind: KindInput, Title: title, Value: v, Validate: validate, Live: validate != nil}
 }
 
 // TextField asks for several lines into v.
@@ -116,67 +127,169 @@ var _ Stepper = (*Huh)(nil)
 // Group shows one step as one huh group titled with title (for example
 // "Step 2 of 5 · Apologize"). On the full screen, shift+tab on the step's
 // first field goes back, mirroring huh's own shift+tab between fields; Esc
-// or Ctrl-C cancels. In accessible mode, the title is printed, the fields
-// are asked line by line, and a last "Continue / ← Back" choice replaces
-// the key.
+// or Ctrl-C cancels, except that Esc in a list being filtered clears the
+// filter. In accessible mode, the title is printed, the fields are asked
+// line by line, and a last "Continue / ← Back" choice replaces the key.
 func (h *Huh) Group(ctx context.Context, title string, fields []Field, allowBack bool) (bool, error) {
 	if h.accessible {
 		return h.groupAccessible(ctx, title, fields, allowBack)
 	}
-	hf := make([]huh.Field, 0, len(fields))
-	for _, f := range fields {
-		hf = append(hf, huhField(f, true))
-	}
-	g := huh.NewGroup(hf...).Title(title)
+	hint := "esc: cancel"
 	if allowBack {
-		g = g.Description(BackHint)
-	} else {
-		g = g.Description("esc: cancel")
+		hint = BackHint
 	}
-	form := huh.NewForm(g).WithShowHelp(true).WithKeyMap(keyMap())
-	m := &stepModel{form: form, allowBack: allowBack}
-	if len(hf) > 0 {
-		m.first = hf[0]
-	}
-	back, err := m.run(ctx, h.in, h.out)
-	if err != nil {
-		return false, err
-	}
-	return back, nil
+	return h.fullScreen(ctx, title, hint, fields, allowBack)
 }
 
-// keyMap is huh's, with Esc cancelling as well as Ctrl-C. A select's
-// filter is then left with Enter, which also picks the highlighted option.
+// fullScreen runs fields as one drawn huh form, titled title with a
+// description line, and reports whether the operator went back.
+func (h *Huh) fullScreen(ctx context.Context, title, description string, fields []Field, allowBack bool) (bool, error) {
+	return newStepModel(title, description, fields, allowBack).run(ctx, h.in, h.out)
+}
+
+func newStepModel(title, description string, fields []Field, allowBack bool) *stepModel {
+	m := &stepModel{allowBack: allowBack, tried: map[huh.Field]*bool{}}
+	hf := make([]huh.Field, 0, len(fields))
+	showErrors := false
+	for _, f := range fields {
+		var tried *bool
+		if f.Kind == KindMultiSelect && f.Min > 0 {
+			tried = new(bool)
+		}
+		field := huhField(f, true, tried)
+		if tried != nil {
+			m.tried[field] = tried
+		}
+		if m.first == nil && f.Kind != KindNote {
+			m.first = field
+		}
+		// A live field shows its own verdict; huh's error line under the
+		// form would say it a second time.
+		if f.validates() && !f.Live {
+			showErrors = true
+		}
+		hf = append(hf, field)
+	}
+	g := huh.NewGroup(hf...).WithShowErrors(showErrors)
+	if title != "" {
+		g = g.Title(title)
+	}
+	if description != "" {
+		g = g.Description(description)
+	}
+	m.form = huh.NewForm(g).WithShowHelp(true).WithKeyMap(keyMap())
+	m.form.SubmitCmd = tea.Quit
+	m.form.CancelCmd = tea.Interrupt
+	return m
+}
+
+// validates reports whether f can refuse an answer.
+func (f Field) validates() bool {
+	switch f.Kind {
+	case KindInput, KindText, KindSelect:
+		return f.Validate != nil
+	case KindMultiSelect:
+		return f.Min > 0
+	}
+	return false
+}
+
+// keyMap is huh's. Esc is not one of its keys: stepModel decides what Esc
+// means (clear a filter, or cancel), since huh would quit on it even while
+// a list is being filtered.
 func keyMap() *huh.KeyMap {
 	km := huh.NewDefaultKeyMap()
-	km.Quit = key.NewBinding(key.WithKeys("ctrl+c", "esc"), key.WithHelp("esc", "cancel"))
+	km.Quit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("esc", "cancel"))
+	// Esc while filtering clears the filter in one press (stepModel sends
+	// huh's "set filter" and "clear filter" together); Enter keeps it.
+	km.Select.SetFilter = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter"), key.WithDisabled())
+	km.MultiSelect.SetFilter = key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("esc", "clear filter"), key.WithDisabled())
 	return km
 }
 
-// stepModel runs a huh form as a bubbletea model of its own, so that
-// shift+tab on the first field can end the step as "back": huh ignores that
-// key on a form's first field, and a step is a form of its own because what
-// the next step shows depends on the answers to this one.
+// stepModel runs a huh form as a bubbletea model of its own, so that keys
+// huh handles one way can mean what the walk needs: shift+tab on the first
+// field ends the step as "back" (huh ignores it there, and a step is a form
+// of its own because what the next step shows depends on this one's
+// answers); Esc cancels unless the focused list is filtering, where it
+// clears the filter; a text area opens at the top of its text; and a
+// multi-select says "choose at least one" only once the operator tried to
+// go on without.
 type stepModel struct {
 	form      *huh.Form
 	first     huh.Field
 	allowBack bool
 	back      bool
+	cancelled bool
+	// tried marks, per multi-select with a minimum, whether Enter was
+	// pressed on it: its validator stays quiet until then.
+	tried map[huh.Field]*bool
+	// focused is the field that had the focus after the last message.
+	focused huh.Field
 }
 
 func (m *stepModel) Init() tea.Cmd { return m.form.Init() }
 
 func (m *stepModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyMsg); ok && m.allowBack && k.String() == "shift+tab" &&
-		m.first != nil && m.form.GetFocusedField() == m.first {
-		m.back = true
-		return m, tea.Quit
+	if k, ok := msg.(tea.KeyMsg); ok {
+		focused := m.form.GetFocusedField()
+		switch k.String() {
+		case "shift+tab":
+			if m.allowBack && m.first != nil && focused == m.first {
+				m.back = true
+				return m, tea.Quit
+			}
+		case "esc":
+			if !fieldTakes(focused, k) {
+				m.cancelled = true
+				return m, tea.Interrupt
+			}
+			// huh's first Esc stops typing the filter and keeps it, the
+			// second clears it; one press does both, so the list is whole
+			// again, as the help line says.
+			cmd := m.update(msg)
+			if fieldTakes(m.form.GetFocusedField(), k) {
+				cmd = tea.Batch(cmd, m.update(msg))
+			}
+			return m, cmd
+		case "enter", "tab":
+			if t, ok := m.tried[focused]; ok {
+				*t = true
+			}
+		}
 	}
+	cmd := m.update(msg)
+	// A text area given a value has its cursor at the end, scrolled to the
+	// bottom; the operator reads a draft from the top.
+	if f := m.form.GetFocusedField(); f != m.focused {
+		m.focused = f
+		if _, ok := f.(*huh.Text); ok {
+			cmd = tea.Batch(cmd, m.update(tea.KeyMsg{Type: tea.KeyCtrlHome}))
+		}
+	}
+	return m, cmd
+}
+
+func (m *stepModel) update(msg tea.Msg) tea.Cmd {
 	fm, cmd := m.form.Update(msg)
 	if f, ok := fm.(*huh.Form); ok {
 		m.form = f
 	}
-	return m, cmd
+	return cmd
+}
+
+// fieldTakes reports whether the field has a key binding of its own for k
+// in force, such as Esc to leave or clear a list's filter.
+func fieldTakes(f huh.Field, k tea.KeyMsg) bool {
+	if f == nil {
+		return false
+	}
+	for _, b := range f.KeyBinds() {
+		if key.Matches(k, b) {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *stepModel) View() string {
@@ -187,15 +300,13 @@ func (m *stepModel) View() string {
 }
 
 func (m *stepModel) run(ctx context.Context, in io.Reader, out io.Writer) (bool, error) {
-	m.form.SubmitCmd = tea.Quit
-	m.form.CancelCmd = tea.Interrupt
 	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(out)}
 	if in != nil {
 		opts = append(opts, tea.WithInput(in))
 	}
 	_, err := tea.NewProgram(m, opts...).Run()
 	switch {
-	case m.form.State == huh.StateAborted, errors.Is(err, tea.ErrInterrupted),
+	case m.cancelled, m.form.State == huh.StateAborted, errors.Is(err, tea.ErrInterrupted),
 		errors.Is(err, tea.ErrProgramKilled), ctx.Err() != nil:
 		return false, ErrAborted
 	case err != nil:
@@ -212,13 +323,13 @@ func (h *Huh) groupAccessible(ctx context.Context, title string, fields []Field,
 		for _, f := range fields {
 			// Validators stay out of huh here: at end of input it would
 			// retry a failing one for ever. Check below asks again.
-			hf = append(hf, huhField(f, false))
+			hf = append(hf, huhField(f, false, nil))
 		}
 		if allowBack {
 			hf = append(hf, huhField(SelectField("Next", []Option{
 				{Label: "Continue", Value: navContinue},
 				{Label: "← Back to the previous step", Value: navBack},
-			}, &nav), false))
+			}, &nav), false, nil))
 		}
 		if _, err := fmt.Fprintf(h.out, "\n%s\n%s\n\n", title, strings.Repeat("─", min(len([]rune(title)), 60))); err != nil {
 			return false, fmt.Errorf("write prompt: %w", err)
@@ -257,13 +368,24 @@ func (h *Huh) groupAccessible(ctx context.Context, title string, fields []Field,
 	}
 }
 
-// huhField builds the huh field for f, bound to f's answer pointer.
-func huhField(f Field, validate bool) huh.Field {
+// huhField builds the huh field for f, bound to f's answer pointer. On the
+// full screen it carries f's validator (accessible mode checks answers
+// itself) and shows notes as typed. tried, for a multi-select with a
+// minimum, keeps its "choose at least" quiet until Enter was pressed on it.
+func huhField(f Field, fullScreen bool, tried *bool) huh.Field {
+	validate := fullScreen
 	switch f.Kind {
 	case KindInput:
 		in := huh.NewInput().Title(f.Title).Description(f.Description).Value(f.Value)
 		if validate && f.Validate != nil {
 			in = in.Validate(f.Validate)
+			if f.Live {
+				// huh validates on Enter; the description runs the check
+				// on every keystroke, so "12.345" in USD is flagged while
+				// typing.
+				v, check := f.Value, f.Validate
+				in = in.DescriptionFunc(func() string { return liveCheck(*v, check) }, v)
+			}
 		}
 		return in
 	case KindText:
@@ -291,7 +413,7 @@ func huhField(f Field, validate bool) huh.Field {
 		}
 		if validate && f.Min > 0 {
 			ms = ms.Validate(func(v []string) error {
-				if len(v) < f.Min {
+				if len(v) < f.Min && (tried == nil || *tried) {
 					return fmt.Errorf("choose at least %d", f.Min)
 				}
 				return nil
@@ -302,8 +424,27 @@ func huhField(f Field, validate bool) huh.Field {
 		return huh.NewConfirm().Title(f.Title).Description(f.Description).
 			Affirmative("Yes").Negative("No").Value(f.Yes)
 	default:
-		return huh.NewNote().Title(f.Title).Description(f.Description)
+		text := f.Description
+		if fullScreen {
+			text = Literal(text)
+		}
+		return huh.NewNote().Title(f.Title).Description(text)
 	}
+}
+
+// Literal escapes text for a huh note, which reads _, * and ` as
+// Markdown-like styling and \ as an escape: an id such as cus_P1 or an
+// apology with an asterisk must show as typed.
+func Literal(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		switch r {
+		case '\\', '_', '*', '`':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func huhOptions(options []Option) []huh.Option[string] {

@@ -56,16 +56,28 @@ func (h *Huh) run(ctx context.Context, field huh.Field) error {
 	return h.Run(ctx, huh.NewForm(huh.NewGroup(field)))
 }
 
-// Input asks for one line.
+// ask shows one field. On the full screen it runs like a step of the walk
+// (Esc cancels except in a filter, text opens at the top); accessible mode
+// uses huh's own line-by-line prompt, validators included.
+func (h *Huh) ask(ctx context.Context, f Field, accessible func() huh.Field) error {
+	if h.accessible {
+		return h.run(ctx, accessible())
+	}
+	_, err := h.fullScreen(ctx, "", "", []Field{f}, false)
+	return err
+}
+
+// Input asks for one line. A validator's verdict shows under it as it is
+// typed, and Enter refuses what it refuses.
 func (h *Huh) Input(ctx context.Context, title, def string, validate func(string) error) (string, error) {
 	v := def
-	in := huh.NewInput().Title(title).Value(&v)
-	if validate != nil {
-		// huh validates on Enter; the description re-runs the check on
-		// every keystroke, so "12.345" in USD is flagged while typing.
-		in = in.Validate(validate).DescriptionFunc(func() string { return liveCheck(v, validate) }, &v)
-	}
-	err := h.run(ctx, in)
+	err := h.ask(ctx, LiveInputField(title, &v, validate), func() huh.Field {
+		in := huh.NewInput().Title(title).Value(&v)
+		if validate != nil {
+			in = in.Validate(validate)
+		}
+		return in
+	})
 	return v, err
 }
 
@@ -83,28 +95,30 @@ func liveCheck(v string, validate func(string) error) string {
 // Text asks for several lines.
 func (h *Huh) Text(ctx context.Context, title, def string, validate func(string) error) (string, error) {
 	v := def
-	t := huh.NewText().Title(title).Value(&v)
-	if validate != nil {
-		t = t.Validate(validate)
-	}
-	err := h.run(ctx, t)
+	err := h.ask(ctx, TextField(title, &v, validate), func() huh.Field {
+		t := huh.NewText().Title(title).Value(&v)
+		if validate != nil {
+			t = t.Validate(validate)
+		}
+		return t
+	})
 	return v, err
 }
 
 // Select asks for one of options; long lists can be filtered by typing "/".
 func (h *Huh) Select(ctx context.Context, title string, options []Option, def string) (string, error) {
 	v := def
-	s := huh.NewSelect[string]().Title(title).Options(huhOptions(options)...).Value(&v).Filtering(false)
-	if len(options) > 10 {
-		s = s.Height(12)
-	}
-	err := h.run(ctx, s)
+	err := h.ask(ctx, SelectField(title, options, &v), func() huh.Field {
+		return huh.NewSelect[string]().Title(title).Options(huhOptions(options)...).Value(&v)
+	})
 	return v, err
 }
 
 // Confirm asks a yes/no question.
 func (h *Huh) Confirm(ctx context.Context, title string, def bool) (bool, error) {
 	v := def
-	err := h.run(ctx, huh.NewConfirm().Title(title).Affirmative("Yes").Negative("No").Value(&v))
+	err := h.ask(ctx, ConfirmField(title, &v), func() huh.Field {
+		return huh.NewConfirm().Title(title).Affirmative("Yes").Negative("No").Value(&v)
+	})
 	return v, err
 }

@@ -13,11 +13,17 @@ import (
 
 // incidentSelect yields one row per incident with its fix, if any, and its
 // affected customers as a JSON array (ids may contain commas, so no
-// group_concat). Callers add WHERE clauses on the alias i.
+// group_concat). The fix time is the latest correction's, when the fix was
+// corrected, so every figure uses it. Callers add WHERE clauses on the
+// alias i.
 const incidentSelect = `SELECT i.id, i.title, i.what, i.severity, i.started_at, i.reported_at,
-	i.created_at, f.fixed_at,
+	i.created_at,
+	COALESCE((SELECT c.fixed_at FROM incident_fix_corrections c WHERE c.incident_id = i.id ORDER BY c.id DESC LIMIT 1),
+		f.fixed_at),
 	(SELECT json_group_array(customer_id) FROM
-		(SELECT customer_id FROM incident_customers WHERE incident_id = i.id ORDER BY customer_id)) AS customers
+		(SELECT customer_id FROM incident_customers WHERE incident_id = i.id ORDER BY customer_id)) AS customers,
+	i.impact_bp,
+	(SELECT COUNT(*) FROM incident_fix_corrections c WHERE c.incident_id = i.id)
 FROM incidents i LEFT JOIN incident_fixes f ON f.incident_id = i.id`
 
 // queryer is what both *sql.DB and *sql.Tx offer for reads.
@@ -47,9 +53,13 @@ func insertIncident(ctx context.Context, tx *sql.Tx, n ledger.NewIncident) (int6
 	if severity == "" {
 		severity = ledger.SeverityNormal
 	}
+	impact := n.ImpactBP
+	if impact == 0 {
+		impact = ledger.FullImpact
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO incidents
-		(title, what, severity, started_at, reported_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		n.Title, n.What, severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt))
+		(title, what, severity, started_at, reported_at, created_at, impact_bp) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		n.Title, n.What, severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt), impact)
 	if err != nil {
 		return 0, fmt.Errorf("insert incident: %w", err)
 	}
@@ -111,6 +121,64 @@ func (s *SQLite) FixIncident(ctx context.Context, id int64, fixedAt, recordedAt 
 	return out, err
 }
 
+// CorrectFix appends a correction of the incident's fix. The fix row and
+// every earlier correction stay as they are: the latest correction is the
+// fix time from now on.
+func (s *SQLite) CorrectFix(ctx context.Context, id int64, fixedAt, recordedAt time.Time) (ledger.Incident, error) {
+	var out ledger.Incident
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		inc, err := incidentByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if inc.FixedAt == nil {
+			return ledger.Conflictf("incident %d has no fix to correct; record it with makegood incident fix %d", id, id)
+		}
+		if fixedAt.Before(inc.StartedAt) {
+			return ledger.Fieldf("--at", "%s is before incident %d started (%s)",
+				fixedAt.UTC().Format(time.RFC3339), inc.ID, inc.StartedAt.Format(time.RFC3339))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incident_fix_corrections (incident_id, fixed_at, recorded_at) VALUES (?, ?, ?)`,
+			id, fmtTime(fixedAt), fmtTime(recordedAt)); err != nil {
+			return fmt.Errorf("correct the fix of incident %d: %w", id, err)
+		}
+		out, err = incidentByID(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// Fixes lists the fix as first recorded and its corrections, oldest first.
+func (s *SQLite) Fixes(ctx context.Context, id int64) ([]ledger.Fix, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT fixed_at, recorded_at, 0 FROM incident_fixes WHERE incident_id = ?
+		UNION ALL
+		SELECT fixed_at, recorded_at, 1 FROM (SELECT fixed_at, recorded_at FROM incident_fix_corrections WHERE incident_id = ? ORDER BY id)`,
+		id, id)
+	if err != nil {
+		return nil, fmt.Errorf("list fixes of incident %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []ledger.Fix
+	for rows.Next() {
+		var (
+			f       ledger.Fix
+			fixed   string
+			written string
+		)
+		if err := rows.Scan(&fixed, &written, &f.Correction); err != nil {
+			return nil, fmt.Errorf("list fixes of incident %d: %w", id, err)
+		}
+		if f.FixedAt, err = parseTime(fixed); err != nil {
+			return nil, err
+		}
+		if f.RecordedAt, err = parseTime(written); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
 func insertFix(ctx context.Context, tx *sql.Tx, inc ledger.Incident, fixedAt, recordedAt time.Time) error {
 	if fixedAt.Before(inc.StartedAt) {
 		return ledger.Fieldf("--at", "%s is before incident %d started (%s)",
@@ -168,7 +236,7 @@ func scanIncident(r scanner) (ledger.Incident, error) {
 		err                       error
 	)
 	if err = r.Scan(&inc.ID, &inc.Title, &inc.What, &inc.Severity, &started, &reported, &create,
-		&fixed, &customers); err != nil {
+		&fixed, &customers, &inc.ImpactBP, &inc.Corrections); err != nil {
 		return inc, err
 	}
 	if inc.StartedAt, err = parseTime(started); err != nil {

@@ -475,3 +475,86 @@ func TestMigrationKeepsExistingCredits(t *testing.T) {
 		t.Fatalf("old credit after migration: %+v", c)
 	}
 }
+
+// A wrongly recorded fix is corrected by appending, never by an edit: the
+// latest correction is the fix time in every figure, and the first record
+// stays.
+func TestFixCorrections(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	addCustomer(t, s, "a", "USD")
+	inc := openIncident(t, s, ledger.NewIncident{StartedAt: t0.Add(-10 * time.Hour), ReportedAt: t0.Add(-8 * time.Hour),
+		Customers: []string{"a"}})
+	if _, err := s.CorrectFix(ctx, inc.ID, t0, t0); !errors.Is(err, ledger.ErrConflict) || !strings.Contains(err.Error(), "no fix to correct") {
+		t.Fatalf("correcting an open incident: %v", err)
+	}
+	if _, err := s.FixIncident(ctx, inc.ID, t0, t0); err != nil { // recorded at the time it was typed, wrongly
+		t.Fatal(err)
+	}
+	var fe *ledger.FieldError
+	if _, err := s.CorrectFix(ctx, inc.ID, t0.Add(-11*time.Hour), t0); !errors.As(err, &fe) || fe.Field != "--at" {
+		t.Fatalf("a correction before the start: %v", err)
+	}
+	got, err := s.CorrectFix(ctx, inc.ID, t0.Add(-7*time.Hour), t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.FixedAt.Equal(t0.Add(-7*time.Hour)) || got.Corrections != 1 {
+		t.Fatalf("after one correction: %+v", got)
+	}
+	if ttf, _ := got.TimeToFix(); ttf != time.Hour {
+		t.Fatalf("time to fix %s, want 1h from the report to the corrected fix", ttf)
+	}
+	if d := got.Downtime(t0); d != 3*time.Hour {
+		t.Fatalf("downtime %s, want 3h", d)
+	}
+	// A second correction wins over the first, in the list too.
+	if _, err := s.CorrectFix(ctx, inc.ID, t0.Add(-6*time.Hour), t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Incidents(ctx, ledger.IncidentFilter{Status: ledger.IncidentFixed})
+	if err != nil || len(list) != 1 || !list[0].FixedAt.Equal(t0.Add(-6*time.Hour)) || list[0].Corrections != 2 {
+		t.Fatalf("listed: %+v %v", list, err)
+	}
+	fixes, err := s.Fixes(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fixes) != 3 || fixes[0].Correction || !fixes[0].FixedAt.Equal(t0) ||
+		!fixes[1].Correction || !fixes[1].FixedAt.Equal(t0.Add(-7*time.Hour)) ||
+		!fixes[2].Correction || !fixes[2].FixedAt.Equal(t0.Add(-6*time.Hour)) || !fixes[2].RecordedAt.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("fixes %+v", fixes)
+	}
+	// A second fix is still refused: corrections are the only way.
+	if _, err := s.FixIncident(ctx, inc.ID, t0, t0); !errors.Is(err, ledger.ErrConflict) {
+		t.Fatalf("second fix: %v", err)
+	}
+	for _, stmt := range []string{
+		"UPDATE incident_fix_corrections SET fixed_at = '2020-01-01T00:00:00.000000Z'",
+		"DELETE FROM incident_fix_corrections",
+		"INSERT OR REPLACE INTO incident_fix_corrections (id, incident_id, fixed_at, recorded_at) VALUES (1, 1, '2020-01-01T00:00:00.000000Z', 'x')",
+		"REPLACE INTO incident_fix_corrections (id, incident_id, fixed_at, recorded_at) VALUES (2, 1, '2020-01-01T00:00:00.000000Z', 'x')",
+	} {
+		if _, err := s.DB().Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want an append-only refusal", stmt, err)
+		}
+	}
+	fixes, err = s.Fixes(ctx, inc.ID)
+	if err != nil || len(fixes) != 3 {
+		t.Fatalf("after refused statements: %+v %v", fixes, err)
+	}
+}
+
+// An incident records how much of the service it took away; an outage
+// (the default) is all of it.
+func TestIncidentImpact(t *testing.T) {
+	s := openTest(t)
+	full := openIncident(t, s, ledger.NewIncident{})
+	degraded := openIncident(t, s, ledger.NewIncident{ImpactBP: 3000})
+	if full.ImpactBP != ledger.FullImpact || degraded.ImpactBP != 3000 {
+		t.Fatalf("impacts %d %d", full.ImpactBP, degraded.ImpactBP)
+	}
+	if _, err := s.DB().Exec("INSERT INTO incidents (title, what, started_at, reported_at, created_at, impact_bp) VALUES ('t', 'w', 'a', 'a', 'a', 0)"); err == nil {
+		t.Fatal("an impact of 0 basis points was stored")
+	}
+}

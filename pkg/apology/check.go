@@ -14,7 +14,15 @@ import (
 const (
 	KindBlameShifting = "blame-shifting"
 	KindStockPhrase   = "stock-phrase"
+	KindPassiveVoice  = "passive-voice"
+	KindHedging       = "hedging"
+	// KindEmpty is a text with no words: nothing to send is not a clean
+	// apology.
+	KindEmpty = "empty"
 )
+
+// emptySuggestion is what an empty text is told.
+const emptySuggestion = "there is nothing to send: say what happened, that you are sorry, and what you did about it"
 
 // MaxGap is how many words a "..." in a pattern may stand for. Three is
 // enough for "due to a temporary issue with" and short enough that "due to"
@@ -26,6 +34,12 @@ const MaxGap = 3
 type Rules struct {
 	BlameShifting []Phrase `json:"blame_shifting" yaml:"blame_shifting" mapstructure:"blame_shifting"`
 	StockPhrases  []Phrase `json:"stock_phrases" yaml:"stock_phrases" mapstructure:"stock_phrases"`
+	// PassiveVoice is passive voice that hides who did it ("mistakes were
+	// made", "an error occurred").
+	PassiveVoice []Phrase `json:"passive_voice" yaml:"passive_voice" mapstructure:"passive_voice"`
+	// Hedging makes what happened smaller or less certain than it was
+	// ("may have experienced", "some users", "a small number of").
+	Hedging []Phrase `json:"hedging" yaml:"hedging" mapstructure:"hedging"`
 }
 
 // Phrase is one pattern and what to write instead. See the package
@@ -48,6 +62,9 @@ type Finding struct {
 // "3:12: blame-shifting: our provider — say what happened and that it is yours to fix".
 func (f Finding) String() string {
 	s := fmt.Sprintf("%d:%d: %s: %s", f.Line, f.Col, f.Kind, f.Phrase)
+	if f.Phrase == "" {
+		s = fmt.Sprintf("%d:%d: %s", f.Line, f.Col, f.Kind)
+	}
 	if f.Suggestion != "" {
 		s += " — " + f.Suggestion
 	}
@@ -78,15 +95,21 @@ func (r Rules) lists() []list {
 	return []list{
 		{"blame_shifting", KindBlameShifting, r.BlameShifting},
 		{"stock_phrases", KindStockPhrase, r.StockPhrases},
+		{"passive_voice", KindPassiveVoice, r.PassiveVoice},
+		{"hedging", KindHedging, r.Hedging},
 	}
 }
 
 // Check finds the rules' phrases in text and returns them sorted by position.
 // Patterns that do not compile (see Rules.Validate) are skipped. Where
 // matches overlap, the one that starts first wins, then the longest, so
-// "due to our provider" is one finding rather than two. The result is never
-// nil, so that JSON shows [] for a clean text.
+// "due to our provider" is one finding rather than two. A text of nothing
+// but white space is one finding of KindEmpty at 1:1, with no phrase. The
+// result is never nil, so that JSON shows [] for a clean text.
 func Check(text string, r Rules) []Finding {
+	if strings.TrimSpace(strings.TrimPrefix(text, "\uFEFF")) == "" {
+		return []Finding{{Line: 1, Col: 1, Kind: KindEmpty, Suggestion: emptySuggestion}}
+	}
 	toks := tokenize(text)
 	type match struct {
 		start, end int // token indexes, end exclusive

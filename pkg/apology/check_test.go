@@ -1,6 +1,7 @@
 package apology
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -10,10 +11,10 @@ func TestDefaultRulesValid(t *testing.T) {
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.BlameShifting) == 0 || len(r.StockPhrases) == 0 {
+	if len(r.BlameShifting) == 0 || len(r.StockPhrases) == 0 || len(r.PassiveVoice) == 0 || len(r.Hedging) == 0 {
 		t.Fatal("empty default lists")
 	}
-	for _, p := range append(r.BlameShifting, r.StockPhrases...) {
+	for _, p := range slices.Concat(r.BlameShifting, r.StockPhrases, r.PassiveVoice, r.Hedging) {
 		if p.Suggestion == "" {
 			t.Errorf("%q has no suggestion", p.Pattern)
 		}
@@ -34,15 +35,27 @@ Thank you for telling us so quickly — it helped us fix it fast.
 Sam`,
 		"Sign-in was down for two hours due to a bug we shipped. It's fixed, and we're sorry.",
 		"The outage was due to a mistake in our deploy. We have rolled it back.",
-		"",
-		"   \n\n  ",
 	} {
 		if got := Check(text, DefaultRules()); len(got) != 0 {
 			t.Errorf("Check(%q) = %v, want clean", text, got)
 		}
 	}
-	if got := Check("", DefaultRules()); got == nil {
+	if got := Check("Sorry.", DefaultRules()); got == nil {
 		t.Error("Check returned nil; JSON wants []")
+	}
+}
+
+// Nothing to send is not a clean apology.
+func TestEmptyTextIsAFinding(t *testing.T) {
+	for _, text := range []string{"", "   \n\n  ", "\ufeff", "\t\r\n"} {
+		got := Check(text, DefaultRules())
+		if len(got) != 1 || got[0].Kind != KindEmpty || got[0].Line != 1 || got[0].Col != 1 {
+			t.Errorf("Check(%q) = %v, want one empty finding at 1:1", text, got)
+			continue
+		}
+		if s := got[0].String(); !strings.HasPrefix(s, "1:1: empty — there is nothing to send") {
+			t.Errorf("Check(%q) prints %q", text, s)
+		}
 	}
 }
 
@@ -286,7 +299,7 @@ func FuzzCheck(f *testing.F) {
 			if fd.Line < prev.Line || fd.Line == prev.Line && fd.Col < prev.Col {
 				t.Fatalf("out of order: %v after %v", fd, prev)
 			}
-			if fd.Line > lines || fd.Col < 1 || fd.Phrase == "" || strings.ContainsAny(fd.Phrase, "\n\r") {
+			if fd.Line > lines || fd.Col < 1 || (fd.Phrase == "") != (fd.Kind == KindEmpty) || strings.ContainsAny(fd.Phrase, "\n\r") {
 				t.Fatalf("bad finding %+v in %q", fd, text)
 			}
 			prev = fd

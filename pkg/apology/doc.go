@@ -1,8 +1,12 @@
-// Package apology checks an apology for excuses and canned regret, the two
+// Package apology checks an apology for excuses and canned regret, the
 // things that make a customer stop reading: blame-shifting ("our provider",
 // "another team", "circumstances beyond our control", "due to an issue
-// with...") and stock phrases ("we apologize for any inconvenience", "really
-// sorry that you had to experience that", "we value your business").
+// with..."), stock phrases ("we apologize for any inconvenience", "really
+// sorry that you had to experience that", "we value your business"),
+// passive voice that hides who did it ("mistakes were made", "an error
+// occurred") and hedging ("may have experienced", "some users", "a small
+// number of"). A text of nothing but white space is a finding of its own
+// (KindEmpty): nothing to send is not a clean apology.
 //
 // It is pure: Check takes the text and the rules and returns findings; the
 // CLI reads files, prints and sets the exit status.
@@ -76,4 +80,19 @@
 // "understand how frustrating", "thank(s) (you) for your (patience and)
 // understanding", "appreciate your patience/understanding", "do not / don't
 // hesitate to".
+//
+// Passive voice: "mistake*/error* were/was/ha* been made", "error*/issue*/
+// problem*/outage*/incident* (ha*) occurred", "failure*/glitch*/
+// disruption* occurred", "error* ha* been encountered", "issue*/problem*
+// were experienced", "downtime was experienced", "data was/were lost". The
+// patterns start at the noun, so "an unexpected error occurred" is found;
+// "we made a mistake" and "the errors you saw came from a bug in our code"
+// are not.
+//
+// Hedging: "may/might/could have experienced", "may/might have encountered/
+// noticed/been affected/been impacted", "potentially/possibly affected",
+// "if you were affected/impacted", "if you experienced/noticed", "some
+// (of our) users/customers", "certain/a few users/customers", "a small/
+// limited number of", "a (small) subset of", "a small percentage/fraction
+// of", "a handful of", "a minority of".
 package apology

@@ -13,6 +13,11 @@ const (
 	noHedge      = "say what you are sorry for, without \"if\": you know it affected them"
 	getToTheFix  = "get to the point: what happened, that it is fixed, and what you are giving"
 	sayItPlainly = "drop the formula and say it plainly"
+
+	sayWho        = "say who did it: \"we made a mistake\", \"our deploy broke sign-in\""
+	sayWhatBroke  = "say what you broke: \"we shipped a bug that stopped sign-in\""
+	sayItHappened = "say that it happened to them: you know it did"
+	sayHowMany    = "speak to this customer about what happened to them, not to a crowd made to sound small"
 )
 
 // DefaultRules returns the built-in phrase lists. They are data, returned
@@ -133,6 +138,76 @@ func DefaultRules() Rules {
 			{"appreciate your understanding", getToTheFix},
 			{"do not hesitate to", getToTheFix},
 			{"don't hesitate to", getToTheFix},
+		},
+		// Passive voice that leaves out who did it. "Errors occurred" and
+		// "an outage occurred" hide the agent as well as "mistakes were
+		// made" does; the patterns start at the noun, so an adjective in
+		// front ("an unexpected error occurred") changes nothing.
+		PassiveVoice: []Phrase{
+			{"mistake* were made", sayWho},
+			{"mistake* was made", sayWho},
+			{"mistake* ha* been made", sayWho},
+			{"error* were made", sayWho},
+			{"error* was made", sayWho},
+			{"error* ha* been made", sayWho},
+			{"error* occurred", sayWhatBroke},
+			{"error* ha* occurred", sayWhatBroke},
+			{"error* ha* been encountered", sayWhatBroke},
+			{"issue* occurred", sayWhatBroke},
+			{"issue* ha* occurred", sayWhatBroke},
+			{"problem* occurred", sayWhatBroke},
+			{"problem* ha* occurred", sayWhatBroke},
+			{"outage* occurred", sayWhatBroke},
+			{"outage* ha* occurred", sayWhatBroke},
+			{"incident* occurred", sayWhatBroke},
+			{"incident* ha* occurred", sayWhatBroke},
+			{"failure* occurred", sayWhatBroke},
+			{"glitch* occurred", sayWhatBroke},
+			{"disruption* occurred", sayWhatBroke},
+			{"issue* were experienced", sayWhatBroke},
+			{"issue* was experienced", sayWhatBroke},
+			{"problem* were experienced", sayWhatBroke},
+			{"downtime was experienced", sayWhatBroke},
+			{"data was lost", sayWho},
+			{"data were lost", sayWho},
+		},
+		// Hedging: "may have" about what the operator knows happened, and
+		// crowds made to sound small.
+		Hedging: []Phrase{
+			{"may have experienced", sayItHappened},
+			{"might have experienced", sayItHappened},
+			{"could have experienced", sayItHappened},
+			{"may have encountered", sayItHappened},
+			{"might have encountered", sayItHappened},
+			{"may have noticed", sayItHappened},
+			{"might have noticed", sayItHappened},
+			{"may have been affected", sayItHappened},
+			{"might have been affected", sayItHappened},
+			{"may have been impacted", sayItHappened},
+			{"might have been impacted", sayItHappened},
+			{"potentially affected", sayItHappened},
+			{"possibly affected", sayItHappened},
+			{"if you were affected", sayItHappened},
+			{"if you were impacted", sayItHappened},
+			{"if you experienced", sayItHappened},
+			{"if you noticed", sayItHappened},
+
+			{"some users", sayHowMany},
+			{"some customers", sayHowMany},
+			{"some of our users", sayHowMany},
+			{"some of our customers", sayHowMany},
+			{"certain users", sayHowMany},
+			{"certain customers", sayHowMany},
+			{"a few users", sayHowMany},
+			{"a few customers", sayHowMany},
+			{"a small number of", sayHowMany},
+			{"a limited number of", sayHowMany},
+			{"a small subset of", sayHowMany},
+			{"a subset of", sayHowMany},
+			{"a small percentage of", sayHowMany},
+			{"a small fraction of", sayHowMany},
+			{"a handful of", sayHowMany},
+			{"a minority of", sayHowMany},
 		},
 	}
 }

@@ -5,6 +5,8 @@
 package duration
 
 import (
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -52,4 +54,31 @@ func format(d time.Duration, n int) string {
 		d %= u.d
 	}
 	return strings.Join(parts, " ")
+}
+
+// Parse reads a length written the way Exact and Format write it ("1d 2h",
+// "45s"), so text makegood printed can be read back and checked.
+func Parse(s string) (time.Duration, error) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return 0, fmt.Errorf("duration %q is empty", s)
+	}
+	var total time.Duration
+	next := 0 // units must come largest first, each at most once
+	for _, f := range fields {
+		i := next
+		for i < len(units) && !strings.HasSuffix(f, units[i].suffix) {
+			i++
+		}
+		if i == len(units) {
+			return 0, fmt.Errorf("duration %q: %q is not a number of days, hours, minutes or seconds in order", s, f)
+		}
+		n, err := strconv.ParseInt(strings.TrimSuffix(f, units[i].suffix), 10, 64)
+		if err != nil || n < 0 || n > int64(math.MaxInt64/units[i].d) {
+			return 0, fmt.Errorf("duration %q: %q is not a whole number of %s", s, f, units[i].suffix)
+		}
+		total += time.Duration(n) * units[i].d
+		next = i + 1
+	}
+	return total, nil
 }

@@ -43,3 +43,17 @@ func TestExact(t *testing.T) {
 		}
 	}
 }
+
+func TestParseReadsWhatExactWrites(t *testing.T) {
+	for _, d := range []time.Duration{time.Second, 90 * time.Second, 24 * time.Hour, 800 * time.Hour, 26*time.Hour + 3*time.Minute + 4*time.Second} {
+		got, err := Parse(Exact(d))
+		if err != nil || got != d {
+			t.Errorf("Parse(Exact(%v) = %q) = %v, %v", d, Exact(d), got, err)
+		}
+	}
+	for _, bad := range []string{"", "1h 2d", "1x", "-1h", "1h 1h", "h"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package goodwill
 
 import (
 	"math"
+	"math/big"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -106,3 +107,53 @@ func fixed(n int64, scale int) string {
 // length of time ("1d", "1h 30m"), so the arithmetic it appears in can be
 // checked by hand.
 func fmtDuration(d time.Duration) string { return duration.Exact(d) }
+
+// ratio returns ceil(a*b*c / (d*e)) for a, b, c >= 0 and d, e > 0, and
+// whether the division was exact, saturating at ceiling. The product of
+// a price, a downtime in nanoseconds and an impact outgrows 128 bits, and
+// this is done a few times per suggestion, so it is worked out in big
+// integers.
+func ratio(a, b, c, d, e int64) (int64, bool) {
+	num := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
+	num.Mul(num, big.NewInt(c))
+	den := new(big.Int).Mul(big.NewInt(d), big.NewInt(e))
+	return ceilDiv(num, den)
+}
+
+// product returns ceil(base × Π(pm/1000)) and whether it was exact,
+// saturating at ceiling: the extra's multipliers applied at once, so the
+// figure shown is the one a reader gets multiplying by hand.
+func product(base int64, permilles []int64) (int64, bool) {
+	num, den := big.NewInt(base), big.NewInt(1)
+	for _, pm := range permilles {
+		num.Mul(num, big.NewInt(pm))
+		den.Mul(den, big.NewInt(1000))
+	}
+	return ceilDiv(num, den)
+}
+
+func ceilDiv(num, den *big.Int) (int64, bool) {
+	q, r := new(big.Int).QuoRem(num, den, new(big.Int))
+	exact := r.Sign() == 0
+	if !exact {
+		q.Add(q, big.NewInt(1))
+	}
+	if !q.IsInt64() || q.Int64() >= ceiling {
+		return ceiling, exact
+	}
+	return q.Int64(), exact
+}
+
+// uptimeBP is the uptime over a period of plen in which down of it was
+// lost at impact basis points, floored to a basis point:
+// floor((plen×10000 − down×impact) / plen). Flooring decides "below a
+// band" exactly as the unrounded figure would, since band thresholds are
+// whole basis points.
+func uptimeBP(plen, down, impact int64) int64 {
+	num := new(big.Int).Mul(big.NewInt(plen), big.NewInt(10000))
+	num.Sub(num, new(big.Int).Mul(big.NewInt(down), big.NewInt(impact)))
+	if num.Sign() <= 0 {
+		return 0
+	}
+	return new(big.Int).Quo(num, big.NewInt(plen)).Int64()
+}

@@ -28,9 +28,20 @@
 // same outage is worth the same in February as in March. Downtime longer than
 // the period counts as the whole period (flag "downtime_capped").
 //
-//   - make_whole: price × downtime / period length, rounded UP to the minor
-//     unit so that restoring never under-pays: "24h of 30 days at
-//     $49.00/month = $1.64, rounded up". Left out when there was no downtime.
+// "Degraded, not down": Incident.ImpactBP is the share of the service lost
+// during the downtime (3000 = 30%; 0 means all of it). Make-whole and the
+// SLA bands count downtime × impact, so a day at 30% counts as 7h12m.
+//
+// Every Reason is arithmetic a reader can check: terms in the order they
+// are added, each multiplier next to what it multiplies, and the sum
+// matching the total shown ("rounded up" where a division left a fraction
+// of a minor unit).
+//
+//   - make_whole: price × downtime / period length × impact, rounded UP to
+//     the minor unit so that restoring never under-pays: "$49.00/month × 24h
+//     down / 30 days = $1.64, rounded up", or with an impact "$49.00/month ×
+//     1d down / 30 days × 30% impact = $0.49". Left out when there was no
+//     downtime.
 //   - sla_credit: uptime over the period, floored to a basis point, picks
 //     the band with the largest credit among those whose threshold it is
 //     below; the credit is that share of one period's price, rounded up.
@@ -49,14 +60,16 @@
 //     restore_sla_credit is on (the default), so the recommendation never
 //     offers less than a credit the customer could claim under the SLA.
 //  2. Extra: the larger of extra_bp of make_whole and min_extra_bp of a
-//     month's price (a twelfth of a yearly price, rounded up). min_extra_bp
-//     must be positive, so there is always an extra: restoring what should
-//     have been is only step one.
-//  3. The extra is multiplied, in turn and rounding up each time, by the
-//     severity's per-mille, by 1 + tenure_permille_per_year per full year as
-//     a customer (at most + tenure_max_permille), by 1 +
-//     advocate_permille_per_point × the advocate weight, and by
-//     data_loss_permille when data was lost.
+//     month's price (of a yearly price ÷ 12, rounded up). min_extra_bp must
+//     be positive, so there is always an extra: restoring what should have
+//     been is only step one.
+//  3. The extra is multiplied by the severity's per-mille, by 1 +
+//     tenure_permille_per_year per full year as a customer (at most +
+//     tenure_max_permille), by 1 + advocate_permille_per_point × the
+//     advocate weight, and by data_loss_permille when data was lost, all at
+//     once and rounded up once, so the product is the one a reader works
+//     out: "extra $23.52 (20% of $49.00/month = $9.80, × 1.5 for high
+//     severity, × 1.6 for 6 years as a customer)".
 //  4. Plus paid_bp of everything paid so far (lifetime value). When
 //     PaidMinor is 0 it is estimated as the periods started since Since ×
 //     the price, because subscriptions bill in advance.
@@ -115,8 +128,8 @@
 //
 //	recommended   $25.00  SLA credit $12.25 + extra $9.80 (20% of $49.00/month) + $1.47 (1% of $147.00 paid, estimated) = $23.52, rounded up to $25.00
 //	next_invoice  $49.00  covers the next invoice: one month at $49.00
-//	sla_credit    $12.25  uptime 96.66% over 30 days (24h down) is below 99%: 25% of $49.00 = $12.25
-//	make_whole     $1.64  24h of 30 days at $49.00/month = $1.64, rounded up
+//	sla_credit    $12.25  uptime 96.66% over 30 days (1d down) is below 99%: 25% of $49.00 = $12.25
+//	make_whole     $1.64  $49.00/month × 1d down / 30 days = $1.64, rounded up
 //	gesture               a free month of the next plan up
 //	gesture               one of your other products, free
 package goodwill

@@ -90,7 +90,15 @@ type Incident struct {
 	Downtime time.Duration // time the customer could not use what they paid for
 	Severity Severity      // "" means normal
 	DataLoss bool
+	// ImpactBP is how much of the service was lost during the downtime, in
+	// basis points: 3000 for "degraded, not down" at 30%. Make-whole and
+	// the SLA bands count Downtime × ImpactBP / 10000. 0 means 10000 (all
+	// of it), so an Incident without an impact is an outage.
+	ImpactBP int64
 }
+
+// FullImpact is an outage: the whole service lost.
+const FullImpact = 10000
 
 // History is what already happened with this customer and this month's
 // goodwill, as the ledger knows it.
@@ -176,6 +184,7 @@ type kase struct {
 	scale    int64 // 10^digits
 	plen     time.Duration
 	down     time.Duration // downtime, capped at plen
+	impact   int64         // basis points of the service lost, 1..10000
 	capped   bool          // downtime exceeded the period
 	months   int           // full calendar months as a customer
 	paid     int64
@@ -215,6 +224,9 @@ func newCase(c Customer, inc Incident, h History, p Policy, now time.Time) (*kas
 	if inc.Downtime < 0 {
 		bad("downtime: %s is negative", inc.Downtime)
 	}
+	if inc.ImpactBP < 0 || inc.ImpactBP > FullImpact {
+		bad("impact: %d basis points is out of range 1..%d (0 means all of it)", inc.ImpactBP, FullImpact)
+	}
 	sev, err := ParseSeverity(string(inc.Severity))
 	if err != nil {
 		bad("%w", err)
@@ -234,9 +246,16 @@ func newCase(c Customer, inc Incident, h History, p Policy, now time.Time) (*kas
 
 	c.Currency, c.Period = cur, period
 	inc.Severity = sev
+	// Downtime counts in whole seconds, the unit every explanation writes
+	// it in, so the arithmetic shown is the arithmetic done.
+	inc.Downtime = inc.Downtime.Truncate(time.Second)
 	k := &kase{p: p, c: c, inc: inc, h: h, cur: cur, scale: scale, plen: period.Length()}
 	k.down = min(inc.Downtime, k.plen)
 	k.capped = inc.Downtime > k.plen
+	k.impact = inc.ImpactBP
+	if k.impact == 0 {
+		k.impact = FullImpact
+	}
 	k.months = fullMonths(c.Since, now)
 	k.paid = c.PaidMinor
 	if k.paid == 0 {
@@ -327,15 +346,21 @@ func (k *kase) suggest() Suggestion {
 	return s
 }
 
-// makeWhole is the pro-rata price of the time lost, rounded up so that
-// restoring never under-pays. It returns no option when nothing was lost.
+// makeWhole is the pro-rata price of the service lost: the price × the
+// downtime / the period × the impact, rounded up so that restoring never
+// under-pays. It returns no option when nothing was lost. The reason is the
+// same product, left to right, so a reader can check it.
 func (k *kase) makeWhole() (int64, *Option) {
-	mw := mulDivUp(k.c.PriceMinor, int64(k.down), int64(k.plen))
+	mw, exact := ratio(k.c.PriceMinor, int64(k.down), k.impact, int64(k.plen), FullImpact)
 	if mw == 0 {
 		return 0, nil
 	}
-	reason := fmt.Sprintf("%s of %d days at %s = %s", fmtDuration(k.down), k.periodDays(), k.priceLabel(), k.show(mw))
-	if _, r, _ := mulDiv(k.c.PriceMinor, int64(k.down), int64(k.plen)); r != 0 {
+	reason := fmt.Sprintf("%s × %s down / %d days", k.priceLabel(), fmtDuration(k.down), k.periodDays())
+	if k.impact != FullImpact {
+		reason += fmt.Sprintf(" × %s impact", fmtBP(k.impact))
+	}
+	reason += " = " + k.show(mw)
+	if !exact {
 		reason += ", rounded up"
 	}
 	if k.capped {
@@ -344,12 +369,28 @@ func (k *kase) makeWhole() (int64, *Option) {
 	return mw, &Option{Kind: KindMakeWhole, Amount: k.amount(mw), Reason: reason}
 }
 
+// lost is the downtime weighted by the impact, as it counts for the SLA,
+// rounded up to the nanosecond for display.
+func (k *kase) lost() time.Duration {
+	return time.Duration(mulDivUp(int64(k.down), k.impact, FullImpact))
+}
+
+// downText says how much downtime counted: "1d down", or "1d down at 30%
+// impact, counted as 7h12m".
+func (k *kase) downText() string {
+	s := fmtDuration(k.down) + " down"
+	if k.impact != FullImpact {
+		s += fmt.Sprintf(" at %s impact, counted as %s", fmtBP(k.impact), fmtDuration(k.lost()))
+	}
+	return s
+}
+
 // slaCredit applies the uptime bands. Uptime is floored to a basis point,
 // which decides "below a band" exactly as the unrounded figure would, since
 // band thresholds are whole basis points. It returns no option when no band
 // applies: a zero credit is nothing to offer.
 func (k *kase) slaCredit() (int64, *Option) {
-	uptime := mulDivDown(int64(k.plen-k.down), 10000, int64(k.plen))
+	uptime := uptimeBP(int64(k.plen), int64(k.down), k.impact)
 	var band *SLABand
 	for i, b := range k.p.SLABands {
 		if uptime < b.UptimeBelowBP && (band == nil || b.CreditBP > band.CreditBP ||
@@ -361,8 +402,8 @@ func (k *kase) slaCredit() (int64, *Option) {
 		return 0, nil
 	}
 	credit := mulDivUp(k.c.PriceMinor, band.CreditBP, 10000)
-	reason := fmt.Sprintf("uptime %s over %d days (%s down) is below %s: %s of %s = %s",
-		fmtBP(uptime), k.periodDays(), fmtDuration(k.down), fmtBP(band.UptimeBelowBP),
+	reason := fmt.Sprintf("uptime %s over %d days (%s) is below %s: %s of %s = %s",
+		fmtBP(uptime), k.periodDays(), k.downText(), fmtBP(band.UptimeBelowBP),
 		fmtBP(band.CreditBP), k.show(k.c.PriceMinor), k.show(credit))
 	if _, r, _ := mulDiv(k.c.PriceMinor, band.CreditBP, 10000); r != 0 {
 		reason += ", rounded up"
@@ -378,18 +419,14 @@ func (k *kase) nextInvoice() Option {
 	}
 }
 
-// monthPrice is a month's worth of the plan, the scale of the least extra:
-// a yearly customer's extra should not be twelve times a monthly one's.
-func (k *kase) monthPrice() int64 {
-	if k.c.Period == Year {
-		return mulDivUp(k.c.PriceMinor, 1, 12)
-	}
-	return k.c.PriceMinor
-}
-
 // recommend builds the recommendation: restore, add an extra that grows
 // with severity, tenure, advocacy, data loss and amount paid, round up to a
 // friendly amount, then cap. Caps limit the goodwill, never make_whole.
+//
+// The reason is arithmetic a reader can check: the terms in the order they
+// are added ("SLA credit $12.25 + extra $9.80 (20% of $49.00/month) + $1.47
+// (1% of $147.00 paid, estimated) = $23.52"), each multiplier written next
+// to what it multiplies, and the terms sum to the total shown.
 func (k *kase) recommend(mw, sla int64) (Option, []Flag) {
 	var parts []string
 	restore := mw
@@ -404,18 +441,24 @@ func (k *kase) recommend(mw, sla int64) (Option, []Flag) {
 	// The extra is a share of make_whole, not of the SLA credit: SLA bands
 	// are coarse steps, and scaling the extra by them would make a yearly
 	// customer's extra for a one-day outage worth weeks of service.
+	// A yearly customer's least extra is a share of a twelfth of the
+	// price, worked out in one division so it reads "20% of $490.00/year ÷
+	// 12" and is exactly that, rounded up.
 	byShare := mulDivUp(mw, k.p.ExtraBP, 10000)
-	least := mulDivUp(k.monthPrice(), k.p.MinExtraBP, 10000)
-	extra := max(byShare, least)
-	var extraLabel string
+	months := int64(1)
+	if k.c.Period == Year {
+		months = 12
+	}
+	least, _ := ratio(k.c.PriceMinor, k.p.MinExtraBP, 1, months, 10000)
+	base := max(byShare, least)
+	var how string
 	switch {
 	case byShare >= least:
-		extraLabel = fmt.Sprintf("extra %s (%s of make-whole %s)", k.show(extra), fmtBP(k.p.ExtraBP), k.show(mw))
+		how = fmt.Sprintf("%s of make-whole %s", fmtBP(k.p.ExtraBP), k.show(mw))
 	case k.c.Period == Year:
-		extraLabel = fmt.Sprintf("extra %s (%s of %s, a month of %s)", k.show(extra), fmtBP(k.p.MinExtraBP),
-			k.show(k.monthPrice()), k.priceLabel())
+		how = fmt.Sprintf("%s of %s ÷ 12", fmtBP(k.p.MinExtraBP), k.priceLabel())
 	default:
-		extraLabel = fmt.Sprintf("extra %s (%s of %s)", k.show(extra), fmtBP(k.p.MinExtraBP), k.priceLabel())
+		how = fmt.Sprintf("%s of %s", fmtBP(k.p.MinExtraBP), k.priceLabel())
 	}
 
 	type factor struct {
@@ -439,14 +482,27 @@ func (k *kase) recommend(mw, sla int64) (Option, []Flag) {
 	if k.inc.DataLoss {
 		factors = append(factors, factor{k.p.DataLossPermille, "data loss"})
 	}
-	for _, f := range factors {
-		extra = mulDivUp(extra, f.permille, 1000)
-		extraLabel += fmt.Sprintf(" %s %s", fmtTimes(f.permille), f.why)
+	// The factors multiply the base once, rounded up once, so the product
+	// a reader works out by hand is the one shown.
+	pms := make([]int64, len(factors))
+	for i, f := range factors {
+		pms[i] = f.permille
 	}
-	if len(factors) > 0 {
-		extraLabel += " = " + k.show(extra)
+	extra, exact := product(base, pms)
+	if len(factors) == 0 {
+		parts = append(parts, fmt.Sprintf("extra %s (%s)", k.show(extra), how))
+	} else {
+		steps := make([]string, len(factors))
+		for i, f := range factors {
+			steps[i] = fmt.Sprintf("× %s for %s", fixed(f.permille, 3), f.why)
+		}
+		rounded := ""
+		if !exact {
+			rounded = ", rounded up"
+		}
+		parts = append(parts, fmt.Sprintf("extra %s (%s = %s, %s%s)", k.show(extra), how, k.show(base),
+			strings.Join(steps, ", "), rounded))
 	}
-	parts = append(parts, extraLabel)
 
 	raw := add(restore, extra)
 	if bonus := mulDivUp(k.paid, k.p.PaidBP, 10000); bonus > 0 {

@@ -49,7 +49,7 @@ func TestSuggest(t *testing.T) {
 				recReason: []string{"SLA credit $12.25", "extra $9.80 (20% of $49.00/month)",
 					"$1.47 (1% of $147.00 paid, estimated)", "= $23.52", "rounded up to $25.00"},
 				reasons: map[string][]string{
-					KindMakeWhole:   {"1d of 30 days at $49.00/month = $1.64, rounded up"},
+					KindMakeWhole:   {"$49.00/month × 1d down / 30 days = $1.64, rounded up"},
 					KindSLACredit:   {"uptime 96.66%", "below 99%", "25% of $49.00 = $12.25"},
 					KindNextInvoice: {"one month at $49.00"},
 				},
@@ -67,11 +67,11 @@ func TestSuggest(t *testing.T) {
 			inc:  Incident{Downtime: day},
 			want: want{
 				rec: 7500, makeWhole: 135, sla: 4900, next: 49000, gestures: 3,
-				recReason: []string{"SLA credit $49.00", "extra $8.17 (20% of $40.84, a month of $490.00/year)",
-					"×1.2 2 years as a customer = $9.81", "$14.70 (1% of $1,470.00 paid, estimated)",
+				recReason: []string{"SLA credit $49.00", "extra $9.81 (20% of $490.00/year ÷ 12 = $8.17, × 1.2 for 2 years as a customer, rounded up)",
+					"+ extra $9.81", "$14.70 (1% of $1,470.00 paid, estimated)",
 					"= $73.51, rounded up to $75.00"},
 				reasons: map[string][]string{
-					KindMakeWhole:   {"1d of 365 days at $490.00/year = $1.35, rounded up"},
+					KindMakeWhole:   {"$490.00/year × 1d down / 365 days = $1.35, rounded up"},
 					KindSLACredit:   {"uptime 99.72% over 365 days", "below 99.9%", "10% of $490.00 = $49.00"},
 					KindNextInvoice: {"one year at $490.00"},
 				},
@@ -90,7 +90,7 @@ func TestSuggest(t *testing.T) {
 				rec: 1500, makeWhole: 50, sla: 750, next: 3000, gestures: 2,
 				recReason: []string{"SLA credit ¥750", "extra ¥600", "¥60", "= ¥1,410, rounded up to ¥1,500"},
 				reasons: map[string][]string{
-					KindMakeWhole: {"12h of 30 days at ¥3,000/month = ¥50"},
+					KindMakeWhole: {"¥3,000/month × 12h down / 30 days = ¥50"},
 				},
 			},
 		},
@@ -107,7 +107,7 @@ func TestSuggest(t *testing.T) {
 				rec: 5000, makeWhole: 125, sla: 1500, next: 15000, gestures: 2,
 				recReason: []string{"SLA credit KWD 1.500", "extra KWD 3.000", "KWD 0.150", "= KWD 4.650, rounded up to KWD 5.000"},
 				reasons: map[string][]string{
-					KindMakeWhole: {"6h of 30 days at KWD 15.000/month = KWD 0.125"},
+					KindMakeWhole: {"KWD 15.000/month × 6h down / 30 days = KWD 0.125"},
 				},
 			},
 		},
@@ -122,7 +122,7 @@ func TestSuggest(t *testing.T) {
 			inc: Incident{Downtime: day, Severity: SeverityHigh},
 			want: want{
 				rec: 9000, makeWhole: 164, sla: 1225, next: 4900, gestures: 3,
-				recReason: []string{"×1.5 high severity", "×1.6 6 years as a customer", "×1.8 advocate 8 = $42.34",
+				recReason: []string{"extra $42.34 (20% of $49.00/month = $9.80, × 1.5 for high severity", "× 1.6 for 6 years as a customer", "× 1.8 for advocate 8, rounded up)",
 					"$32.00 (1% of $3,200.00 paid)", "= $86.59, rounded up to $90.00"},
 				reasons: map[string][]string{
 					KindGesture: {"customer of 6 years (offered from 1 year)"},
@@ -139,7 +139,7 @@ func TestSuggest(t *testing.T) {
 			inc:  Incident{Downtime: 2 * time.Hour, Severity: SeverityLow},
 			want: want{
 				rec: 1300, makeWhole: 14, sla: 490, next: 4900, gestures: 2,
-				recReason: []string{"SLA credit $4.90", "×0.75 low severity = $7.35", "$0.49 (1% of $49.00 paid, estimated)",
+				recReason: []string{"SLA credit $4.90", "extra $7.35 (20% of $49.00/month = $9.80, × 0.75 for low severity)", "$0.49 (1% of $49.00 paid, estimated)",
 					"= $12.74, rounded up to $13.00"},
 			},
 		},
@@ -154,7 +154,7 @@ func TestSuggest(t *testing.T) {
 			inc:  Incident{Downtime: 4 * time.Hour, Severity: SeverityCritical, DataLoss: true},
 			want: want{
 				rec: 5500, makeWhole: 28, sla: 490, next: 4900, gestures: 3,
-				recReason: []string{"×2 critical severity", "×1.1 1 year as a customer", "×2 data loss = $43.12",
+				recReason: []string{"extra $43.12 (20% of $49.00/month = $9.80, × 2 for critical severity", "× 1.1 for 1 year as a customer", "× 2 for data loss) + $6.37",
 					"= $54.39, rounded up to $55.00"},
 			},
 		},
@@ -182,7 +182,7 @@ func TestSuggest(t *testing.T) {
 				rec: 9800, makeWhole: 4900, sla: 4900, next: 4900, gestures: 3,
 				recReason: []string{"= $500.29; capped at $98.00 (per-case cap, 200% of $49.00/month)"},
 				reasons: map[string][]string{
-					KindMakeWhole: {"downtime 33d 8h capped at the period: 30d of 30 days at $49.00/month = $49.00"},
+					KindMakeWhole: {"downtime 33d 8h capped at the period: $49.00/month × 30d down / 30 days = $49.00"},
 					KindSLACredit: {"uptime 0%", "below 95%", "100% of $49.00 = $49.00"},
 				},
 				flags: []string{FlagDowntimeCapped, FlagCapApplied},
@@ -231,7 +231,35 @@ func TestSuggest(t *testing.T) {
 			inc:  Incident{DataLoss: true},
 			want: want{
 				rec: 2500, makeWhole: -1, sla: -1, next: 4900, gestures: 2,
-				recReason: []string{"extra $9.80 (20% of $49.00/month) ×2 data loss = $19.60 + $0.49", "= $20.09, rounded up to $25.00"},
+				recReason: []string{"extra $19.60 (20% of $49.00/month = $9.80, × 2 for data loss) + $0.49", "= $20.09, rounded up to $25.00"},
+			},
+		},
+		{
+			// Degraded, not down: 24h at 30% counts as 7h12m.
+			// make_whole = 4900 × 24/720 × 30% = 49 exactly.
+			// uptime = (720 − 7.2)/720 = 99.00% → not below 99%, below 99.9% → 10% → 490.
+			// extra = max(ceil(49 × 50%) = 25, 980) = 980; paid ≈ 14700 → 147.
+			// 490 + 980 + 147 = 1617 < $20 → next $1 → 1700 (the outage: 2500).
+			name: "degraded at 30% for a day",
+			c:    Customer{ID: "cus_1", PriceMinor: 4900, Currency: "USD", Period: Month, Since: monthsAgo(2)},
+			inc:  Incident{Downtime: day, ImpactBP: 3000},
+			want: want{
+				rec: 1700, makeWhole: 49, sla: 490, next: 4900, gestures: 2,
+				recReason: []string{"SLA credit $4.90 + extra $9.80 (20% of $49.00/month) + $1.47 (1% of $147.00 paid, estimated) = $16.17, rounded up to $17.00"},
+				reasons: map[string][]string{
+					KindMakeWhole: {"$49.00/month × 1d down / 30 days × 30% impact = $0.49"},
+					KindSLACredit: {"uptime 99% over 30 days (1d down at 30% impact, counted as 7h 12m) is below 99.9%: 10% of $49.00 = $4.90"},
+				},
+			},
+		},
+		{
+			// 100% is the outage itself: the same figures as ImpactBP 0.
+			name: "impact of 100%",
+			c:    Customer{ID: "cus_1", PriceMinor: 4900, Currency: "USD", Period: Month, Since: monthsAgo(2)},
+			inc:  Incident{Downtime: day, ImpactBP: FullImpact},
+			want: want{
+				rec: 2500, makeWhole: 164, sla: 1225, next: 4900, gestures: 2,
+				reasons: map[string][]string{KindMakeWhole: {"$49.00/month × 1d down / 30 days = $1.64, rounded up"}},
 			},
 		},
 		{
@@ -391,6 +419,8 @@ func TestSuggestInvalidInput(t *testing.T) {
 		{"advocate 11", Customer{ID: "c", PriceMinor: 1, Currency: "USD", Period: Month, Advocate: 11}, Incident{}, History{}, "advocate"},
 		{"negative downtime", ok, Incident{Downtime: -time.Second}, History{}, "downtime"},
 		{"bad severity", ok, Incident{Severity: "dire"}, History{}, "severity"},
+		{"impact over 100%", ok, Incident{ImpactBP: 10001}, History{}, "impact"},
+		{"negative impact", ok, Incident{ImpactBP: -1}, History{}, "impact"},
 		{"negative given", ok, Incident{}, History{GivenThisMonthMinor: -1}, "given this month"},
 	}
 	for _, tt := range tests {

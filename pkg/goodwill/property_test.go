@@ -50,6 +50,7 @@ func (randomCase) Generate(r *rand.Rand, _ int) reflect.Value {
 			Downtime: time.Duration(r.Int63n(int64(2 * YearLength))),
 			Severity: sevs[r.Intn(len(sevs))],
 			DataLoss: r.Intn(2) == 0,
+			ImpactBP: r.Int63n(FullImpact + 1), // 0 is the default, all of it
 		},
 		H: History{
 			IncidentsLast12M:    r.Intn(5),

@@ -98,10 +98,11 @@ func New(minor int64, currency string) (Amount, error) {
 //
 // Only ASCII digits with an optional fraction are accepted: no sign,
 // exponent, grouping separator or currency symbol, because each of those is
-// ambiguous somewhere (is "1,000" one thousand or one?). A fraction longer
-// than the currency allows is an error rather than being rounded, even when
-// the extra digits are zeros, so "25.000" USD and "10.50" JPY are rejected.
-// Errors do not name the field; callers prefix it.
+// ambiguous somewhere (is "1,000" one thousand or one?). Zeros past the
+// currency's minor unit say nothing more precise than the currency allows,
+// so "12.340" EUR is 12.34 and "10.0" JPY is 10; any other digit there is an
+// error rather than being rounded, so "12.345" USD and "10.50" JPY are
+// rejected. Errors do not name the field; callers prefix it.
 func Parse(s, currency string) (Amount, error) {
 	cur, err := NormalizeCurrency(currency)
 	if err != nil {
@@ -124,6 +125,9 @@ func Parse(s, currency string) (Amount, error) {
 	intPart, fracPart, ok := splitDecimal(t)
 	if !ok {
 		return Amount{}, fmt.Errorf("%s is not a number; write it like %s", quote(t), example(digits))
+	}
+	if len(fracPart) > digits && strings.TrimRight(fracPart[digits:], "0") == "" {
+		fracPart = fracPart[:digits]
 	}
 	if len(fracPart) > digits {
 		if digits == 0 {

@@ -28,6 +28,14 @@ func TestParse(t *testing.T) {
 		{"1000000000.000", "KWD", Amount{1_000_000_000_000, "KWD"}},
 		{"19.99", "EUR", Amount{1999, "EUR"}},
 		{"1.2345", "CLF", Amount{12345, "CLF"}},
+		// Zeros past the minor unit are not more precise than it.
+		{"12.340", "EUR", Amount{1234, "EUR"}},
+		{"25.000", "USD", Amount{2500, "USD"}},
+		{"25.0000000", "USD", Amount{2500, "USD"}},
+		{"10.0", "JPY", Amount{10, "JPY"}},
+		{"10.000", "JPY", Amount{10, "JPY"}},
+		{"1.2500", "KWD", Amount{1250, "KWD"}},
+		{"0.010", "USD", Amount{1, "USD"}},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in, tt.cur)
@@ -75,10 +83,13 @@ func TestParseRejects(t *testing.T) {
 		{"0.00", "USD", `"0.00" must be greater than zero`},
 		{"000", "JPY", `"000" must be greater than zero`},
 		{"12.345", "USD", `"12.345" has more decimals than USD allows (2)`},
-		{"25.000", "USD", `"25.000" has more decimals than USD allows (2)`},
+		{"12.3401", "EUR", `"12.3401" has more decimals than EUR allows (2)`},
+		{"12.3450", "USD", `"12.3450" has more decimals than USD allows (2)`},
+		{"0.000", "USD", `"0.000" must be greater than zero`},
+		{"0.0", "JPY", `"0.0" must be greater than zero`},
 		{"10.50", "JPY", `"10.50" has decimals, but JPY amounts are whole numbers`},
-		{"10.0", "JPY", `"10.0" has decimals, but JPY amounts are whole numbers`},
-		{"1.2500", "KWD", `"1.2500" has more decimals than KWD allows (3)`},
+		{"10.01", "JPY", `"10.01" has decimals, but JPY amounts are whole numbers`},
+		{"1.2501", "KWD", `"1.2501" has more decimals than KWD allows (3)`},
 		{"1.001", "EUR", `"1.001" has more decimals than EUR allows (2)`},
 		{"1000000000.01", "USD", `"1000000000.01" must be at most 1,000,000,000 USD`},
 		{"1000000001", "USD", `"1000000001" must be at most 1,000,000,000 USD`},

@@ -24,21 +24,24 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 	opts := &CheckOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
 		Use:   "check [FILE|-]",
-		Short: "Flag excuses and stock phrases in an apology",
+		Short: "Flag excuses, stock phrases, passive voice and hedging in an apology",
 		Long: `Check an apology for blame-shifting (a supplier, a provider, a third party,
 another team or department, "circumstances beyond our control", "due to..."
-aimed away from you) and stock phrases ("we apologize for any
-inconvenience", "we value your business").
+aimed away from you), stock phrases ("we apologize for any inconvenience",
+"we value your business"), passive voice that hides who did it ("mistakes
+were made", "an error occurred") and hedging ("may have experienced", "some
+users", "a small number of").
 
 Each finding is one line, line:col: kind: phrase — suggestion. The exit
 status is the answer, so a script can use it as a gate: 0 when the text is
-clean, 1 when anything was found, 2 when the text could not be read.
+clean, 1 when anything was found (an empty text too: nothing to send is not
+a clean apology), 2 when the text could not be read.
 
 The check reads FILE, or standard input for - or when no FILE is given and
 standard input is not a terminal. It is case-insensitive and tolerates
 punctuation and line breaks. The phrase lists are data: apology.rules in the
-config file (blame_shifting and stock_phrases, each a list of {pattern,
-suggestion}) replaces a built-in list.`,
+config file (blame_shifting, stock_phrases, passive_voice and hedging, each
+a list of {pattern, suggestion}) replaces a built-in list.`,
 		Example: `  makegood apology check draft.txt
   makegood apology draft --customer alice@example.com --incident 3 | makegood apology check -
   makegood apology check --json reply.txt`,

@@ -97,13 +97,14 @@ func bulkRunE(cmd *cobra.Command, opts *IssueOptions, cfg *viper.Viper, getenv f
 type rowDefaults struct {
 	currency, reason, note, expires string // as typed; currency "" means customer's, then config
 	configCurrency                  string
+	allowOther                      bool // --allow-other-currency
 	now                             time.Time
 }
 
 func bulkRun(ctx context.Context, opts *IssueOptions) error {
 	b := opts.Bulk
 	d := rowDefaults{currency: opts.Currency, reason: opts.Reason, note: opts.Note, expires: opts.Expires,
-		configCurrency: opts.DefaultCurrency, now: opts.Now()}
+		configCurrency: opts.DefaultCurrency, allowOther: opts.AllowOtherCurrency, now: opts.Now()}
 	// Flags are checked once here, so a bad default is one error rather
 	// than one per row.
 	if d.currency != "" {
@@ -218,6 +219,9 @@ func creditFromRow(ctx context.Context, imp ledger.CreditImport, row rows.Row, d
 	}
 	if cur, err = money.NormalizeCurrency(cur); err != nil {
 		return ledger.NewCredit{}, at(&ledger.FieldError{Field: field, Err: err})
+	}
+	if err := ledger.CheckCreditCurrency(field, ledger.Customer{ID: id, Currency: custCurrency}, cur, d.allowOther); err != nil {
+		return ledger.NewCredit{}, at(err)
 	}
 	amt, err := money.Parse(row.Get(colAmount), cur)
 	if err != nil {

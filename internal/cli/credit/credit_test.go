@@ -168,15 +168,23 @@ func TestIssueCurrencyFallback(t *testing.T) {
 	if err := issueWith(t, e, "--customer without --amount 1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := issueWith(t, e, "--customer with --amount 1 --currency KWD"); err != nil {
+	// Another currency than the customer's is refused unless allowed.
+	err = issueWith(t, e, "--customer with --amount 1 --currency KWD")
+	if err == nil || !strings.Contains(err.Error(), `--currency: KWD is not the currency of customer "with" (EUR); pass --allow-other-currency`) || cmdutil.ExitCode(err) != 2 {
+		t.Fatalf("another currency: %v", err)
+	}
+	if err := issueWith(t, e, "--customer with --amount 1 --currency KWD --allow-other-currency"); err != nil {
 		t.Fatal(err)
+	}
+	if err := issueWith(t, e, "--customer with --amount 1 --currency eur"); err != nil {
+		t.Fatalf("the customer's own currency, given explicitly: %v", err)
 	}
 	cs := credits(t, st)
 	var got []string
 	for _, c := range cs {
 		got = append(got, c.Currency)
 	}
-	if strings.Join(got, ",") != "KWD,GBP,EUR" {
+	if strings.Join(got, ",") != "EUR,KWD,GBP,EUR" {
 		t.Fatalf("currencies newest first: %v", got)
 	}
 }
@@ -188,7 +196,8 @@ func TestIssueBadInputWritesNothing(t *testing.T) {
 		{"--customer a --amount -5", "--amount"},
 		{"--customer a --amount 1000000000000", "--amount"},
 		{"--customer a --amount 1e9", "--amount"},
-		{"--customer a --amount 10.5 --currency JPY", "--amount"},
+		{"--customer a --amount 10.5 --currency JPY --allow-other-currency", "--amount"},
+		{"--customer a --amount 10 --currency JPY", "--currency"},
 		{"--customer a --amount 1 --currency XYZ", "--currency"},
 		{"--customer a --amount 1 --reason sorry", "--reason"},
 		{"--customer a --amount 1 --expires 2027-02-30", "--expires"},
@@ -243,15 +252,29 @@ func TestIssueInteractiveForm(t *testing.T) {
 		{Title: "Amount in KWD", Value: "1.250"},
 		{Title: "Reason", Value: "bug"},
 		{Title: "Note", Value: "export broke"},
-		{Title: "Issue KWD 1.250 to b for bug?", Value: "y"},
+		{Title: "Expires", Value: "2027-01-31"},
+		{Title: "Issue this credit?", Value: "y"},
 	}}
 	e.F.Prompter = p
 	if err := issueWith(t, e, ""); err != nil {
 		t.Fatalf("%v (asked %q)", err, p.Asked)
 	}
 	cs := credits(t, st)
-	if len(cs) != 1 || cs[0].Customer != "b" || cs[0].AmountMinor != 1250 || cs[0].Reason != "bug" || cs[0].Note != "export broke" {
+	if len(cs) != 1 || cs[0].Customer != "b" || cs[0].AmountMinor != 1250 || cs[0].Reason != "bug" || cs[0].Note != "export broke" ||
+		cs[0].ExpiresAt == nil || cs[0].ExpiresAt.Format("2006-01-02") != "2027-01-31" {
 		t.Fatalf("recorded %+v", cs)
+	}
+	want := []string{"Step 1 of 4 · Customer", "Step 2 of 4 · Amount · b", "Step 3 of 4 · Details", "Step 4 of 4 · Confirm"}
+	if strings.Join(p.Steps, "|") != strings.Join(want, "|") {
+		t.Fatalf("steps %q", p.Steps)
+	}
+	// The confirm step shows everything that will be written.
+	summary := strings.Join(p.Notes, "\n")
+	for _, line := range []string{"Customer:  b", "Amount:    KWD 1.250", "Reason:    bug", "Note:      export broke",
+		"Expires:   2027-01-31", "Incident:  none"} {
+		if !strings.Contains(summary, line) {
+			t.Errorf("the confirm step lacks %q:\n%s", line, summary)
+		}
 	}
 	if len(p.Answers) != 0 {
 		t.Fatalf("unasked: %+v", p.Answers)
@@ -278,7 +301,7 @@ func TestIssueInteractiveDeclineWritesNothing(t *testing.T) {
 		e.Terminal()
 		st := seed(t, e, ledger.Customer{ID: "a", Currency: "USD"})
 		e.F.Prompter = &prompttest.Prompter{Answers: []prompttest.Answer{
-			{Title: "Amount", Value: "5"}, {Title: "Reason", Value: "bug"}, {Title: "Note", Value: ""}, last,
+			{Title: "Amount", Value: "5"}, {Title: "Reason", Value: "bug"}, {Title: "Note", Value: ""}, {Title: "Expires", Value: ""}, last,
 		}}
 		err := issueWith(t, e, "--customer a")
 		if !errors.Is(err, prompt.ErrAborted) || cmdutil.ExitCode(err) != 1 {

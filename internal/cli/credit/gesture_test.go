@@ -152,7 +152,7 @@ func TestIssueGestureInteractive(t *testing.T) {
 		{Title: "Customer", Value: "a"},
 		{Title: "Reason", Value: "goodwill"},
 		{Title: "Note", Value: ""},
-		{Title: `Issue the gesture "a handwritten card" to Alice (a) for goodwill?`, Value: "y"},
+		{Title: "Record this gesture?", Value: "y"},
 	}}
 	e.F.Prompter = p
 	if err := issueWith(t, e, `--gesture "a handwritten card"`); err != nil {

@@ -32,10 +32,13 @@ type IssueOptions struct {
 	Expires        string
 	IdempotencyKey string
 	NewCustomer    bool
-	Incident       string
-	Gesture        string
-	Output         cmdutil.OutputFlags
-	Bulk           BulkOptions // --from-file and its flags, in bulk.go
+	// AllowOtherCurrency lets a credit be in a currency other than the
+	// customer's without asking.
+	AllowOtherCurrency bool
+	Incident           string
+	Gesture            string
+	Output             cmdutil.OutputFlags
+	Bulk               BulkOptions // --from-file and its flags, in bulk.go
 
 	// Changed tells which flags were given, so prompts ask only for the rest.
 	Changed func(string) bool
@@ -100,6 +103,7 @@ good for, and adds the customer to the incident's affected customers.`,
 	fl.StringVar(&opts.Expires, "expires", "", "Expiry: a date (2027-01-31) or days from today (90d)")
 	fl.StringVar(&opts.IdempotencyKey, "idempotency-key", "", "Issue at most once for this key")
 	fl.BoolVar(&opts.NewCustomer, "new-customer", false, "Add the customer if the ledger doesn't know it")
+	fl.BoolVar(&opts.AllowOtherCurrency, "allow-other-currency", false, "Allow a currency other than the customer's (asked at a terminal)")
 	fl.StringVar(&opts.Incident, "incident", "", "Incident ID this credit or gesture makes good for")
 	fl.StringVar(&opts.Gesture, "gesture", "", "Record a gesture without money instead, e.g. \"a handwritten card\"")
 	cmd.MarkFlagsMutuallyExclusive("amount", "gesture")
@@ -153,70 +157,44 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 		}
 	}
 	interactive := opts.CanPrompt && (opts.Customer == "" || (opts.Amount == "" && opts.Gesture == ""))
-	var p prompt.Prompter
+	var (
+		cust    ledger.Customer
+		newCust *ledger.Customer
+		amt     money.Amount
+	)
 	if interactive {
-		p = opts.Prompter()
-	}
-
-	if opts.Customer == "" {
-		if opts.Customer, err = pickCustomer(ctx, p, st); err != nil {
-			return err
-		}
-	}
-	if err := ledger.ValidateID("--customer", opts.Customer); err != nil {
-		return err
-	}
-
-	cust, err := st.Customer(ctx, opts.Customer)
-	var newCust *ledger.Customer
-	switch {
-	case err == nil:
-	case errors.Is(err, ledger.ErrNotFound):
-		newCust, err = newCustomer(ctx, opts, p)
-		if err != nil {
-			return err
-		}
-		cust = *newCust
-	default:
-		return err
-	}
-
-	var amt money.Amount
-	if opts.Gesture == "" {
-		if amt, err = issueAmount(ctx, opts, p, cust, newCust); err != nil {
-			return err
-		}
-	}
-
-	if interactive && !opts.Changed("reason") {
-		opts.Reason, err = p.Select(ctx, "Reason", reasonOptions(), "outage")
-		if err != nil {
-			return err
-		}
-	}
-	if interactive && !opts.Changed("note") {
-		if opts.Note, err = p.Input(ctx, "Note for the ledger (optional)", "", func(s string) error {
-			return ledger.ValidateText("note", s, ledger.MaxNoteLen)
-		}); err != nil {
-			return err
-		}
-	}
-
-	if interactive {
-		what := amt.String()
-		if opts.Gesture != "" {
-			what = fmt.Sprintf("the gesture %q", opts.Gesture)
-		}
-		summary := fmt.Sprintf("Issue %s to %s for %s?", what, customerLabel(cust), opts.Reason)
-		if newCust != nil {
-			summary = fmt.Sprintf("Add customer %s and issue %s for %s?", cust.ID, what, opts.Reason)
-		}
-		ok, err := p.Confirm(ctx, summary, true)
-		if err != nil {
-			return err
-		}
+		// Without the values a script would give, the form asks for the
+		// rest, step by step, and shows everything before it is written.
+		s, ok := opts.Prompter().(prompt.Stepper)
 		if !ok {
-			return cmdutil.ErrCancel
+			return errors.New("credit issue: the prompter cannot ask a form")
+		}
+		f, err := runIssueForm(ctx, opts, st, s, now, expires, incident)
+		if err != nil {
+			return err
+		}
+		cust, newCust, amt, expires, incident = f.cust, f.newCust, f.amt, f.exp, f.inc
+		opts.Reason, opts.Note = f.reason, f.note
+	} else {
+		if err := ledger.ValidateID("--customer", opts.Customer); err != nil {
+			return err
+		}
+		cust, err = st.Customer(ctx, opts.Customer)
+		switch {
+		case err == nil:
+		case errors.Is(err, ledger.ErrNotFound):
+			newCust, err = newCustomer(ctx, opts, nil)
+			if err != nil {
+				return err
+			}
+			cust = *newCust
+		default:
+			return err
+		}
+		if opts.Gesture == "" {
+			if amt, err = issueAmount(ctx, opts, nil, cust, newCust); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -266,6 +244,9 @@ func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cus
 	if currency, err = money.NormalizeCurrency(currency); err != nil {
 		return money.Amount{}, &ledger.FieldError{Field: field, Err: err}
 	}
+	if err := otherCurrency(ctx, opts, p, cust, currency); err != nil {
+		return money.Amount{}, err
+	}
 	if newCust != nil {
 		newCust.Currency = currency
 	}
@@ -285,31 +266,28 @@ func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cus
 	return amt, nil
 }
 
-const newCustomerChoice = "\x00new"
-
-func pickCustomer(ctx context.Context, p prompt.Prompter, st ledger.Store) (string, error) {
-	cs, err := st.Customers(ctx)
+// otherCurrency applies the one-currency rule: a credit in a currency other
+// than the customer's needs --allow-other-currency, or at a terminal a yes
+// to the question.
+func otherCurrency(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cust ledger.Customer, currency string) error {
+	err := ledger.CheckCreditCurrency("--currency", cust, currency, opts.AllowOtherCurrency)
+	if err == nil || !opts.CanPrompt {
+		return err
+	}
+	if p == nil {
+		p = opts.Prompter()
+	}
+	ok, err := p.Confirm(ctx, ledger.OtherCurrencyQuestion(cust, currency), false)
 	if err != nil {
-		return "", err
+		return err
 	}
-	id := newCustomerChoice
-	if len(cs) > 0 {
-		opts := make([]prompt.Option, 0, len(cs)+1)
-		for _, c := range cs {
-			opts = append(opts, prompt.Option{Label: customerLabel(c), Value: c.ID})
-		}
-		opts = append(opts, prompt.Option{Label: "+ a new customer…", Value: newCustomerChoice})
-		if id, err = p.Select(ctx, "Customer (type / to filter)", opts, cs[0].ID); err != nil {
-			return "", err
-		}
+	if !ok {
+		return cmdutil.ErrCancel
 	}
-	if id == newCustomerChoice {
-		return p.Input(ctx, "New customer ID (email, Stripe id, any handle)", "", func(s string) error {
-			return ledger.ValidateID("customer ID", s)
-		})
-	}
-	return id, nil
+	return nil
 }
+
+const newCustomerChoice = "\x00new"
 
 // newCustomer decides what to do about a customer the ledger doesn't know:
 // offer to add it at a terminal, add it with --new-customer, refuse

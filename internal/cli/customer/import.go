@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,10 @@ type ImportOptions struct {
 	Operator        string
 
 	File string
+	// PlanPrices is --plan-prices: a CSV of plan, price, currency,
+	// period; customers on a plan without a price are priced by it.
+	PlanPrices string
+	plans      ledger.PlanPrices
 	importutil.Flags
 	Output cmdutil.OutputFlags
 }
@@ -47,7 +52,7 @@ func ownSchema() rows.Schema {
 // something here; its many other columns are ignored.
 func stripeSchema() rows.Schema {
 	return rows.Schema{
-		Columns:       []string{"id", "Email", "Name", "Created (UTC)", "Currency"},
+		Columns:       []string{"id", "Email", "Name", "Created (UTC)", "Currency", "Plan"},
 		Required:      []string{"id"},
 		IgnoreUnknown: true,
 	}
@@ -67,7 +72,14 @@ Two kinds of CSV are understood, told apart by the header row:
     plan, price, currency, period, since, locale, tags, advocate. Only id is
     required; tags are separated by commas. customer list --csv writes it.
   - Stripe's customer export: id, Email, Name, Created (UTC) (the customer
-    since date), Currency. Its other columns are ignored.
+    since date; "2023-03-14 09:26:41" or RFC 3339), Currency, Plan. Its other
+    columns are ignored.
+
+Stripe's export has no price, and goodwill needs one. --plan-prices FILE is
+a CSV of plan, price, currency, period (header row first): a customer on a
+plan without a price of their own gets the plan's. The config's plans table
+(plans: {pro: {price: 49.00, currency: USD, period: month}}) does the same
+wherever a price is needed, without writing it to the customer.
 
 JSON Lines with makegood's keys works too (by extension, --format, or a
 first character of {). Empty cells leave a field as it is.
@@ -83,6 +95,7 @@ refused unless --allow-repeat; --dry-run checks everything and writes
 nothing.`,
 		Example: `  makegood customer import customers.csv
   makegood customer import ~/Downloads/unified_customers.csv --dry-run
+  makegood customer import ~/Downloads/unified_customers.csv --plan-prices plans.csv
   makegood customer list --csv | ssh backup makegood customer import -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -111,12 +124,19 @@ nothing.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Format, "format", "", "csv or jsonl (default: by extension)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "Check every row and print the summary, write nothing")
+	fl.StringVar(&opts.PlanPrices, "plan-prices", "", "CSV of plan,price,currency,period pricing customers who have a plan and no price")
 	fl.BoolVar(&opts.AllowRepeat, "allow-repeat", false, "Import the file even if the same file was imported before")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
 	return cmd
 }
 
 func importRun(ctx context.Context, opts *ImportOptions) error {
+	if opts.PlanPrices != "" {
+		var err error
+		if opts.plans, err = readPlanPrices(opts.PlanPrices); err != nil {
+			return err
+		}
+	}
 	in, err := importutil.Open(opts.File, opts.IO)
 	if err != nil {
 		return err
@@ -248,15 +268,14 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 		fl.Email = set("email", 1)
 		fl.Name = set("name", 2)
 		if created := row.Get(3); created != "" {
-			// Stripe writes "2023-11-20 14:03" or with seconds.
-			d, _, _ := strings.Cut(created, " ")
-			t, err := ledger.ParseDate("Created (UTC)", d)
+			t, err := stripeCreated(created)
 			if err != nil {
 				return at(err)
 			}
 			c.Since = t
 		}
 		fl.Currency = set("currency", 4)
+		fl.Plan = set("plan", 5)
 	} else {
 		fl.Name = set("name", 1)
 		fl.Email = set("email", 2)
@@ -287,6 +306,12 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 	if err := fl.apply(&c, func(flag string) bool { return changed[flag] }, opts.DefaultCurrency); err != nil {
 		return at(err)
 	}
+	if pp, ok := opts.plans[c.Plan]; ok && c.PriceMinor == 0 {
+		if c.Currency != "" && c.Currency != pp.Currency {
+			return at(ledger.Fieldf("plan", "plan %q is priced in %s (--plan-prices), but the customer pays in %s", c.Plan, pp.Currency, c.Currency))
+		}
+		c = opts.plans.Apply(c)
+	}
 	c.UpdatedAt = now
 	unchanged := found && sameCustomer(before, c)
 	if write && !unchanged {
@@ -310,4 +335,71 @@ func sameCustomer(a, b ledger.Customer) bool {
 	return a.Name == b.Name && a.Email == b.Email && a.Plan == b.Plan && a.PriceMinor == b.PriceMinor &&
 		a.Currency == b.Currency && a.Period == b.Period && a.Since.Equal(b.Since) && a.Locale == b.Locale &&
 		slices.Equal(a.Tags, b.Tags) && a.Advocate == b.Advocate
+}
+
+// stripeCreated reads Stripe's "Created (UTC)": "2023-03-14 09:26:41" (or
+// without seconds) in the dashboard's export, RFC 3339 in others. The
+// customer-since date is its day.
+func stripeCreated(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", time.RFC3339, ledger.DateLayout} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			t = t.UTC()
+			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+		}
+	}
+	return time.Time{}, ledger.Fieldf("Created (UTC)", "%q is not a time (want 2023-03-14 09:26:41, RFC 3339 or YYYY-MM-DD)", s)
+}
+
+// readPlanPrices reads --plan-prices: a CSV with the header plan, price,
+// currency, period (period may be left out: month). Every bad line is
+// reported by number, and nothing is imported.
+func readPlanPrices(path string) (ledger.PlanPrices, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, ledger.Fieldf("--plan-prices", "%v", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	records, err := r.ReadAll()
+	if err != nil {
+		return nil, ledger.Fieldf("--plan-prices", "%v", err)
+	}
+	if len(records) == 0 {
+		return nil, ledger.Fieldf("--plan-prices", "%s is empty; want a header plan,price,currency,period", path)
+	}
+	cols := map[string]int{}
+	for i, h := range records[0] {
+		cols[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))] = i
+	}
+	for _, need := range []string{"plan", "price", "currency"} {
+		if _, ok := cols[need]; !ok {
+			return nil, ledger.Fieldf("--plan-prices", "%s: the header has no %s column; want plan,price,currency,period", path, need)
+		}
+	}
+	get := func(rec []string, col string) string {
+		if i, ok := cols[col]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	out := ledger.PlanPrices{}
+	var problems ledger.Problems
+	for n, rec := range records[1:] {
+		line := n + 2
+		pp, err := ledger.NewPlanPrice("--plan-prices", get(rec, "plan"), get(rec, "price"), get(rec, "currency"), get(rec, "period"))
+		if err != nil {
+			problems.Add(fmt.Errorf("%s line %d: %w", path, line, errors.Unwrap(err)))
+			continue
+		}
+		if _, dup := out[get(rec, "plan")]; dup {
+			problems.Add(ledger.Fieldf("--plan-prices", "%s line %d: plan %q is priced twice", path, line, get(rec, "plan")))
+			continue
+		}
+		out[get(rec, "plan")] = pp
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -177,16 +177,16 @@ func TestSuggestFromIncident(t *testing.T) {
 	}
 
 	s := suggestJSON(t, e, "--customer alice --incident 1")
-	if !strings.Contains(s.Options[2].Reason, "(1d down)") || !strings.Contains(s.Recommended.Reason, "×1.5 high severity") {
+	if !strings.Contains(s.Options[2].Reason, "(1d down)") || !strings.Contains(s.Recommended.Reason, "× 1.5 for high severity") {
 		t.Fatalf("an open incident runs to now, at its severity: %+v", s)
 	}
 	s = suggestJSON(t, e, "--customer alice --incident 2")
-	if !strings.Contains(s.Options[len(s.Options)-3].Reason, "6h of 30 days") || !strings.Contains(s.Recommended.Reason, "×0.75 low severity") {
+	if !strings.Contains(s.Options[len(s.Options)-3].Reason, "× 6h down / 30 days") || !strings.Contains(s.Recommended.Reason, "× 0.75 for low severity") {
 		t.Fatalf("a fixed incident lasts from start to fix: %+v", s.Options)
 	}
 	s = suggestJSON(t, e, "--customer alice --incident 1 --downtime 90m --severity normal --data-loss")
-	if !strings.Contains(s.Options[len(s.Options)-3].Reason, "1h 30m of 30 days") ||
-		strings.Contains(s.Recommended.Reason, "severity") || !strings.Contains(s.Recommended.Reason, "×2 data loss") {
+	if !strings.Contains(s.Options[len(s.Options)-3].Reason, "× 1h 30m down / 30 days") ||
+		strings.Contains(s.Recommended.Reason, "severity") || !strings.Contains(s.Recommended.Reason, "× 2 for data loss") {
 		t.Fatalf("flags override the incident: %+v", s)
 	}
 	_ = open
@@ -382,7 +382,7 @@ func TestSuggestOutputs(t *testing.T) {
 		// Reasons wrap at the terminal's width (80 in tests), never cut.
 		"* recommended   $25.00\n      SLA credit $12.25 + extra $9.80 (20% of $49.00/month) + $1.47 (1% of\n" +
 			"      $147.00 paid, estimated) = $23.52, rounded up to $25.00\n",
-		"  make_whole    $1.64\n      1d of 30 days at $49.00/month = $1.64, rounded up\n",
+		"  make_whole    $1.64\n      $49.00/month × 1d down / 30 days = $1.64, rounded up\n",
 		"  gesture       one of your other products, free\n",
 		"\n* recommended\n! repeat_incident: 2 other incidents",
 	} {
@@ -445,5 +445,33 @@ func TestParseDowntime(t *testing.T) {
 		if _, err := ParseDowntime("--downtime", in); err == nil || !strings.Contains(err.Error(), "--downtime") {
 			t.Errorf("ParseDowntime(%q): err = %v", in, err)
 		}
+	}
+}
+
+// Degraded, not down: the incident's impact (or --impact) scales
+// make-whole and the SLA bands.
+func TestSuggestImpact(t *testing.T) {
+	e := clitest.New(t, nil)
+	st := clitest.Seed(t, e, alice)
+	if _, err := st.OpenIncident(context.Background(), ledger.NewIncident{Title: "Slow", What: "Pages were slow.",
+		StartedAt: now.Add(-24 * time.Hour), ReportedAt: now.Add(-24 * time.Hour), CreatedAt: now,
+		Customers: []string{"alice"}, ImpactBP: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	s := suggestJSON(t, e, "--customer alice --incident 1")
+	if s.Recommended.AmountMinor != 1700 {
+		t.Fatalf("recommended at 30%%: %+v", s.Recommended)
+	}
+	mw := s.Options[len(s.Options)-3]
+	if mw.Kind != "make_whole" || !strings.Contains(mw.Reason, "× 30% impact = $0.49") {
+		t.Fatalf("make-whole at 30%%: %+v", mw)
+	}
+	full := suggestJSON(t, e, "--customer alice --incident 1 --impact 100%")
+	if full.Recommended.AmountMinor != 2500 {
+		t.Fatalf("--impact 100%% overrides the incident's: %+v", full.Recommended)
+	}
+	if err := clitest.Run(NewCmdSuggest(e.F, nil), "--customer alice --downtime 1h --impact 0"); err == nil ||
+		!strings.Contains(err.Error(), "--impact: ") || cmdutil.ExitCode(err) != 2 {
+		t.Fatalf("--impact 0: %v", err)
 	}
 }

@@ -30,11 +30,13 @@ type SuggestOptions struct {
 	CanPrompt       bool
 	DefaultCurrency string
 	Policy          goodwill.Policy
+	Plans           ledger.PlanPrices
 
 	Customer string
 	Downtime string
 	Incident string
 	Severity string
+	Impact   string
 	DataLoss bool
 	Issue    bool
 	Pick     string
@@ -60,7 +62,9 @@ the recommendation first and marked.
 The downtime is --downtime (24h, 90m, 2d12h), or the incident's: from its
 start to its fix, or to now while it is open. --downtime with --incident
 overrides the incident's downtime for this customer. The severity is
---severity, or the incident's.
+--severity, or the incident's; so is the impact (--impact 30% when the
+service was degraded rather than down: make-whole and the SLA bands count
+the downtime at that share).
 
 History comes from the ledger: other incidents that affected the customer in
 the 12 months before, what they were credited in that window (net of voids),
@@ -105,6 +109,9 @@ does not give twice.`,
 			if opts.Policy, err = LoadPolicy(cfg); err != nil {
 				return err
 			}
+			if opts.Plans, err = cmdutil.Plans(cfg); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -116,6 +123,7 @@ does not give twice.`,
 	fl.StringVar(&opts.Downtime, "downtime", "", "How long they could not use the service: 24h, 90m, 2d12h")
 	fl.StringVar(&opts.Incident, "incident", "", "Incident ID: its downtime and severity, and what --issue links to")
 	fl.StringVar(&opts.Severity, "severity", "", "low, normal, high or critical (default: the incident's, else normal)")
+	fl.StringVar(&opts.Impact, "impact", "", "How much of the service was lost, e.g. 30% (default: the incident's, else 100%)")
 	fl.BoolVar(&opts.DataLoss, "data-loss", false, "The customer lost data")
 	fl.BoolVar(&opts.Issue, "issue", false, "Record the recommendation (or --pick) as a credit or gesture")
 	fl.StringVar(&opts.Pick, "pick", "", "With --issue: the option to record instead of the recommendation")
@@ -205,6 +213,7 @@ type suggestCase struct {
 	incident *ledger.Incident
 	downtime time.Duration
 	severity string
+	impact   int64 // basis points; 0 is all of it
 }
 
 func suggestRun(ctx context.Context, opts *SuggestOptions) error {
@@ -263,6 +272,12 @@ func settleCase(ctx context.Context, opts *SuggestOptions, st ledger.Store, now 
 		k.incident = &inc
 		k.downtime = inc.Downtime(now).Truncate(time.Second)
 		k.severity = inc.Severity
+		k.impact = inc.ImpactBP
+	}
+	if opts.Impact != "" {
+		if k.impact, err = ledger.ParseImpact("--impact", opts.Impact); err != nil {
+			return k, err
+		}
 	}
 	if opts.Downtime != "" {
 		if k.downtime, err = ParseDowntime("--downtime", opts.Downtime); err != nil {
@@ -284,7 +299,7 @@ func settleCase(ctx context.Context, opts *SuggestOptions, st ledger.Store, now 
 // suggest gathers the ledger's history and asks the policy engine.
 func suggest(ctx context.Context, opts *SuggestOptions, st ledger.Store, k suggestCase, now time.Time) (goodwill.Suggestion, error) {
 	return Suggest(ctx, st, opts.Policy, opts.DefaultCurrency, Case{Customer: k.customer, Incident: k.incident,
-		Downtime: k.downtime, Severity: k.severity, DataLoss: opts.DataLoss}, now)
+		Downtime: k.downtime, Severity: k.severity, DataLoss: opts.DataLoss, ImpactBP: k.impact, Plans: opts.Plans}, now)
 }
 
 // Case is what Suggest needs to know of one customer's case.
@@ -294,13 +309,18 @@ type Case struct {
 	Downtime time.Duration
 	Severity string
 	DataLoss bool
+	// ImpactBP is the share of the service lost, in basis points; 0 is
+	// all of it.
+	ImpactBP int64
+	// Plans prices a customer on a plan without a price of their own.
+	Plans ledger.PlanPrices
 }
 
 // Suggest gathers the ledger's history of the customer and asks the policy
 // engine; goodwill suggest and resolve share it. Errors name the field at
 // fault (the customer's currency or price).
 func Suggest(ctx context.Context, st ledger.Store, policy goodwill.Policy, defaultCurrency string, k Case, now time.Time) (goodwill.Suggestion, error) {
-	c := k.Customer
+	c := k.Plans.Apply(k.Customer)
 	currency, field := c.Currency, "customer currency"
 	if currency == "" {
 		currency, field = defaultCurrency, "config currency"
@@ -315,7 +335,7 @@ func Suggest(ctx context.Context, st ledger.Store, policy goodwill.Policy, defau
 	}
 	if c.PriceMinor <= 0 {
 		return goodwill.Suggestion{}, ledger.Fieldf("price", "customer %q has no price, and every option is worked out from it; "+
-			"set it with `makegood customer edit %s --price 49.00`", c.ID, c.ID)
+			"set it with `makegood customer edit %s --price 49.00`, or price their plan in the config (plans: {PLAN: {price: 49.00, currency: USD, period: month}})", c.ID, c.ID)
 	}
 
 	// The window is the 12 months before the incident (or before now), and
@@ -337,7 +357,7 @@ func Suggest(ctx context.Context, st ledger.Store, policy goodwill.Policy, defau
 	s, err := goodwill.Suggest(
 		goodwill.Customer{ID: c.ID, PriceMinor: c.PriceMinor, Currency: currency, Period: goodwill.Period(c.Period),
 			Since: c.Since, Advocate: c.Advocate},
-		goodwill.Incident{Downtime: k.Downtime, Severity: goodwill.Severity(k.Severity), DataLoss: k.DataLoss},
+		goodwill.Incident{Downtime: k.Downtime, Severity: goodwill.Severity(k.Severity), DataLoss: k.DataLoss, ImpactBP: k.ImpactBP},
 		goodwill.History{IncidentsLast12M: totals.Incidents, CreditsLast12M: max(totals.CreditedMinor, 0),
 			GivenThisMonthMinor: max(totals.GivenThisMonthMinor, 0)},
 		policy, now)
@@ -395,6 +415,9 @@ func printSuggestion(ios *iostreams.IOStreams, s goodwill.Suggestion, k suggestC
 		return t.Render()
 	}
 	what := fmt.Sprintf("%s down, %s severity", view.Duration(k.downtime), k.severity)
+	if k.impact != 0 && k.impact != ledger.FullImpact {
+		what = fmt.Sprintf("%s degraded at %s impact, %s severity", view.Duration(k.downtime), ledger.FormatImpact(k.impact), k.severity)
+	}
 	if k.incident != nil {
 		what = fmt.Sprintf("incident %d (%s), %s", k.incident.ID, k.incident.Title, what)
 	}

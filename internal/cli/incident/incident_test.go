@@ -142,6 +142,7 @@ func TestOpenInteractive(t *testing.T) {
 		{Title: "Title", Value: "Login outage"},
 		{Title: "What happened", Value: "Logins failed."},
 		{Title: "Severity", Value: "critical"},
+		{Title: "How much of the service was lost", Value: "30%"},
 		{Title: "Affected customer IDs", Value: "a, b"},
 	}}
 	e.F.Prompter = p
@@ -149,7 +150,8 @@ func TestOpenInteractive(t *testing.T) {
 		t.Fatalf("%v (asked %q)", err, p.Asked)
 	}
 	incs := incidents(t, st)
-	if len(incs) != 1 || incs[0].Title != "Login outage" || incs[0].Severity != "critical" || strings.Join(incs[0].Customers, ",") != "a,b" {
+	if len(incs) != 1 || incs[0].Title != "Login outage" || incs[0].Severity != "critical" || strings.Join(incs[0].Customers, ",") != "a,b" ||
+		incs[0].ImpactBP != 3000 {
 		t.Fatalf("recorded %+v", incs)
 	}
 	if len(p.Answers) != 0 {
@@ -331,5 +333,91 @@ func TestShow(t *testing.T) {
 	err := clitest.Run(NewCmdShow(e.F, nil), "9")
 	if err == nil || !strings.Contains(err.Error(), `incident 9 not found`) || cmdutil.ExitCode(err) != 2 {
 		t.Fatalf("unknown: %v", err)
+	}
+}
+
+// A fix recorded with the wrong time is corrected by appending: the
+// message says what it was and what it is now, every figure follows the
+// correction, and incident show lists both.
+func TestFixCorrect(t *testing.T) {
+	ctx := context.Background()
+	e := clitest.New(t, nil)
+	st := clitest.Seed(t, e, ledger.Customer{ID: "a"})
+	seedIncident(t, st, "Login outage", "a") // started 00:00, reported 01:00
+	seedIncident(t, st, "Exports")
+
+	err := clitest.Run(NewCmdFix(e.F, nil), "1 --correct")
+	if err == nil || !strings.Contains(err.Error(), "--correct needs --at") || cmdutil.ExitCode(err) != 2 {
+		t.Fatalf("--correct without --at: %v", err)
+	}
+	err = clitest.Run(NewCmdFix(e.F, nil), "1 --at 2026-11-24T03:00:00Z --correct")
+	if err == nil || !strings.Contains(err.Error(), "incident 1 has no fix to correct") || cmdutil.ExitCode(err) != 2 {
+		t.Fatalf("correcting an open incident: %v", err)
+	}
+	run(t, e, NewCmdFix(e.F, nil), "1") // meant 03:00, recorded at now (10:00)
+	err = clitest.Run(NewCmdFix(e.F, nil), "1 --at 2026-11-24T03:00:00Z")
+	if err == nil || !strings.Contains(err.Error(), "correct it: makegood incident fix 1 --at TIME --correct") {
+		t.Fatalf("a second fix does not say how to correct: %v", err)
+	}
+
+	e.Stderr.Reset()
+	out := run(t, e, NewCmdFix(e.F, nil), "1 --at 2026-11-24T03:00:00Z --correct --json")
+	if got := e.Stderr.String(); got != "Corrected the fix of incident 1: fixed at 2026-11-24T03:00:00Z (recorded before as 2026-11-24T10:00:00Z): 2h after it was reported, 3h of downtime.\n" {
+		t.Fatalf("stderr %q", got)
+	}
+	if !strings.Contains(out, `"fixed_at": "2026-11-24T03:00:00Z"`) || !strings.Contains(out, `"time_to_fix_seconds": 7200`) ||
+		!strings.Contains(out, `"fix_corrections": 1`) {
+		t.Fatalf("JSON %s", out)
+	}
+	for args, want := range map[string]string{
+		"1 --at 2026-11-23 --correct":           "--at: 2026-11-23T00:00:00Z is before incident 1 started",
+		"1 --at 2026-11-24T10:00:01Z --correct": "--at: 2026-11-24T10:00:01Z is in the future",
+		"3 --at 2026-11-24T03:00:00Z --correct": "incident 3 not found",
+	} {
+		err := clitest.Run(NewCmdFix(e.F, nil), args)
+		if err == nil || !strings.Contains(err.Error(), want) || cmdutil.ExitCode(err) != 2 {
+			t.Errorf("%q: err = %v, want %q and exit 2", args, err, want)
+		}
+	}
+	show := run(t, e, NewCmdShow(e.F, nil), "1")
+	for _, want := range []string{
+		"fixed:        2026-11-24T03:00:00Z\n",
+		"fix history:  first recorded as 2026-11-24T10:00:00Z (on 2026-11-24T10:00:00Z)\n",
+		"fix history:  corrected to 2026-11-24T03:00:00Z (on 2026-11-24T10:00:00Z)\n",
+		"time to fix:  2h\n",
+	} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show lacks %q:\n%s", want, show)
+		}
+	}
+	fixes, err := st.Fixes(ctx, 1)
+	if err != nil || len(fixes) != 2 {
+		t.Fatalf("the first record must stay beside the correction: %+v %v", fixes, err)
+	}
+}
+
+func TestOpenImpact(t *testing.T) {
+	e := clitest.New(t, nil)
+	st := clitest.Seed(t, e)
+	out := run(t, e, NewCmdOpen(e.F, nil), `--title "Slow dashboard" --what "Reports took minutes." --impact 30% --json`)
+	if !strings.Contains(out, `"impact": "30%"`) || !strings.Contains(out, `"impact_bp": 3000`) {
+		t.Fatalf("JSON %s", out)
+	}
+	run(t, e, NewCmdOpen(e.F, nil), `--title "Down" --what "Nothing loaded."`)
+	incs := incidents(t, st)
+	if len(incs) != 2 || incs[1].ImpactBP != 3000 || incs[0].ImpactBP != ledger.FullImpact {
+		t.Fatalf("impacts %+v", incs)
+	}
+	if show := run(t, e, NewCmdShow(e.F, nil), "1"); !strings.Contains(show, "impact:       30% of the service lost (degraded, not down)\n") {
+		t.Fatalf("show:\n%s", show)
+	}
+	for _, bad := range []string{"0%", "120%", "most"} {
+		err := clitest.Run(NewCmdOpen(e.F, nil), `--title T --what W --impact `+bad)
+		if err == nil || !strings.Contains(err.Error(), "--impact: ") || cmdutil.ExitCode(err) != 2 {
+			t.Errorf("--impact %s: %v", bad, err)
+		}
+	}
+	if n := len(incidents(t, st)); n != 2 {
+		t.Fatalf("a bad --impact wrote an incident: %d", n)
 	}
 }

@@ -29,6 +29,7 @@ type OpenOptions struct {
 	Started   string
 	Reported  string
 	Severity  string
+	Impact    string
 	Customers []string
 	Output    cmdutil.OutputFlags
 
@@ -48,10 +49,16 @@ it started and was reported, how severe it is and whom it affected.
 
 --reported defaults to now and --started to --reported. Both take RFC 3339
 (2026-11-24T09:00:00Z) or a date. The id of the new incident is printed alone
-on stdout when piped.`,
+on stdout when piped.
+
+--impact says how much of the service was lost when it was degraded rather
+than down (30% when a third of requests failed, say); goodwill suggest and
+resolve scale make-whole and the SLA bands by it. The default, 100%, is an
+outage.`,
 		Example: `  makegood incident open --title "Login outage" \
     --what "A change we deployed on Monday broke logins for nine hours." \
-    --started 2026-11-23T08:00:00Z --severity high --customers alice@example.com,cus_123`,
+    --started 2026-11-23T08:00:00Z --severity high --customers alice@example.com,cus_123
+  makegood incident open --title "Slow dashboard" --what "Reports took minutes to load." --impact 30%`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Changed = func(name string) bool { return cmd.Flags().Changed(name) }
@@ -76,6 +83,7 @@ on stdout when piped.`,
 	fl.StringVar(&opts.Started, "started", "", "When it started (default: --reported)")
 	fl.StringVar(&opts.Reported, "reported", "", "When it was reported (default: now)")
 	fl.StringVar(&opts.Severity, "severity", ledger.SeverityNormal, "low, normal, high or critical")
+	fl.StringVar(&opts.Impact, "impact", "100%", "How much of the service was lost: 100% (down) or less (degraded), e.g. 30%")
 	fl.StringSliceVar(&opts.Customers, "customers", nil, "Affected customer IDs, comma-separated")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
 	_ = cmd.RegisterFlagCompletionFunc("severity", cobra.FixedCompletions(ledger.Severities(), cobra.ShellCompDirectiveNoFileComp))
@@ -87,6 +95,9 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	if err != nil {
 		return err
 	}
+	if _, err := ledger.ParseImpact("--impact", opts.Impact); err != nil {
+		return err
+	}
 	interactive := opts.CanPrompt && (opts.Title == "" || opts.What == "")
 	if interactive {
 		if err := askOpen(ctx, opts, opts.Prompter()); err != nil {
@@ -96,6 +107,9 @@ func openRun(ctx context.Context, opts *OpenOptions) error {
 	now := opts.Now()
 	n := ledger.NewIncident{Title: opts.Title, What: strings.TrimSpace(opts.What), Severity: opts.Severity,
 		CreatedAt: now, Customers: customerList(opts.Customers)}
+	if n.ImpactBP, err = ledger.ParseImpact("--impact", opts.Impact); err != nil {
+		return err
+	}
 	if n.ReportedAt, err = pastTime("--reported", opts.Reported, now); err != nil {
 		return err
 	}
@@ -145,6 +159,14 @@ func askOpen(ctx context.Context, opts *OpenOptions, p prompt.Prompter) error {
 			sev = append(sev, prompt.Option{Label: s, Value: s})
 		}
 		if opts.Severity, err = p.Select(ctx, "Severity", sev, ledger.SeverityNormal); err != nil {
+			return err
+		}
+	}
+	if !opts.Changed("impact") {
+		if opts.Impact, err = p.Input(ctx, "How much of the service was lost? (100% = down; less when degraded, e.g. 30%)", "100%", func(s string) error {
+			_, err := ledger.ParseImpact("impact", s)
+			return err
+		}); err != nil {
 			return err
 		}
 	}

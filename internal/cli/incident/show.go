@@ -102,11 +102,27 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	line("id", fmt.Sprint(inc.ID))
 	line("title", inc.Title)
 	line("severity", inc.Severity)
+	if v.ImpactBP != ledger.FullImpact {
+		line("impact", v.Impact+" of the service lost (degraded, not down)")
+	}
 	line("status", inc.Status())
 	line("started", v.StartedAt)
 	line("reported", v.ReportedAt)
 	if v.FixedAt != nil {
 		line("fixed", *v.FixedAt)
+		if inc.Corrections > 0 {
+			fixes, err := st.Fixes(ctx, inc.ID)
+			if err != nil {
+				return err
+			}
+			for _, f := range fixes {
+				what := "first recorded as " + view.Time(f.FixedAt)
+				if f.Correction {
+					what = "corrected to " + view.Time(f.FixedAt)
+				}
+				line("fix history", fmt.Sprintf("%s (on %s)", what, view.Time(f.RecordedAt)))
+			}
+		}
 		line("time to fix", *v.TimeToFix)
 		line("downtime", v.Downtime)
 	} else {

@@ -126,6 +126,13 @@ func newIncidentFromFlags(o *Options, now time.Time) (ledger.Incident, error) {
 	if inc.ReportedAt.Before(inc.StartedAt) {
 		return ledger.Incident{}, ledger.Fieldf("--reported", "%s is before --started %s", view.Time(inc.ReportedAt), view.Time(inc.StartedAt))
 	}
+	if o.Impact != "" {
+		bp, err := ledger.ParseImpact("--impact", o.Impact)
+		if err != nil {
+			return ledger.Incident{}, err
+		}
+		inc.ImpactBP = bp
+	}
 	return inc, nil
 }
 

@@ -80,7 +80,7 @@ func (o *outcome) timeToApology(r *outcomeRow) (time.Duration, bool) {
 		return 0, false // not apologized until it reaches them
 	}
 	at := r.target.Apologized
-	if r.apology != nil {
+	if r.apology != nil && at == nil { // a follow-up is not the first apology
 		at = &r.apology.RecordedAt
 	}
 	if at == nil {
@@ -114,6 +114,9 @@ func (o *outcome) printText(opts *Options) error {
 	for _, r := range o.rows {
 		fmt.Fprintf(&b, "  %s:", cmdutil.CustomerLabel(r.target.Customer))
 		switch {
+		case r.apology != nil && r.target.Apologized != nil:
+			fmt.Fprintf(&b, " apologized %s; it's-fixed follow-up #%d %s", r.target.Apologized.Format(timeInputShape),
+				r.apology.ID, deliveryText(o.plan.Via, r))
 		case r.apology != nil:
 			fmt.Fprintf(&b, " apology #%d %s", r.apology.ID, deliveryText(o.plan.Via, r))
 		case r.target.Apologized != nil:
@@ -161,7 +164,7 @@ func deliveryText(via string, r *outcomeRow) string {
 	case r.sendErr != nil:
 		return "NOT delivered"
 	case r.delivery != nil && r.delivery.Status == ledger.DeliveryQueued:
-		return "in the outbox (" + r.delivery.MessageID + ")"
+		return "queued in the outbox (" + r.delivery.MessageID + ")"
 	case r.delivery != nil:
 		return "sent by SMTP"
 	}

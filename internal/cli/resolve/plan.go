@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,11 +50,26 @@ type Target struct {
 	Apology    string
 	// Kept are the apology check findings the operator chose to keep.
 	Kept []apology.Finding
+	// FollowUp is the it's-fixed message for a customer apologized to
+	// before the fix (a saved case resumed), sent with the case; "" when
+	// none goes out.
+	FollowUp string
 	// draftedFor remembers which incident the draft was written for, so
 	// going back and forth keeps the operator's edits; drafted is the draft
 	// as written, to tell whether the operator changed it.
 	draftedFor string
 	drafted    string
+	// amendBase is the operator's apology before the draft's new
+	// paragraphs were added to it; amendYes/amendAsked keep the answer
+	// across Back.
+	amendBase  string
+	amendYes   bool
+	amendAsked bool
+	// followText is the follow-up as edited, followDrafted as drafted,
+	// followChoice whether to send it: kept across Back.
+	followText    string
+	followDrafted string
+	followChoice  string
 
 	Suggestion *goodwill.Suggestion
 	// NoSuggestion says why there is none (for example, no price).
@@ -175,9 +191,9 @@ func (p *Plan) refreshDrafts(ctx context.Context, src Source) error {
 		if t.Apologized != nil || t.drafted == "" || t.Apology != t.drafted {
 			continue
 		}
-		var give *Give
-		if p.Action != ActionSave && !t.Compensated && t.Give.Kind != "" {
-			give = &t.Give
+		give := p.giveFor(t)
+		if p.Action == ActionSave {
+			give = nil
 		}
 		d, err := src.Draft(ctx, p.Incident, p.Fixed, t.Customer, give)
 		if err != nil {
@@ -186,4 +202,115 @@ func (p *Plan) refreshDrafts(ctx context.Context, src Source) error {
 		t.Apology, t.drafted = d, d
 	}
 	return nil
+}
+
+// outgoing is the message this case sends the customer: the apology, or
+// for a customer apologized to before the fix, the it's-fixed follow-up
+// ("" when nothing goes out).
+func (t *Target) outgoing() string {
+	if t.Apologized == nil {
+		return t.Apology
+	}
+	return t.FollowUp
+}
+
+// outgoing counts the messages the case sends.
+func (p *Plan) outgoing() int {
+	n := 0
+	for _, t := range p.Targets {
+		if t.outgoing() != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// giveFor is what an apology to t can say is given: nil while undecided or
+// when they were compensated before.
+func (p *Plan) giveFor(t *Target) *Give {
+	if t.Compensated || t.Give.Kind == "" {
+		return nil
+	}
+	return &t.Give
+}
+
+// change is what a draft written again says that the draft before did not:
+// a new subject line, and paragraphs added in place of ones it dropped.
+type change struct {
+	oldSubject, newSubject string
+	dropped, added         []string
+}
+
+// draftChange compares two drafts paragraph by paragraph (paragraphs are
+// separated by blank lines; the first line is "Subject: …").
+func draftChange(before, after string) change {
+	var c change
+	bs, bp := splitDraft(before)
+	as, ap := splitDraft(after)
+	if bs != as {
+		c.oldSubject, c.newSubject = bs, as
+	}
+	for _, p := range bp {
+		if !slices.Contains(ap, p) {
+			c.dropped = append(c.dropped, p)
+		}
+	}
+	for _, p := range ap {
+		if !slices.Contains(bp, p) {
+			c.added = append(c.added, p)
+		}
+	}
+	return c
+}
+
+func (c change) empty() bool { return len(c.added) == 0 && c.newSubject == "" }
+
+// String shows the change as the operator reads it in the walk.
+func (c change) String() string {
+	var parts []string
+	if c.newSubject != "" {
+		parts = append(parts, c.newSubject)
+	}
+	return strings.Join(append(parts, c.added...), "\n\n")
+}
+
+// apply makes the operator's text say what the draft now says: the new
+// subject in place of the old, each added paragraph in place of a dropped
+// one the text still has word for word ("we are fixing it" gives way to
+// "it is fixed"), the rest before the last paragraph, the sign-off.
+func (c change) apply(text string) string {
+	subject, paras := splitDraft(text)
+	if c.newSubject != "" && (subject == c.oldSubject || subject == "") {
+		subject = c.newSubject
+	}
+	added := append([]string(nil), c.added...)
+	for _, d := range c.dropped {
+		if i := slices.Index(paras, d); i >= 0 && len(added) > 0 {
+			paras[i], added = added[0], added[1:]
+		}
+	}
+	if len(added) > 0 {
+		at := max(len(paras)-1, 0)
+		paras = slices.Insert(paras, at, added...)
+	}
+	out := strings.Join(paras, "\n\n") + "\n"
+	if subject != "" {
+		out = subject + "\n\n" + out
+	}
+	return out
+}
+
+// splitDraft splits a text into its subject line (if it starts with one)
+// and its paragraphs, trimmed.
+func splitDraft(text string) (subject string, paras []string) {
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	if first, rest, _ := strings.Cut(text, "\n"); strings.HasPrefix(first, "Subject:") {
+		subject, text = first, strings.TrimSpace(rest)
+	}
+	for _, p := range strings.Split(text, "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			paras = append(paras, p)
+		}
+	}
+	return subject, paras
 }

@@ -33,6 +33,7 @@ type Options struct {
 	Started     string
 	Reported    string
 	Severity    string
+	Impact      string
 	Customers   []string
 	ApologyFile string
 	KeepFlagged bool
@@ -137,6 +138,7 @@ all decisions come from flags.`,
 	fl.StringVar(&opts.Started, "started", "", "When it started, RFC 3339 (with --title; default now)")
 	fl.StringVar(&opts.Reported, "reported", "", "When the customer told you, RFC 3339 (with --title; default now)")
 	fl.StringVar(&opts.Severity, "severity", "", "low, normal, high or critical (with --title; default normal)")
+	fl.StringVar(&opts.Impact, "impact", "", "How much of the service was lost, e.g. 30% when degraded (with --title; default 100%)")
 	fl.StringArrayVar(&opts.Customers, "customer", nil, "An affected customer's ID (repeatable)")
 	fl.StringVar(&opts.ApologyFile, "apology-file", "", "The apology to send, from a file or - for stdin (default: the draft)")
 	fl.BoolVar(&opts.KeepFlagged, "keep-flagged", false, "Send an --apology-file even if apology check flags phrases in it")
@@ -173,7 +175,7 @@ func validateFlags(o *Options) error {
 	if o.Severity != "" && !slices.Contains(ledger.Severities(), o.Severity) {
 		return cmdutil.FlagErrorf("--severity: %q is not a severity; use one of %s", o.Severity, strings.Join(ledger.Severities(), ", "))
 	}
-	for _, name := range []string{"what", "started", "reported", "severity"} {
+	for _, name := range []string{"what", "started", "reported", "severity", "impact"} {
 		if o.Changed(name) && o.Incident != 0 {
 			return cmdutil.FlagErrorf("--%s describes a new incident and goes with --title, not --incident", name)
 		}

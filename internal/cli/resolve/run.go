@@ -47,6 +47,10 @@ func run(ctx context.Context, opts *Options, e env) error {
 	if err != nil {
 		return err
 	}
+	plans, err := cmdutil.Plans(e.cfg)
+	if err != nil {
+		return err
+	}
 	st, err := opts.Store(ctx)
 	if err != nil {
 		return err
@@ -54,7 +58,7 @@ func run(ctx context.Context, opts *Options, e env) error {
 	defCur := strings.ToUpper(e.cfg.GetString("currency"))
 	src := &storeSource{st: st, rules: rules, configDir: e.configDir, sender: e.mail.FromName, now: now}
 	src.suggest = func(ctx context.Context, c ledger.Customer, inc ledger.Incident, downtime time.Duration) (goodwill.Suggestion, error) {
-		k := goodwillcmd.Case{Customer: c, Downtime: downtime, Severity: inc.Severity}
+		k := goodwillcmd.Case{Customer: c, Downtime: downtime, Severity: inc.Severity, ImpactBP: inc.ImpactBP, Plans: plans}
 		if inc.ID != 0 {
 			k.Incident = &inc
 		}
@@ -89,7 +93,7 @@ func run(ctx context.Context, opts *Options, e env) error {
 
 	// Everything that can refuse is asked before anything is written.
 	var sender mail.Sender
-	if plan.pendingApologies() > 0 && plan.Via != ViaNone {
+	if plan.outgoing() > 0 && plan.Via != ViaNone {
 		if sender, err = e.mail.Sender(plan.Via, opts.Now); err != nil {
 			return err
 		}
@@ -108,7 +112,7 @@ func run(ctx context.Context, opts *Options, e env) error {
 // missing one is an error: half a walk prefilled from flags would leave
 // the operator guessing which answers count.
 func (o *Options) anyDecisionFlag() bool {
-	for _, name := range []string{"title", "what", "started", "reported", "severity", "customer", "apology-file", "keep-flagged",
+	for _, name := range []string{"title", "what", "started", "reported", "severity", "impact", "customer", "apology-file", "keep-flagged",
 		"fixed-at", "not-fixed"} {
 		if o.Changed(name) {
 			return true
@@ -127,7 +131,8 @@ func (p *Plan) ledgerCase(now time.Time) ledger.Case {
 			ids = append(ids, t.Customer.ID)
 		}
 		c.NewIncident = &ledger.NewIncident{Title: p.Incident.Title, What: p.Incident.What, Severity: p.Incident.Severity,
-			StartedAt: p.Incident.StartedAt, ReportedAt: p.Incident.ReportedAt, CreatedAt: now, Customers: ids}
+			StartedAt: p.Incident.StartedAt, ReportedAt: p.Incident.ReportedAt, CreatedAt: now, Customers: ids,
+			ImpactBP: p.Incident.ImpactBP}
 	}
 	for _, t := range p.NewTargets() {
 		c.NewCustomers = append(c.NewCustomers, t.Customer)
@@ -139,12 +144,12 @@ func (p *Plan) ledgerCase(now time.Time) ledger.Case {
 			at := p.FixedAt
 			r.FixedAt = &at
 		}
-		if t.Apologized == nil {
+		if body := t.outgoing(); body != "" {
 			status := ledger.ApologyQueued
 			if p.Via == ViaNone {
 				status = ledger.ApologySent // the operator sends it
 			}
-			r.Apology = &ledger.NewApology{Body: t.Apology, RecordedAt: now, Via: "email", Status: status}
+			r.Apology = &ledger.NewApology{Body: body, RecordedAt: now, Via: "email", Status: status}
 		}
 		if p.Action == ActionRecord && !t.Compensated {
 			switch {

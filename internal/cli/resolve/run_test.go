@@ -42,6 +42,7 @@ func TestResolveWalkRecordsTheCase(t *testing.T) {
 		A{Title: "How should", Value: ViaOutbox},
 		A{Title: "Is it fixed", Value: fixNow},
 		A{Title: "What will you give", Value: "opt:0"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record", Value: "y"},
 	)}
 	if err := clitest.Run(NewCmdResolve(e.F, nil), ""); err != nil {
@@ -101,6 +102,9 @@ func TestResolveResumeThroughTheCommand(t *testing.T) {
 		{Title: "Is it fixed", Value: fixNow},
 		{Title: "What will you give", Value: GiveNothing},
 		{Title: "Really give", Value: "y"},
+		{Title: "The follow-up to", Value: "It is fixed."},
+		{Title: "Send the follow-up", Value: followSkip},
+		{Title: "How should it go out", Value: ViaOutbox},
 		{Title: "Record", Value: "y"},
 	}}
 	e.F.Prompter = p

@@ -38,12 +38,13 @@ const (
 	fixNotYet      = "not_yet"
 	findingsEdit   = "edit"
 	findingsKeep   = "keep"
+	followSend     = "send"
+	followSkip     = "skip"
 	timeInputShape = "2006-01-02 15:04"
 )
 
-// page is one screen of the walk. It returns back when the operator asked
-// for the previous screen, or the next page (nil when the walk is over).
-type page func(ctx context.Context, allowBack bool) (back bool, next page, err error)
+// page is one screen of the walk.
+type page = prompt.Page
 
 // walk asks the operator, screen by screen, for every decision of a case.
 // It reads from src and never writes: the caller carries out the Plan.
@@ -63,6 +64,8 @@ type walk struct {
 	picked         []string
 	newIDs         []string
 	started        string
+	reported       string
+	impact         string
 	fixChoice      string
 	fixedAt        string
 	nc             newCustomer
@@ -96,32 +99,10 @@ func Walk(ctx context.Context, src Source, p prompt.Stepper, now time.Time, defa
 		}
 		start = w.whatPage
 	}
-	if err := runPages(ctx, start); err != nil {
+	if err := prompt.RunPages(ctx, start); err != nil {
 		return nil, err
 	}
 	return w.plan, nil
-}
-
-// runPages shows pages in turn, keeping the trail so Back returns to the page
-// before, with its answers as they were left.
-func runPages(ctx context.Context, start page) error {
-	var trail []page
-	for cur := start; cur != nil; {
-		back, next, err := cur(ctx, len(trail) > 0)
-		if err != nil {
-			return err
-		}
-		if back {
-			if len(trail) == 0 {
-				continue
-			}
-			cur, trail = trail[len(trail)-1], trail[:len(trail)-1]
-			continue
-		}
-		trail = append(trail, cur)
-		cur = next
-	}
-	return nil
 }
 
 func stepTitle(step int, detail string) string {
@@ -194,6 +175,12 @@ func (w *walk) newIncidentPage(ctx context.Context, allowBack bool) (bool, page,
 	if w.started == "" {
 		w.started = w.now.Format(timeInputShape)
 	}
+	if w.reported == "" {
+		w.reported = w.now.Format(timeInputShape)
+	}
+	if w.impact == "" {
+		w.impact = "100%"
+	}
 	if inc.Severity == "" {
 		inc.Severity = "normal"
 	}
@@ -215,16 +202,43 @@ func (w *walk) newIncidentPage(ctx context.Context, allowBack bool) (bool, page,
 			_, err := w.parseTime(s)
 			return err
 		}),
+		// Time to apology and time to fix run from here, so it is asked
+		// rather than taken to be the moment the walk runs.
+		prompt.InputField("When did the customer tell you? (YYYY-MM-DD HH:MM, UTC)", &w.reported, func(s string) error {
+			t, err := w.parseTime(s)
+			if err != nil {
+				return err
+			}
+			if st, err := w.parseTime(w.started); err == nil && t.Before(st) {
+				return errors.New("that is before it started")
+			}
+			return nil
+		}),
+		prompt.InputField("How much of the service was lost? (100% = down; less when degraded, e.g. 30%)", &w.impact, func(s string) error {
+			_, err := ledger.ParseImpact("impact", s)
+			return err
+		}),
 		{Kind: prompt.KindSelect, Title: "Severity", Options: sev, Value: &inc.Severity},
 	}, allowBack)
 	if err != nil || back {
 		return back, nil, err
 	}
-	t, err := w.parseTime(w.started)
+	started, err := w.parseTime(w.started)
 	if err != nil {
 		return false, nil, err
 	}
-	inc.ID, inc.StartedAt, inc.ReportedAt = 0, t, w.now
+	reported, err := w.parseTime(w.reported)
+	if err != nil {
+		return false, nil, err
+	}
+	if reported.Before(started) {
+		return false, nil, ledger.Fieldf("reported", "%s is before it started", w.reported)
+	}
+	impact, err := ledger.ParseImpact("impact", w.impact)
+	if err != nil {
+		return false, nil, err
+	}
+	inc.ID, inc.StartedAt, inc.ReportedAt, inc.ImpactBP = 0, started, reported, impact
 	return false, w.customersPage, nil
 }
 
@@ -468,7 +482,7 @@ func (w *walk) deliveryPage(ctx context.Context, allowBack bool) (bool, page, er
 		w.plan.Via = ViaOutbox
 	}
 	via := prompt.SelectField("How should the apology go out?", []prompt.Option{
-		{Label: "Outbox: a ready-to-send .eml file beside the ledger", Value: ViaOutbox},
+		{Label: "Outbox: queued as a ready-to-send .eml file beside the ledger (you send it)", Value: ViaOutbox},
 		{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
 		{Label: "I'll send it myself (record it only)", Value: ViaNone},
 	}, &w.plan.Via)
@@ -492,8 +506,12 @@ func (w *walk) fixPage(ctx context.Context, allowBack bool) (bool, page, error) 
 	}
 	fields := []prompt.Field{}
 	if w.plan.Incident.ID != 0 {
-		fields = append(fields, prompt.Note(w.plan.Incident.Title, fmt.Sprintf("Started %s, reported %s.",
-			w.plan.Incident.StartedAt.Format(timeInputShape), w.plan.Incident.ReportedAt.Format(timeInputShape))))
+		note := fmt.Sprintf("Started %s, reported %s.",
+			w.plan.Incident.StartedAt.Format(timeInputShape), w.plan.Incident.ReportedAt.Format(timeInputShape))
+		if bp := w.plan.Incident.ImpactBP; bp != 0 && bp != ledger.FullImpact {
+			note += fmt.Sprintf(" Degraded: %s of the service lost.", ledger.FormatImpact(bp))
+		}
+		fields = append(fields, prompt.Note(w.plan.Incident.Title, note))
 	}
 	fields = append(fields, prompt.SelectField("Is it fixed?", []prompt.Option{
 		{Label: "Yes, just now", Value: fixNow},
@@ -547,7 +565,7 @@ func (w *walk) savePage(ctx context.Context, allowBack bool) (bool, page, error)
 	ok := true
 	back, err := w.p.Group(ctx, stepTitle(stepFix, "save for later"), []prompt.Field{
 		prompt.Note("Will be saved", w.summary(false)),
-		prompt.ConfirmField("Save the case and send the apology now?", &ok),
+		prompt.ConfirmField(fmt.Sprintf("Save the case and %s now?", w.plan.deliveryVerb()), &ok),
 	}, allowBack)
 	if err != nil || back {
 		return back, nil, err
@@ -564,7 +582,7 @@ func (w *walk) savePage(ctx context.Context, allowBack bool) (bool, page, error)
 func (w *walk) compensatePage(i int) page {
 	return func(ctx context.Context, allowBack bool) (bool, page, error) {
 		if i >= len(w.plan.Targets) {
-			return w.confirmPage(ctx, allowBack)
+			return w.amendPage(0)(ctx, allowBack)
 		}
 		t := w.plan.Targets[i]
 		if t.Compensated {
@@ -708,6 +726,118 @@ func (w *walk) nothingPage(i int) page {
 	}
 }
 
+// amendPage keeps an apology the operator edited true: it was written
+// before the fix and the compensation were known, so when the draft now
+// says more (it is fixed; what is given), the walk shows what the draft
+// says and asks whether to add it. An apology left as drafted is written
+// again at the confirmation instead.
+func (w *walk) amendPage(i int) page {
+	return func(ctx context.Context, allowBack bool) (bool, page, error) {
+		if i >= len(w.plan.Targets) {
+			return w.followUpPage(0)(ctx, allowBack)
+		}
+		t := w.plan.Targets[i]
+		if t.Apologized != nil || t.drafted == "" || (t.Apology == t.drafted && t.amendBase == "") {
+			return w.amendPage(i+1)(ctx, allowBack)
+		}
+		base := t.amendBase
+		if base == "" {
+			base = t.Apology
+		}
+		d, err := w.src.Draft(ctx, w.plan.Incident, w.plan.Fixed, t.Customer, w.plan.giveFor(t))
+		if err != nil {
+			return false, nil, err
+		}
+		ch := draftChange(t.drafted, d)
+		if ch.empty() {
+			t.Apology, t.amendBase = base, ""
+			return w.amendPage(i+1)(ctx, allowBack)
+		}
+		if !t.amendAsked {
+			t.amendYes, t.amendAsked = true, true
+		}
+		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)+" · your apology"), []prompt.Field{
+			prompt.Note("You edited the apology before it was fixed and compensated", "The draft now says:\n\n"+ch.String()),
+			prompt.ConfirmField("Add this to your apology?", &t.amendYes),
+		}, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+		t.amendBase = base
+		t.Apology = base
+		if t.amendYes {
+			t.Apology = ch.apply(base)
+		}
+		return false, w.amendPage(i + 1), nil
+	}
+}
+
+// followUpPage offers, for each customer apologized to before the fix (a
+// saved case resumed once it is fixed), the "it's fixed" follow-up the
+// first apology promised, with what they are given.
+func (w *walk) followUpPage(i int) page {
+	return func(ctx context.Context, allowBack bool) (bool, page, error) {
+		if i >= len(w.plan.Targets) {
+			return w.confirmPage(ctx, allowBack)
+		}
+		t := w.plan.Targets[i]
+		// Due to those apologized to before the ledger had the fix: their
+		// apology said it was being fixed.
+		inc := w.plan.Incident
+		if t.Apologized == nil || !w.plan.Fixed || (inc.FixedAt != nil && !t.Apologized.Before(*inc.FixedAt)) {
+			t.FollowUp = ""
+			return w.followUpPage(i+1)(ctx, allowBack)
+		}
+		d, err := w.src.Draft(ctx, w.plan.Incident, true, t.Customer, w.plan.giveFor(t))
+		if err != nil {
+			return false, nil, err
+		}
+		if t.followText == t.followDrafted { // not edited: follow the compensation
+			t.followText = d
+		}
+		t.followDrafted = d
+		if t.followChoice == "" {
+			t.followChoice = followSend
+		}
+		if w.plan.Via == "" {
+			w.plan.Via = ViaOutbox
+		}
+		via := prompt.SelectField("How should it go out?", []prompt.Option{
+			{Label: "Outbox: queued as a ready-to-send .eml file beside the ledger (you send it)", Value: ViaOutbox},
+			{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
+			{Label: "I'll send it myself (record it only)", Value: ViaNone},
+		}, &w.plan.Via)
+		via.Validate = func(v string) error {
+			if v != ViaNone && t.Customer.Email == "" {
+				return fmt.Errorf("%s has no email address: add one with `makegood customer edit %s --email …`, or send it yourself",
+					cmdutil.CustomerLabel(t.Customer), t.Customer.ID)
+			}
+			return nil
+		}
+		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)+" · it's fixed"), []prompt.Field{
+			prompt.TextField(fmt.Sprintf("The follow-up to %s, apologized to %s (edit freely)", cmdutil.CustomerLabel(t.Customer), t.Apologized.Format(timeInputShape)), &t.followText, func(s string) error {
+				if strings.TrimSpace(s) == "" {
+					return errors.New("the follow-up is empty; choose not to send it instead")
+				}
+				return ledger.ValidateText("follow-up", s, ledger.MaxApologyLen)
+			}),
+			prompt.SelectField("Send the follow-up?", []prompt.Option{
+				{Label: "Yes, with the case", Value: followSend},
+				{Label: "No, not this time", Value: followSkip},
+			}, &t.followChoice),
+			via,
+		}, allowBack)
+		if err != nil || back {
+			return back, nil, err
+		}
+		t.FollowUp = ""
+		if t.followChoice == followSend {
+			t.FollowUp = t.followText
+		}
+		return false, w.followUpPage(i + 1), nil
+	}
+}
+
 // Step 5: confirm.
 
 func (w *walk) confirmPage(ctx context.Context, allowBack bool) (bool, page, error) {
@@ -719,8 +849,8 @@ func (w *walk) confirmPage(ctx context.Context, allowBack bool) (bool, page, err
 	ok := true
 	back, err := w.p.Group(ctx, stepTitle(stepConfirm, ""), []prompt.Field{
 		prompt.Note("Will be recorded in one go", w.summary(true)),
-		prompt.Note("The apology", w.apologyPreview()),
-		prompt.ConfirmField("Record all of this and send the apology?", &ok),
+		w.apologyPreview(),
+		prompt.ConfirmField(fmt.Sprintf("Record all of this and %s?", w.plan.deliveryVerb()), &ok),
 	}, allowBack)
 	if err != nil || back {
 		return back, nil, err
@@ -739,7 +869,12 @@ func (w *walk) summary(withGive bool) string {
 	if p.Incident.ID != 0 {
 		fmt.Fprintf(&b, "Incident #%d: %s\n", p.Incident.ID, p.Incident.Title)
 	} else {
-		fmt.Fprintf(&b, "New incident: %s (%s), started %s\n", p.Incident.Title, p.Incident.Severity, p.Incident.StartedAt.Format(timeInputShape))
+		fmt.Fprintf(&b, "New incident: %s (%s), started %s, reported %s", p.Incident.Title, p.Incident.Severity,
+			p.Incident.StartedAt.Format(timeInputShape), p.Incident.ReportedAt.Format(timeInputShape))
+		if bp := p.Incident.ImpactBP; bp != 0 && bp != ledger.FullImpact {
+			fmt.Fprintf(&b, ", %s impact", ledger.FormatImpact(bp))
+		}
+		b.WriteString("\n")
 	}
 	if p.Fixed {
 		fmt.Fprintf(&b, "Fixed at %s\n", p.FixedAt.Format(timeInputShape))
@@ -752,10 +887,12 @@ func (w *walk) summary(withGive bool) string {
 			b.WriteString(" (new customer)")
 		}
 		switch {
+		case t.Apologized != nil && t.FollowUp != "":
+			fmt.Fprintf(&b, ": apology already sent %s; the it's-fixed follow-up %s", t.Apologized.Format(timeInputShape), viaText(p.Via))
 		case t.Apologized != nil:
 			fmt.Fprintf(&b, ": apology already sent %s", t.Apologized.Format(timeInputShape))
 		default:
-			fmt.Fprintf(&b, ": apology via %s", p.Via)
+			fmt.Fprintf(&b, ": apology %s", viaText(p.Via))
 			if len(t.Kept) > 0 {
 				fmt.Fprintf(&b, " (%d flagged phrase(s) kept)", len(t.Kept))
 			}
@@ -782,24 +919,58 @@ func (w *walk) ofCustomers(i int) string {
 
 // apologyPreview shows the apology as it will go out (the first pending
 // one, when there are several), since a draft left as it was now says what
-// is given. Blank lines are left out and long ones cut short, so that the
-// step, its title included, fits a small terminal.
-func (w *walk) apologyPreview() string {
-	const most = 7
+// is given: the subject in the note's title, then the text with its
+// paragraph breaks (runs of blank lines shown as one), cut short so that
+// the step, its title included, fits a small terminal.
+func (w *walk) apologyPreview() prompt.Field {
+	const most = 9
 	for _, t := range w.plan.Targets {
-		if t.Apologized != nil {
+		text := t.outgoing()
+		if text == "" {
 			continue
 		}
+		subject, paras := splitDraft(text)
+		title := "The apology"
+		if t.Apologized != nil {
+			title = "The follow-up"
+		}
+		if subject != "" {
+			title += " · " + subject
+		}
 		var lines []string
-		for _, l := range strings.Split(t.Apology, "\n") {
-			if strings.TrimSpace(l) != "" {
-				lines = append(lines, l)
+		for i, p := range paras {
+			if i > 0 {
+				lines = append(lines, "")
 			}
+			lines = append(lines, strings.Split(p, "\n")...)
 		}
 		if len(lines) > most {
 			lines = append(lines[:most-1], fmt.Sprintf("… (%d more lines)", len(lines)-most+1))
 		}
-		return strings.Join(lines, "\n")
+		return prompt.Note(title, strings.Join(lines, "\n"))
 	}
-	return "already sent"
+	return prompt.Note("The apology", "already sent")
+}
+
+// viaText says what happens to an apology sent this way, in the words of
+// the preview and the confirmation: only SMTP sends.
+func viaText(via string) string {
+	switch via {
+	case ViaOutbox:
+		return "to be queued in the outbox"
+	case ViaSMTP:
+		return "to be sent by SMTP"
+	}
+	return "recorded; you send it yourself"
+}
+
+// deliveryVerb is what confirming does with the apology.
+func (p *Plan) deliveryVerb() string {
+	switch p.Via {
+	case ViaOutbox:
+		return "queue the apology in the outbox"
+	case ViaSMTP:
+		return "send the apology by SMTP"
+	}
+	return "record the apology (you send it)"
 }

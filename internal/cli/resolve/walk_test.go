@@ -75,6 +75,8 @@ func newIncident(picked string) []A {
 		{Title: "Title", Value: "Login outage"},
 		{Title: "What happened", Value: "Nobody could log in for a day"},
 		{Title: "When did it start", Value: started},
+		{Title: "When did the customer tell you", Value: now.Format(timeInputShape)},
+		{Title: "How much of the service was lost", Value: "100%"},
 		{Title: "Severity", Value: "normal"},
 		{Title: "Who was affected", Value: picked},
 	}
@@ -97,6 +99,7 @@ func TestWalkHappyPath(t *testing.T) {
 		A{Title: "How should the apology go out", Value: ViaSMTP},
 		A{Title: "Is it fixed", Value: fixNow},
 		A{Title: "What will you give Alice", Value: "opt:0"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record all of this", Value: "y"},
 	)
 	plan, p, err := walkWith(t, src, answers, nil)
@@ -120,7 +123,8 @@ func TestWalkHappyPath(t *testing.T) {
 	}
 	want := []string{"Step 1 of 5 · What happened · a new incident", "Step 1 of 5 · What happened · customers",
 		"Step 2 of 5 · Apologize · Alice (alice@example.com)", "Step 2 of 5 · Apologize · delivery",
-		"Step 3 of 5 · Fix", "Step 4 of 5 · Compensate · Alice (alice@example.com)", "Step 5 of 5 · Confirm"}
+		"Step 3 of 5 · Fix", "Step 4 of 5 · Compensate · Alice (alice@example.com)",
+		"Step 4 of 5 · Compensate · Alice (alice@example.com) · your apology", "Step 5 of 5 · Confirm"}
 	if strings.Join(p.Steps, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("steps:\n%s\nwant:\n%s", strings.Join(p.Steps, "\n"), strings.Join(want, "\n"))
 	}
@@ -134,6 +138,7 @@ func TestWalkPreselectsRecommendation(t *testing.T) {
 		A{Title: "How should", Value: ViaOutbox},
 		A{Title: "Is it fixed", Value: fixNow},
 		A{Title: "What will you give", Value: "opt:2"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record", Value: "y"},
 	)}}
 	plan, err := Walk(context.Background(), src, p, now, "USD", ViaOutbox, nil)
@@ -154,8 +159,9 @@ func TestWalkPreselectsRecommendation(t *testing.T) {
 // script answers it.
 type recordingStepper struct {
 	prompttest.Prompter
-	fields map[string]seen
-	notes  []string
+	fields      map[string]seen
+	notes       []string
+	noteByTitle map[string]string
 }
 
 type seen struct {
@@ -165,11 +171,15 @@ type seen struct {
 
 func (r *recordingStepper) Group(ctx context.Context, title string, fields []prompt.Field, allowBack bool) (bool, error) {
 	if r.fields == nil {
-		r.fields = map[string]seen{}
+		r.fields, r.noteByTitle = map[string]seen{}, map[string]string{}
 	}
 	for _, f := range fields {
 		if f.Kind == prompt.KindNote {
 			r.notes = append(r.notes, f.Description)
+			r.noteByTitle[f.Title] = f.Description
+		}
+		if f.Kind == prompt.KindText || f.Kind == prompt.KindInput {
+			r.fields[f.Title] = seen{def: *f.Value}
 		}
 		if f.Kind == prompt.KindSelect {
 			s := seen{def: *f.Value}
@@ -188,6 +198,7 @@ func TestWalkAbortAtEveryStepDecidesNothing(t *testing.T) {
 		A{Title: "How should", Value: ViaOutbox},
 		A{Title: "Is it fixed", Value: fixNow},
 		A{Title: "What will you give", Value: "opt:0"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record", Value: "y"},
 	)
 	for i := range full {
@@ -242,6 +253,9 @@ func TestWalkResumeStartsAtTheFix(t *testing.T) {
 		{Title: "Fixed at", Value: now.Add(-time.Hour).Format(timeInputShape)},
 		{Title: "What will you give", Value: GiveOwnGesture},
 		{Title: "The gesture", Value: "a handwritten card"},
+		{Title: "The follow-up to Alice", Value: "Alice: it is fixed, and a card is on its way."},
+		{Title: "Send the follow-up", Value: followSend},
+		{Title: "How should it go out", Value: ViaOutbox},
 		{Title: "Record", Value: "y"},
 	}, resume)
 	if err != nil {
@@ -253,6 +267,84 @@ func TestWalkResumeStartsAtTheFix(t *testing.T) {
 	g := plan.Targets[0].Give
 	if plan.FixedAt != now.Add(-time.Hour) || g.Kind != GiveOwnGesture || g.Gesture != "a handwritten card" || g.Money() {
 		t.Fatalf("plan %+v give %+v", plan, g)
+	}
+	if f := plan.Targets[0].FollowUp; f != "Alice: it is fixed, and a card is on its way." || plan.Via != ViaOutbox {
+		t.Fatalf("follow-up %q via %q", f, plan.Via)
+	}
+}
+
+// The follow-up offered on resuming is the draft written with the fix and
+// the compensation; the operator may keep it, edit it or not send it.
+func TestWalkResumeOffersTheFollowUp(t *testing.T) {
+	sent := now.Add(-2 * time.Hour)
+	inc := ledger.Incident{ID: 7, Title: "Login outage", What: "Nobody could log in", StartedAt: now.Add(-24 * time.Hour),
+		ReportedAt: now.Add(-3 * time.Hour), Customers: []string{alice.ID, bob.ID}}
+	later := now.Add(-90 * time.Minute)
+	resume := &Plan{Incident: inc, Targets: []*Target{{Customer: alice, Apologized: &sent}, {Customer: bob, Apologized: &later}}}
+	p := &recordingStepper{Prompter: prompttest.Prompter{Answers: []A{
+		{Title: "Is it fixed", Value: fixNow},
+		{Title: "What will you give Alice", Value: "opt:0"},
+		{Title: "What will you give Bob", Value: GiveNothing},
+		{Title: "Really give Bob", Value: "y"},
+		{Title: "The follow-up to Alice", Value: "Alice: it is fixed."},
+		{Title: "Send the follow-up", Value: followSend},
+		{Title: "How should it go out", Value: ViaSMTP},
+		{Title: "The follow-up to Bob", Value: "Bob: fixed."},
+		{Title: "Send the follow-up", Value: followSkip},
+		{Title: "How should it go out", Value: ViaSMTP},
+		{Title: "Record", Value: "y"},
+	}}}
+	plan, err := Walk(context.Background(), &memSource{}, p, now, "USD", ViaOutbox, resume)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offered := p.fields["The follow-up to Alice (alice@example.com), apologized to 2026-11-24 08:00 (edit freely)"].def
+	if !strings.Contains(offered, "it is fixed") || !strings.Contains(offered, "We are giving you a credit of $25.00") {
+		t.Fatalf("the follow-up offered is not the draft with the fix and the credit: %q", offered)
+	}
+	if a, b := plan.Targets[0], plan.Targets[1]; a.FollowUp != "Alice: it is fixed." || b.FollowUp != "" {
+		t.Fatalf("follow-ups %q %q", a.FollowUp, b.FollowUp)
+	}
+	c := plan.ledgerCase(now)
+	if c.Resolutions[0].Apology == nil || c.Resolutions[0].Apology.Body != "Alice: it is fixed." || c.Resolutions[1].Apology != nil {
+		t.Fatalf("recorded %+v", c.Resolutions)
+	}
+}
+
+// An apology the operator edited before the fix and the compensation were
+// known is offered the draft's new paragraph; yes puts it in place of the
+// "we are fixing it" paragraph the edit kept.
+func TestWalkAmendsAnEditedApology(t *testing.T) {
+	src := &memSource{customers: []ledger.Customer{alice}}
+	edited := "Hi Alice,\n\nNobody could log in for a day. That is on us, and we are fixing it right now.\n\nP.S. Call me any time."
+	for _, yes := range []bool{true, false} {
+		answer := "n"
+		if yes {
+			answer = "y"
+		}
+		p := &recordingStepper{Prompter: prompttest.Prompter{Answers: append(newIncident(alice.ID),
+			A{Title: "Apology to Alice", Value: edited},
+			A{Title: "How should", Value: ViaOutbox},
+			A{Title: "Is it fixed", Value: fixNow},
+			A{Title: "What will you give", Value: "opt:0"},
+			A{Title: "Add this to your apology", Value: answer},
+			A{Title: "Record", Value: "y"},
+		)}}
+		plan, err := Walk(context.Background(), src, p, now, "USD", ViaOutbox, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		note := p.noteByTitle["You edited the apology before it was fixed and compensated"]
+		if !strings.Contains(note, "That was on us, and it is fixed.") || !strings.Contains(note, "We are giving you a credit of $25.00") {
+			t.Fatalf("the page does not show the draft's new paragraph: %q", note)
+		}
+		want := edited
+		if yes {
+			want = "Hi Alice,\n\nNobody could log in for a day. That was on us, and it is fixed.\nWe are giving you a credit of $25.00 (recommended).\n\nP.S. Call me any time.\n"
+		}
+		if got := plan.Targets[0].Apology; got != want {
+			t.Fatalf("yes=%v: apology\n%q\nwant\n%q", yes, got, want)
+		}
 	}
 }
 
@@ -266,6 +358,7 @@ func TestWalkFlaggedPhrase(t *testing.T) {
 			A{Title: "How should", Value: ViaNone},
 			A{Title: "Is it fixed", Value: fixNow},
 			A{Title: "What will you give", Value: "opt:0"},
+			A{Title: "Add this to your apology", Value: "n"},
 			A{Title: "Record", Value: "y"},
 		), nil)
 		if err != nil {
@@ -274,7 +367,7 @@ func TestWalkFlaggedPhrase(t *testing.T) {
 		if tg := plan.Targets[0]; tg.Apology != "Bob: our bug, and it is fixed." || len(tg.Kept) != 0 {
 			t.Fatalf("target %+v", tg)
 		}
-		if plan.Via != ViaNone || len(p.Steps) != 9 {
+		if plan.Via != ViaNone || len(p.Steps) != 10 {
 			t.Fatalf("via %q steps %q", plan.Via, p.Steps)
 		}
 	})
@@ -285,6 +378,7 @@ func TestWalkFlaggedPhrase(t *testing.T) {
 			A{Title: "How should", Value: ViaOutbox},
 			A{Title: "Is it fixed", Value: fixNow},
 			A{Title: "What will you give", Value: "opt:0"},
+			A{Title: "Add this to your apology", Value: "n"},
 			A{Title: "Record", Value: "y"},
 		), nil)
 		if err != nil {
@@ -309,6 +403,8 @@ func TestWalkBackKeepsAnswersAndRedrafts(t *testing.T) {
 		A{Title: "Title", Value: "Login outage"},
 		A{Title: "What happened", Value: "Logins failed"},
 		A{Title: "When did it start", Value: started},
+		A{Title: "When did the customer tell you", Value: now.Format(timeInputShape)},
+		A{Title: "How much of the service was lost", Value: "100%"},
 		A{Title: "Severity", Value: "high"},
 		A{Title: "Who was affected", Value: alice.ID},
 		A{Title: "Apology to Alice", Value: "Second edit."},
@@ -318,13 +414,14 @@ func TestWalkBackKeepsAnswersAndRedrafts(t *testing.T) {
 		A{Title: "Really give Alice", Value: "n"}, // back to the options
 		A{Title: "What will you give", Value: GiveCustom},
 		A{Title: "Amount in USD", Value: "30.00"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record", Value: "y"},
 	), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if src.drafts != 2 {
-		t.Fatalf("drafted %d times, want 2 (once more after what happened changed)", src.drafts)
+	if src.drafts != 3 {
+		t.Fatalf("drafted %d times, want 3 (once more after what happened changed, once with the fix)", src.drafts)
 	}
 	if plan.Incident.Severity != "high" || plan.Incident.What != "Logins failed" || plan.Targets[0].Apology != "Second edit." {
 		t.Fatalf("plan %+v target %+v", plan, plan.Targets[0])
@@ -342,6 +439,7 @@ func TestWalkNothingNeedsConfirmation(t *testing.T) {
 		A{Title: "Is it fixed", Value: fixNow},
 		A{Title: "What will you give", Value: GiveNothing},
 		A{Title: "Really give Alice", Value: "y"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record", Value: "y"},
 	), nil)
 	if err != nil {
@@ -362,6 +460,7 @@ func TestWalkExistingIncidentPreselectsItsCustomers(t *testing.T) {
 		{Title: "How should", Value: ViaOutbox},
 		{Title: "Is it fixed", Value: fixNow},
 		{Title: "What will you give", Value: "opt:1"},
+		{Title: "Add this to your apology", Value: "n"},
 		{Title: "Record", Value: "y"},
 	}}}
 	plan, err := Walk(context.Background(), &memSource{incidents: []ledger.Incident{inc}, customers: []ledger.Customer{alice, bob}}, p, now, "USD", ViaOutbox, nil)
@@ -388,6 +487,7 @@ func TestWalkAddsANewCustomerInline(t *testing.T) {
 		A{Title: "How should", Value: ViaOutbox},
 		A{Title: "Is it fixed", Value: fixNow},
 		A{Title: "What will you give Carol", Value: "opt:0"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record", Value: "y"},
 	), nil)
 	if err != nil {
@@ -408,6 +508,7 @@ func TestWalkCustomerWithoutPriceHasNoSuggestion(t *testing.T) {
 		A{Title: "Is it fixed", Value: fixNow},
 		A{Title: "What will you give", Value: GiveCustom},
 		A{Title: "Amount in USD", Value: "5"},
+		A{Title: "Add this to your apology", Value: "n"},
 		A{Title: "Record", Value: "y"},
 	)}}
 	plan, err := Walk(context.Background(), &memSource{customers: []ledger.Customer{noPrice}}, p, now, "USD", ViaOutbox, nil)

@@ -32,6 +32,8 @@ type SendOptions struct {
 	Windows         thanks.DueOptions
 	TemplateDir     string
 	DefaultCurrency string
+	// plans prices customers on a plan without a price of their own.
+	plans ledger.PlanPrices
 
 	Customer   string
 	Due        bool
@@ -103,6 +105,9 @@ otherwise. Exit status 1 if any note failed.`,
 				return err
 			}
 			opts.DefaultCurrency = cfg.GetString("currency")
+			if opts.plans, err = cmdutil.Plans(cfg); err != nil {
+				return err
+			}
 			opts.TemplateDir = f.ConfigDir()
 			if opts.Windows, err = windows(f); err != nil {
 				return err
@@ -328,11 +333,16 @@ func (o *SendOptions) customers(ctx context.Context, st ledger.Store) ([]thanks.
 		if err != nil {
 			return nil, false, err
 		}
-		return []thanks.Customer{toThanksCustomer(c)}, true, nil
+		return []thanks.Customer{toThanksCustomer(o.plans.Apply(c))}, true, nil
 	}
 	all, err := st.Customers(ctx)
 	if err != nil {
 		return nil, false, err
+	}
+	// A segment on price reads a plan's price for customers who have a
+	// plan and no price of their own.
+	for i := range all {
+		all[i] = o.plans.Apply(all[i])
 	}
 	cs := toThanksCustomers(all)
 	if o.Segment != "" {

@@ -25,6 +25,13 @@ type Incident struct {
 	TimeToFix        *string  `json:"time_to_fix"`
 	TimeToFixSeconds *int64   `json:"time_to_fix_seconds"`
 	Customers        []string `json:"customers"`
+	// Impact is how much of the service was lost ("100%" for an outage,
+	// "30%" degraded), also in basis points.
+	Impact   string `json:"impact"`
+	ImpactBP int64  `json:"impact_bp"`
+	// FixCorrections counts corrections appended to the fix; fixed_at is
+	// the latest.
+	FixCorrections int `json:"fix_corrections"`
 }
 
 // NewIncident shapes inc as seen at now (the downtime of an open incident
@@ -35,6 +42,10 @@ func NewIncident(inc ledger.Incident, now time.Time) Incident {
 		ID: inc.ID, Title: inc.Title, What: inc.What, Severity: inc.Severity, Status: inc.Status(),
 		StartedAt: Time(inc.StartedAt), ReportedAt: Time(inc.ReportedAt), FixedAt: optTime(inc.FixedAt),
 		Downtime: Duration(down), DowntimeSeconds: int64(down / time.Second), Customers: inc.Customers,
+		Impact: ledger.FormatImpact(inc.ImpactBP), ImpactBP: inc.ImpactBP, FixCorrections: inc.Corrections,
+	}
+	if v.ImpactBP == 0 {
+		v.ImpactBP = ledger.FullImpact
 	}
 	if v.Customers == nil {
 		v.Customers = []string{}

@@ -24,6 +24,9 @@ type Prompter struct {
 	Answers []Answer
 	Asked   []string
 	Steps   []string
+	// Notes are the texts of the notes steps showed, in order, as
+	// "title: text".
+	Notes []string
 }
 
 var _ prompt.Prompter = (*Prompter)(nil)
@@ -85,6 +88,7 @@ func (p *Prompter) Group(_ context.Context, title string, fields []prompt.Field,
 	p.Steps = append(p.Steps, title)
 	for _, f := range fields {
 		if f.Kind == prompt.KindNote {
+			p.Notes = append(p.Notes, f.Title+": "+f.Description)
 			continue
 		}
 		p.Asked = append(p.Asked, f.Title)
