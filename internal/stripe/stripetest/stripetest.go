@@ -505,7 +505,9 @@ func (s *Server) listCustomers(form url.Values) answer {
 	for _, c := range s.customers {
 		cs = append(cs, c)
 	}
-	slices.SortFunc(cs, func(a, b *customer) int { return cmp.Or(cmp.Compare(b.Created, a.Created), strings.Compare(b.ID, a.ID)) })
+	slices.SortFunc(cs, func(a, b *customer) int {
+		return cmp.Or(cmp.Compare(b.Created, a.Created), strings.Compare(b.ID, a.ID))
+	})
 	pg, more := page(cs, func(c *customer) string { return c.ID }, form)
 	data := make([]any, len(pg))
 	for i, c := range pg {
