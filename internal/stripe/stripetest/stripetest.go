@@ -290,6 +290,13 @@ func (s *Server) Drop(method string, count int) {
 	s.addFault(&fault{kind: FaultDrop, method: method, count: count})
 }
 
+// ClearFaults drops every fault not yet used.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 func (s *Server) addFault(f *fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
