@@ -2,7 +2,6 @@ package stripe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -540,5 +539,3 @@ func (s *Sync) status(ctx context.Context, ledgerID, cust, sid string, now time.
 	return out, nil
 }
 
-// ErrNoKey is returned when no API key is configured.
-var ErrNoKey = errors.New("no Stripe API key")
