@@ -538,4 +538,3 @@ func (s *Sync) status(ctx context.Context, ledgerID, cust, sid string, now time.
 	}
 	return out, nil
 }
-
