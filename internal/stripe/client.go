@@ -80,10 +80,11 @@ func NewClient(cfg Config) (*Client, error) {
 	return &Client{sc: sg.NewClient(cfg.APIKey, sg.WithBackends(sg.NewBackendsWithConfig(bc))), key: cfg.APIKey}, nil
 }
 
-// retryable turns a 429 or 5xx answer into a transport error, so that
+// retryable turns a 409, 429 or 5xx answer into a transport error, so that
 // stripe-go's own retry loop (its backoff, the same request and so the same
 // Idempotency-Key) retries it. stripe-go v85 retries a decoded Stripe error
-// only for a 429 lock_timeout, so a 500 or a rate limit from Stripe would
+// only for a 429 lock_timeout, so a 500, a rate limit, or the 409 Stripe
+// answers while a request with the same key is still running would
 // otherwise fail at once. Stripe-Should-Retry: false is respected.
 type retryable struct{ base http.RoundTripper }
 
@@ -92,7 +93,7 @@ func (t retryable) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return resp, err
 	}
-	if (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) &&
+	if (resp.StatusCode == http.StatusConflict || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) &&
 		resp.Header.Get("Stripe-Should-Retry") != "false" {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()

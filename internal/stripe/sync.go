@@ -268,10 +268,11 @@ func (s *Sync) Pull(ctx context.Context, customer string, since time.Time) (Pull
 }
 
 func (s *Sync) pullCustomer(ctx context.Context, ledgerID, cust, sid string, since time.Time, pending []Push, res *PullResult) error {
-	from, _, err := s.Ledger.PullCursor(ctx, sid)
+	stored, _, err := s.Ledger.PullCursor(ctx, sid)
 	if err != nil {
 		return err
 	}
+	from := stored
 	if !since.IsZero() {
 		from = since.Unix()
 	}
@@ -279,7 +280,9 @@ func (s *Sync) pullCustomer(ctx context.Context, ledgerID, cust, sid string, sin
 	if err != nil {
 		return fmt.Errorf("pull %s: %w", sid, err)
 	}
-	cursor := from
+	// The cursor moves only as far as what was read: a --since later than
+	// it must not skip what lies between.
+	cursor := stored
 	ids := make([]string, len(txns))
 	for i, t := range txns {
 		ids[i] = t.ID

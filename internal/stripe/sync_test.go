@@ -381,7 +381,7 @@ func TestForeignAdjustmentIsReportedNotImported(t *testing.T) {
 }
 
 func TestRetriesKeepTheKey(t *testing.T) {
-	for _, status := range []int{500, 503, 429} {
+	for _, status := range []int{500, 503, 429, 409} {
 		e := newEnv(t, 3)
 		e.customer("cus_A", "a@example.com")
 		e.issue("cus_A", 2500, nil)
@@ -521,5 +521,21 @@ func TestRedact(t *testing.T) {
 	got := stripe.Redact("key sk_live_abcDEF123 and rk_test_zz9 and mine "+testKey, testKey)
 	if strings.Contains(got, "abcDEF123") || strings.Contains(got, "zz9") || strings.Contains(got, testKey) {
 		t.Errorf("Redact = %q", got)
+	}
+}
+
+func TestPullSinceLaterThanTheCursorSkipsNothing(t *testing.T) {
+	e := newEnv(t, -1)
+	e.customer("cus_A", "a@example.com")
+	c := e.issue("cus_A", 2500, nil)
+	e.push()
+	e.now = e.now.Add(time.Hour)
+	e.fake.Invoice("cus_A", "usd", 1000)
+	res, err := e.sync.Pull(e.ctx, "", e.now.Add(48*time.Hour))
+	if err != nil || len(res.Pulled) != 0 {
+		t.Fatalf("pull --since later = %+v, %v", res, err)
+	}
+	if pr := e.pull(); len(pr.Pulled) != 1 || e.remaining(c.ID) != 1500 {
+		t.Errorf("the use before --since was skipped: %+v, remaining %d", pr.Pulled, e.remaining(c.ID))
 	}
 }
