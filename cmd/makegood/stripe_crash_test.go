@@ -139,4 +139,33 @@ func TestKillMidPush(t *testing.T) {
 		t.Errorf("a push after everything was pushed: %v\n%s", err, out)
 	}
 	t.Logf("%d runs killed; %d POST requests for %d credits", killed, before, pushCredits)
+
+	// Two pushes at once of 200 new credits: still once each.
+	more := filepath.Join(dir, "more.csv")
+	writeFile(t, more, "customer,amount,reason\n", 200, func(i int) string { return fmt.Sprintf("cus_%d,3.00,bug\n", i%customers) })
+	if out, err := run("credit", "issue", "--from-file", more).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	a, b := run("stripe", "push"), run("stripe", "push")
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if errA, errB := a.Wait(), b.Wait(); errA != nil || errB != nil {
+		t.Fatalf("concurrent pushes: %v, %v", errA, errB)
+	}
+	ids := map[string]bool{}
+	for i := range customers {
+		for _, tx := range fake.Txns(fmt.Sprintf("cus_%d", i)) {
+			if ids[tx.Metadata["makegood_credit_id"]] {
+				t.Errorf("credit %s was pushed twice", tx.Metadata["makegood_credit_id"])
+			}
+			ids[tx.Metadata["makegood_credit_id"]] = true
+		}
+	}
+	if len(ids) != pushCredits+200 {
+		t.Errorf("Stripe holds %d credits, want %d", len(ids), pushCredits+200)
+	}
 }
