@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -193,6 +194,10 @@ func (c *Client) wrap(err error) error {
 		out.Message += " (after retries)"
 	default:
 		out.Message = err.Error()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			out.Message = "timed out waiting for an answer (stripe.timeout): " + out.Message
+		}
 	}
 	out.Message = Redact(out.Message, c.key)
 	return out
