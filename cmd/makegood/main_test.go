@@ -45,6 +45,8 @@ func TestScripts(t *testing.T) {
 			"filemode": cmdFilemode,
 			"mailcat":  cmdMailcat,
 			"smtpd":    cmdSMTPD,
+			// fakestripe and stripemock: cmd/makegood/stripe_test.go.
+			"fakestripe": cmdFakeStripe, "stripemock": cmdStripeMock,
 		},
 	})
 }

@@ -74,6 +74,21 @@ type Customer struct {
 	Advocate   int
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// StripeID is the customer's Stripe id (cus_…) when makegood stripe
+	// customers import linked it; see StripeCustomerID.
+	StripeID string
+}
+
+// StripeCustomerID is the customer's id in Stripe: the linked StripeID, or
+// the customer's own id when that is a Stripe id (cus_…); "" for none.
+func (c Customer) StripeCustomerID() string {
+	if c.StripeID != "" {
+		return c.StripeID
+	}
+	if strings.HasPrefix(c.ID, "cus_") {
+		return c.ID
+	}
+	return ""
 }
 
 // Credit is money owed back to a customer. Remaining and the status are

@@ -15,6 +15,7 @@ type Store interface {
 	CaseStore
 	ThanksStore
 	BulkStore
+	PushedCredits
 	Close() error
 }
 
@@ -47,4 +48,26 @@ type CreditStore interface {
 	Balances(ctx context.Context, customer string, now time.Time) ([]Balance, error)
 	// History lists a customer's entries, newest first.
 	History(ctx context.Context, customer string) ([]Entry, error)
+}
+
+// PushedCredits tells which credits were pushed to Stripe, where invoices
+// use them: such a credit's uses come back by makegood stripe pull.
+type PushedCredits interface {
+	// CreditPushed reports whether a credit was claimed for a push to
+	// Stripe, whether or not Stripe has answered yet.
+	CreditPushed(ctx context.Context, creditID int64) (bool, error)
+}
+
+// RefuseHandApply refuses to apply by hand a credit pushed to Stripe: its
+// uses are the invoices Stripe applies it to, recorded by makegood stripe
+// pull, and a use recorded by hand as well would count twice.
+func RefuseHandApply(ctx context.Context, st PushedCredits, creditID int64) error {
+	pushed, err := st.CreditPushed(ctx, creditID)
+	if err != nil {
+		return err
+	}
+	if pushed {
+		return Conflictf("credit %d was pushed to Stripe, where invoices use it: run makegood stripe pull to record its uses instead of applying it by hand", creditID)
+	}
+	return nil
 }

@@ -60,7 +60,7 @@ func (s *SQLite) UpdateCustomer(ctx context.Context, c ledger.Customer) error {
 
 // Customer returns one customer.
 func (s *SQLite) Customer(ctx context.Context, id string) (ledger.Customer, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = ?`, id)
+	row := s.db.QueryRowContext(ctx, `SELECT `+customerSelectColumns+` FROM customers WHERE id = ?`, id)
 	c, err := scanCustomer(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledger.Customer{}, &ledger.NotFoundError{Kind: "customer", ID: id}
@@ -70,7 +70,7 @@ func (s *SQLite) Customer(ctx context.Context, id string) (ledger.Customer, erro
 
 // Customers lists every customer by id.
 func (s *SQLite) Customers(ctx context.Context) ([]ledger.Customer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+customerSelectColumns+` FROM customers ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)
 	}
@@ -94,11 +94,13 @@ func scanCustomer(r scanner) (ledger.Customer, error) {
 		since            sql.NullString
 		tags             string
 		created, updated string
+		stripeID         sql.NullString
 	)
 	if err := r.Scan(&c.ID, &c.Name, &c.Email, &c.Plan, &c.PriceMinor, &c.Currency, &c.Period,
-		&since, &c.Locale, &tags, &c.Advocate, &created, &updated); err != nil {
+		&since, &c.Locale, &tags, &c.Advocate, &created, &updated, &stripeID); err != nil {
 		return c, err
 	}
+	c.StripeID = stripeID.String
 	if since.Valid {
 		t, err := time.Parse(ledger.DateLayout, since.String)
 		if err != nil {

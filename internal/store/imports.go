@@ -242,7 +242,7 @@ func (s *SQLite) BeginCustomerImport(ctx context.Context) (ledger.CustomerImport
 		st **sql.Stmt
 		q  string
 	}{
-		{&ci.get, `SELECT ` + customerColumns + ` FROM customers WHERE id = ?`},
+		{&ci.get, `SELECT ` + customerSelectColumns + ` FROM customers WHERE id = ?`},
 		{&ci.insert, `INSERT INTO customers (` + customerColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&ci.update, `UPDATE customers SET name = ?, email = ?, plan = ?, price_minor = ?, currency = ?,
 			period = ?, since = ?, locale = ?, tags = ?, advocate = ?, updated_at = ? WHERE id = ?`},

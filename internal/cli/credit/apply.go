@@ -74,6 +74,9 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := ledger.RefuseHandApply(ctx, st, c.ID); err != nil {
+		return err
+	}
 	now := opts.Now()
 	if c.IsGesture() {
 		return ledger.Conflictf("credit %d is a gesture (%s), not money: there is nothing to apply", c.ID, c.Gesture)

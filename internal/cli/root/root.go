@@ -18,6 +18,7 @@ import (
 	"github.com/makegood/makegood/internal/cli/goodwill"
 	"github.com/makegood/makegood/internal/cli/incident"
 	"github.com/makegood/makegood/internal/cli/resolve"
+	stripecmd "github.com/makegood/makegood/internal/cli/stripe"
 	"github.com/makegood/makegood/internal/cli/thanks"
 	"github.com/makegood/makegood/internal/cli/version"
 )
@@ -75,6 +76,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		apology.NewCmdApology(f),
 		thanks.NewCmdThanks(f),
 		resolve.NewCmdResolve(f, nil),
+		stripecmd.NewCmdStripe(f),
 		version.NewCmdVersion(f),
 	)
 	rejectUnknownSubcommands(cmd)
