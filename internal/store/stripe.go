@@ -12,7 +12,7 @@ import (
 )
 
 // This file is the SQLite side of the Stripe sync (stripe.Ledger). Its
-// tables come from migration 0006_stripe.sql; the rules (what to push, how a
+// tables come from migration 0007_stripe.sql; the rules (what to push, how a
 // use is allocated, the keys) are in internal/stripe, and only integrity
 // (no overdraw, one claim per push, one answer per claim) is checked here.
 

@@ -41,6 +41,7 @@ func ConfigKeys() []string {
 		"mail.via", "mail.outbox",
 		"smtp.host", "smtp.port", "smtp.username", "smtp.password", "smtp.from", "smtp.tls", "smtp.insecure", "smtp.timeout",
 		"thanks.welcome_days", "thanks.anniversary_days", "thanks.recovery_days", "thanks.just_because_days", "thanks.cooldown",
+		"stripe.api_key", "stripe.api_base", "stripe.timeout", "stripe.max_retries",
 		"plans.*",
 	}
 	keys = append(keys, structKeys("goodwill", reflect.TypeFor[goodwill.Policy]())...)
