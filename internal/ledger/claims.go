@@ -180,6 +180,9 @@ func (s MessageState) InOutbox() bool {
 // unknown only when the operator said so (resendUnknown); one sent or
 // being sent, never.
 func (s MessageState) MaySend(resendUnknown bool) error {
+	if s.OutboxUnsettled() {
+		return s.unsettled()
+	}
 	switch s.State {
 	case StateUnsent, StateFailed:
 		return nil
@@ -203,6 +206,9 @@ func (s MessageState) MaySend(resendUnknown bool) error {
 // hand: anything not sent and not being sent, and an apology waiting in
 // the outbox.
 func (s MessageState) MayMark() error {
+	if s.OutboxUnsettled() {
+		return s.unsettled()
+	}
 	switch s.State {
 	case StateUnsent, StateFailed, StateUnknown:
 		return nil
@@ -213,6 +219,20 @@ func (s MessageState) MayMark() error {
 		return nil
 	}
 	return &RefusedError{State: s, Msg: "it was sent already"}
+}
+
+// OutboxUnsettled reports a claim by the outbox whose process stopped
+// before recording it. Whether it went out is in the outbox: its file is
+// named by the claim's nonce and appears whole or not at all. Nothing may
+// claim the message again until that is looked up and recorded, or a
+// second file could be written for it.
+func (s MessageState) OutboxUnsettled() bool {
+	return s.State == StateUnknown && s.ClaimerGone && s.Last != nil && s.Last.Outcome == nil && s.Last.Via == ViaOutbox
+}
+
+func (s MessageState) unsettled() error {
+	return &RefusedError{State: s, Msg: "an earlier run (" + s.Last.By.String() + ") stopped while writing it to the outbox; " +
+		"look there for its file first"}
 }
 
 func (s MessageState) since() string {

@@ -11,11 +11,13 @@ import (
 	"github.com/makegood/makegood/internal/ledger"
 )
 
-// Self is this process as a claimer. Each call returns a fresh run id, so
-// call it once per process and keep the result.
-func Self() ledger.Claimer {
-	return ledger.Claimer{Host: hostname(), PID: os.Getpid(), Run: strings.ToLower(rand.Text()[:12])}
-}
+// self is fixed when the process starts and never changes: every claim a
+// process makes must carry the same run id, or its own claims would look
+// like an earlier process's that had the same pid.
+var self = ledger.Claimer{Host: hostname(), PID: os.Getpid(), Run: strings.ToLower(rand.Text()[:12])}
+
+// Self is this process as a claimer.
+func Self() ledger.Claimer { return self }
 
 func hostname() string {
 	h, err := os.Hostname()
