@@ -68,12 +68,10 @@ func (o Outbox) SendFile(ctx context.Context, m Message) (messageID, path string
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("mail: create outbox: %w", err)
 	}
+	// The nonce is fresh for every attempt (the ledger's claim), so no
+	// other message has this name; the link below still refuses to replace
+	// one.
 	tok := token(m.Nonce)
-	if found, err := o.glob(tok); err != nil {
-		return "", "", err
-	} else if len(found) > 0 {
-		return "", "", fmt.Errorf("mail: the outbox holds a message with nonce %s already: %s", m.Nonce, filepath.Base(found[0]))
-	}
 	name := outboxName(t, m.ToAddr, tok)
 	path = filepath.Join(o.Dir, name)
 	tmp, err := os.CreateTemp(o.Dir, tmpPrefix+tok+"-*")
@@ -89,8 +87,7 @@ func (o Outbox) SendFile(ctx context.Context, m Message) (messageID, path string
 		_ = os.Remove(tmp.Name())
 		return "", "", fmt.Errorf("mail: write outbox file %s: %w", name, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
+	if err := place(tmp.Name(), path); err != nil {
 		return "", "", fmt.Errorf("mail: write outbox file %s: %w", name, err)
 	}
 	// A note recorded as sent must survive a crash right after: the
@@ -158,6 +155,27 @@ const tmpPrefix = ".unfinished-"
 // (Validate checked), so nothing in it is special to a glob or a file
 // system.
 func token(nonce string) string { return nonce }
+
+// place moves the finished file to its name without replacing a file
+// that has it: a hard link fails if the name is taken; where links are not
+// supported, a rename after checking.
+func place(tmp, path string) error {
+	err := os.Link(tmp, path)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		if _, serr := os.Lstat(path); serr == nil {
+			err = fs.ErrExist
+		} else {
+			err = os.Rename(tmp, path)
+		}
+	}
+	if errors.Is(err, fs.ErrExist) {
+		err = fmt.Errorf("%s exists already", filepath.Base(path))
+	}
+	if rerr := os.Remove(tmp); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+		err = rerr
+	}
+	return err
+}
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

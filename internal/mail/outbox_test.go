@@ -204,10 +204,16 @@ func TestOutboxFindByNonce(t *testing.T) {
 	if err != nil || !found || gotPath != path || gotID != id {
 		t.Fatalf("Find = %q, %q, %t, %v; want %q, %q", gotPath, gotID, found, err, path, id)
 	}
-	// Never a second file for the same nonce.
-	if _, _, err := o.SendFile(context.Background(), m); err == nil || !strings.Contains(err.Error(), "already") {
+	// Never a file replaced: the same message again, at the same second.
+	o.Now = func() time.Time { return time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) }
+	m.Nonce = NewNonce()
+	if _, _, err := o.SendFile(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.SendFile(context.Background(), m); err == nil || !strings.Contains(err.Error(), "exists already") {
 		t.Fatalf("second SendFile with the same nonce: %v", err)
 	}
+	o.Now = nil
 
 	// A run killed mid-write leaves only its hidden temporary file.
 	other := NewNonce()
@@ -222,8 +228,8 @@ func TestOutboxFindByNonce(t *testing.T) {
 		t.Errorf("the unfinished file is still there: %v", err)
 	}
 	files, _ := readDir(dir)
-	if len(files) != 1 {
-		t.Errorf("outbox holds %v, want the one message", files)
+	if len(files) != 2 {
+		t.Errorf("outbox holds %v, want the two messages", files)
 	}
 	for _, bad := range []string{"", "*", "../x", "a b"} {
 		if _, _, _, err := o.Find(bad); err == nil {
