@@ -89,7 +89,9 @@ func messageState(ctx context.Context, q queryer, m ledger.MessageRef, now time.
 		case err == nil:
 			// A sent note is final whatever the claims say: the unique
 			// index would refuse a second one anyway.
-			return ledger.MessageState{Kind: m.Kind, State: ledger.StateSent, Via: via, Last: last}, nil
+			s := ledger.MessageState{Kind: m.Kind, State: ledger.StateSent, Via: via, Last: last}
+			s.ByHand = last != nil && last.Outcome != nil && last.Outcome.ByHand
+			return s, nil
 		case !errors.Is(err, sql.ErrNoRows):
 			return prior, fmt.Errorf("look up thank-you notes: %w", err)
 		}

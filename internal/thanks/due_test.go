@@ -298,4 +298,23 @@ func TestCooldown(t *testing.T) {
 	if n := len(Due(customers, sent, now, opts)); n != 5 {
 		t.Errorf("without a cool-down %d due, want 5", n)
 	}
+	// A note with an unsettled attempt is held, and counts as a contact.
+	opts.CooldownDays = 0
+	opts.Held = []Held{{CustomerID: "c", Key: "anniversary:1", At: at("2025-11-24"), Why: "attempt 1 has an unknown outcome"}}
+	opts.Milestone = "1000 customers"
+	seen := 0
+	for _, d := range Evaluate(customers, sent, now, opts) {
+		if d.Customer.ID == "c" && (d.Key == "anniversary:1" || d.Key == "milestone:1000 customers") {
+			seen++
+		}
+		switch {
+		case d.Customer.ID == "c" && d.Key == "anniversary:1" && (d.Status != StatusHeld || d.Why != "attempt 1 has an unknown outcome"):
+			t.Errorf("held note: %s %q", d.Status, d.Why)
+		case d.Customer.ID == "c" && d.Key == "milestone:1000 customers" && (d.Status != StatusDeferred || !strings.Contains(d.Why, "may have arrived")):
+			t.Errorf("c's milestone after a held note: %s %q", d.Status, d.Why)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("saw %d of c's two notes", seen)
+	}
 }
