@@ -34,7 +34,16 @@ Occasions: welcome, anniversary, milestone:NAME, after_recovery, just_because.
 Windows (config keys, in days): thanks.welcome_days (14),
 thanks.anniversary_days (30), thanks.recovery_days (30) and the just-because
 cool-down thanks.just_because_days (30). A weekly cron job with windows of a
-week or more never misses anyone.
+week or more never misses anyone. thanks.cooldown (7 days; 0 for none)
+spaces notes of any occasion: one due within that many days of the
+customer's last note or apology is deferred, and thanks due says until
+when.
+
+Each note is claimed in the ledger before it leaves, so overlapping runs
+and killed runs never mail anyone twice; a note whose delivery ended
+without anyone knowing whether it arrived shows as unknown, and is only
+sent again with thanks send --resend-unknown (or recorded with
+--mark-sent).
 
 Templates: override any occasion with
 $XDG_CONFIG_HOME/makegood/templates/thanks/<occasion>[.<locale>].tmpl, a
