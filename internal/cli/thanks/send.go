@@ -519,6 +519,7 @@ type run struct {
 
 	failures     []string
 	notAttempted int
+	recovered    int // found in the outbox, written by a run that stopped
 }
 
 // run delivers each note through the courier: claimed in the ledger (its
@@ -636,6 +637,9 @@ func (d *run) one(ctx context.Context, j job) error {
 		return nil
 	}
 	d.res.Sent++
+	if res.Recovered {
+		d.recovered++
+	}
 	return nil
 }
 
@@ -730,6 +734,10 @@ func (d *run) report(fatal error) error {
 		}
 		fmt.Fprintf(errOut, "%s %s via %s; %d skipped (already thanked)%s; %d failed.\n",
 			verb, plural(res.Sent, "thank-you note", "thank-you notes"), d.via, res.Skipped, extra, res.Failed)
+		if d.recovered > 0 {
+			fmt.Fprintf(errOut, "Of these, %s found in the outbox, written by a run that stopped before recording it: recorded, not written again.\n",
+				plural(d.recovered, "was", "were"))
+		}
 		if d.via == ledger.ViaOutbox && res.Sent > 0 {
 			fmt.Fprintf(errOut, "The notes are in %s.\n", d.mc.Outbox)
 		}
