@@ -248,8 +248,11 @@ func (o *outcome) view() caseView {
 		case r.apology != nil && r.sendErr != nil:
 			// Claimed with an unknown outcome, or not attempted.
 			e := r.sendErr.Error()
-			retry := fmt.Sprintf("makegood apology send %d --resend-unknown", r.apology.ID)
-			c.Delivery = view.Delivery{Apology: r.apology.ID, Via: o.plan.Via, Status: ledger.ApologyUnknown, Error: &e, Retry: &retry}
+			status, retry := "not_sent", fmt.Sprintf("makegood apology send %d", r.apology.ID)
+			if r.result.Outcome == ledger.OutcomeUnknown {
+				status, retry = ledger.ApologyUnknown, retry+" --resend-unknown"
+			}
+			c.Delivery = view.Delivery{Apology: r.apology.ID, Via: o.plan.Via, Status: status, Error: &e, Retry: &retry}
 		case r.apology != nil:
 			// Recorded without delivery: the operator sends it (--via none).
 			c.Delivery = view.Delivery{Apology: r.apology.ID, Via: o.plan.Via, Status: "not_sent_by_makegood"}

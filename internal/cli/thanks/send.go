@@ -105,7 +105,7 @@ transaction: a failed delivery records a failed note and no credit, so
 nothing is ever marked sent that was not.
 
 More than one note asks for confirmation at a terminal and needs --yes
-otherwise. Exit status 1 if any note failed.`,
+otherwise. Exit status 1 if any note failed or has an unknown outcome.`,
 		Example: `  makegood thanks send --due --yes
   makegood thanks send --customer alice@example.com --occasion just_because --with-credit 10
   makegood thanks send --segment 'tenure>=3y' --occasion anniversary --via print --yes > cards.csv
