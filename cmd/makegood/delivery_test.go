@@ -334,6 +334,12 @@ func TestParallelApologySendDeliversOnce(t *testing.T) {
 // unknown, apology send says why it will not send it, and sends it when
 // told to, once.
 func TestResolveKilledDuringSMTPDelivery(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { resolveKilled(t, sig) })
+	}
+}
+
+func resolveKilled(t *testing.T, sig syscall.Signal) {
 	h := newDeliveryHome(t)
 	stall := make(chan struct{})
 	defer close(stall)
@@ -363,7 +369,7 @@ func TestResolveKilledDuringSMTPDelivery(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	<-done
