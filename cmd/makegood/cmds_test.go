@@ -85,7 +85,13 @@ func decodeMessage(data []byte) (string, error) {
 	}
 	var b strings.Builder
 	dec := new(mime.WordDecoder)
-	for _, h := range []string{"From", "To", "Subject", "Date", "Message-Id", "X-Makegood-Occasion"} {
+	// Every message says what it is: a thank-you note's occasion, or the
+	// apology it delivers.
+	what := "X-Makegood-Occasion"
+	if m.Header.Get(what) == "" && m.Header.Get("X-Makegood-Apology") != "" {
+		what = "X-Makegood-Apology"
+	}
+	for _, h := range []string{"From", "To", "Subject", "Date", "Message-Id", what} {
 		v := m.Header.Get(h)
 		if v == "" {
 			return "", fmt.Errorf("no %s header", h)
@@ -123,8 +129,11 @@ type smtpdState struct {
 // cmdSMTPD runs a real SMTP server (STARTTLS with a throwaway certificate,
 // AUTH PLAIN) inside the test process for the script's makegood to talk to:
 //
-//	smtpd start USER PASSWORD [REFUSED-ADDRESS...]
-//	    start it and point MAKEGOOD_SMTP_* and SSL_CERT_FILE at it
+//	smtpd start [-drop-after-accept | -drop-before-reply] USER PASSWORD [REFUSED-ADDRESS...]
+//	    start it and point MAKEGOOD_SMTP_* and SSL_CERT_FILE at it; with
+//	    -drop-after-accept it answers 250 to each message and then hangs
+//	    up, with -drop-before-reply it takes each message whole and hangs
+//	    up without answering
 //	smtpd accept ADDRESS | smtpd refuse ADDRESS
 //	    change which recipients the server refuses with 550
 //	smtpd received
@@ -143,13 +152,27 @@ func cmdSMTPD(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	switch args[0] {
 	case "start":
-		if len(args) < 3 || st.srv != nil {
-			ts.Fatalf("usage: smtpd start USER PASSWORD [REFUSED...] (once per script)")
+		o := mailtest.Options{TLS: "starttls"}
+		args = args[1:]
+		for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+			switch args[0] {
+			case "-drop-after-accept":
+				o.DropAfterAccept = true
+			case "-drop-before-reply":
+				o.DropBeforeReply = true
+			default:
+				ts.Fatalf("smtpd start: unknown option %s", args[0])
+			}
+			args = args[1:]
 		}
-		srv, err := mailtest.New(mailtest.Options{TLS: "starttls", User: args[1], Pass: args[2], Refuse: args[3:]})
+		if len(args) < 2 || st.srv != nil {
+			ts.Fatalf("usage: smtpd start [-drop-after-accept | -drop-before-reply] USER PASSWORD [REFUSED...] (once per script)")
+		}
+		o.User, o.Pass, o.Refuse = args[0], args[1], args[2:]
+		srv, err := mailtest.New(o)
 		ts.Check(err)
 		ts.Defer(func() { _ = srv.Close() })
-		st.srv, st.pass = srv, args[2]
+		st.srv, st.pass = srv, o.Pass
 		// The binary trusts the test certificate the way an operator would
 		// trust a private CA: through SSL_CERT_FILE.
 		ca := ts.MkAbs("smtpd-ca.pem")

@@ -106,7 +106,8 @@ func seedRealisticLedger(t *testing.T, h *ledgerHome) {
 		"apology", "record", "--customer", "bob@example.com", "--incident", "1", "--file", apology, "--status", "failed")
 	h.run(t, "incident", "fix", "1", "--at", "2026-11-24T09:00:00Z")
 	h.run(t, "incident", "open", "--title", "Slow exports", "--what", "Exports took an hour.", "--customers", "kenji")
-	runEnv(t, h, []string{"MAKEGOOD_SENDER_EMAIL=zoe@example.com"},
+	// The cool-down would defer the note: an apology went out today.
+	runEnv(t, h, []string{"MAKEGOOD_SENDER_EMAIL=zoe@example.com", "MAKEGOOD_THANKS_COOLDOWN=0"},
 		"thanks", "send", "--customer", "cus_NffrFeUfNV2Hib", "--occasion", "milestone:launch", "--yes")
 }
 

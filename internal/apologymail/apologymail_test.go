@@ -2,6 +2,7 @@ package apologymail
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/mail"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/delivery"
 	"github.com/makegood/makegood/internal/ledger"
 	gomail "github.com/makegood/makegood/internal/mail"
 	"github.com/makegood/makegood/internal/store"
@@ -53,12 +55,19 @@ func recorded(t *testing.T) (*store.SQLite, ledger.Customer, ledger.Apology) {
 
 var from = cmdutil.MailConfig{FromName: "Sam", FromAddr: "sam@shop.example"}
 
+func courier(st ledger.Store, mc cmdutil.MailConfig, via string) *delivery.Courier {
+	return NewCourier(st, mc, via, func() time.Time { return t0 }, false)
+}
+
 func TestDeliverToTheOutbox(t *testing.T) {
 	st, c, a := recorded(t)
 	dir := filepath.Join(t.TempDir(), "outbox")
-	d, err := Deliver(context.Background(), st, gomail.Outbox{Dir: dir, Now: func() time.Time { return t0 }}, from, ledger.ViaOutbox, c, a, "Login outage", t0)
-	if err != nil || d.Status != ledger.DeliveryQueued || d.MessageID == "" {
-		t.Fatalf("delivery %+v, %v", d, err)
+	mc := from
+	mc.Outbox = dir
+	res, err := Deliver(context.Background(), st, courier(st, mc, ledger.ViaOutbox), gomail.Outbox{Dir: dir, Now: func() time.Time { return t0 }},
+		mc, c, a, "Login outage")
+	if err != nil || !res.Sent() || res.Delivery == nil || res.Delivery.Status != ledger.DeliveryQueued || res.MessageID == "" {
+		t.Fatalf("delivery %+v, %v", res, err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
 	if len(files) != 1 {
@@ -78,8 +87,16 @@ func TestDeliverToTheOutbox(t *testing.T) {
 		t.Fatalf("headers %v", m.Header)
 	}
 	got, err := st.Apology(context.Background(), a.ID)
-	if err != nil || got.Status != ledger.DeliveryQueued {
+	if err != nil || got.Status != ledger.ApologyInOutbox {
 		t.Fatalf("apology %+v, %v", got, err)
+	}
+	// Not twice: the second run is refused before anything is written.
+	res, err = Deliver(context.Background(), st, courier(st, mc, ledger.ViaOutbox), gomail.Outbox{Dir: dir}, mc, c, got, "Login outage")
+	if err != nil || res.Refused == nil || !strings.Contains(res.Refused.Error(), "in the outbox already") {
+		t.Fatalf("second delivery %+v, %v", res, err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.eml")); len(files) != 1 {
+		t.Fatalf("outbox %v after a second delivery", files)
 	}
 }
 
@@ -94,13 +111,41 @@ func TestDeliverFailureIsRecorded(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close() // nothing listens there now
 	smtp := gomail.SMTP{Config: gomail.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: "none", Insecure: true, Timeout: 5 * time.Second}}
-	d, err := Deliver(context.Background(), st, smtp, from, ledger.ViaSMTP, c, a, "Login outage", t0)
-	if err == nil || d.Status != ledger.DeliveryFailed || d.Error == "" || d.MessageID != "" {
-		t.Fatalf("delivery %+v, %v", d, err)
+	res, err := Deliver(context.Background(), st, courier(st, from, ledger.ViaSMTP), smtp, from, c, a, "Login outage")
+	if err != nil || res.Outcome != ledger.OutcomeFailed || res.Err == nil || res.Delivery == nil ||
+		res.Delivery.Status != ledger.DeliveryFailed || res.Delivery.Error == "" || res.Delivery.MessageID != "" {
+		t.Fatalf("delivery %+v, %v", res, err)
 	}
 	got, _ := st.Apology(context.Background(), a.ID)
 	ds, _ := st.Deliveries(context.Background(), a.ID)
-	if got.Status != ledger.DeliveryFailed || len(ds) != 1 || ds[0].Via != "smtp" {
+	if got.Status != ledger.ApologyFailed || len(ds) != 1 || ds[0].Via != "smtp" {
 		t.Fatalf("apology %+v deliveries %+v", got, ds)
+	}
+}
+
+// The address rule is the customer's: an id that is an email address,
+// with no email, is where the apology goes; no address at all is refused
+// before anything is claimed.
+func TestDeliverAddress(t *testing.T) {
+	st, _, a := recorded(t)
+	dir := filepath.Join(t.TempDir(), "outbox")
+	mc := from
+	mc.Outbox = dir
+	out := gomail.Outbox{Dir: dir}
+	_, err := Deliver(context.Background(), st, courier(st, mc, ledger.ViaOutbox), out, mc, ledger.Customer{ID: "ana"}, a, "Login outage")
+	var fe *ledger.FieldError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), `customer "ana" has no email address`) {
+		t.Fatalf("err = %v, want the no-address error", err)
+	}
+	if cs, _ := st.Claims(context.Background(), ledger.ClaimFilter{}); len(cs) != 0 {
+		t.Fatalf("claims %+v for a customer with no address", cs)
+	}
+	res, err := Deliver(context.Background(), st, courier(st, mc, ledger.ViaOutbox), out, mc, ledger.Customer{ID: "ana@example.org"}, a, "Login outage")
+	if err != nil || !res.Sent() {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*-ana-example-org-*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("outbox %v, want one file to ana@example.org", files)
 	}
 }

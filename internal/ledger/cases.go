@@ -43,6 +43,17 @@ type Delivery struct {
 	MessageID string
 	Error     string // why it failed, without secrets
 	At        time.Time
+	// Claim, when set, is the claim this attempt is the outcome of: the
+	// outcome is appended in the same transaction as the delivery.
+	Claim int64
+	// ByHand records a delivery the operator marked as sent (--mark-sent).
+	ByHand bool
+}
+
+// DeliveryState is where the apology's delivery stands, by StateOf, checking
+// the claimer of an attempt with no outcome with alive.
+func (a Apology) DeliveryState(now time.Time, alive Liveness) MessageState {
+	return StateOf(a.Prior, a.LastClaim, now, alive)
 }
 
 // CaseStore records whole cases and the delivery of their apologies.
@@ -52,7 +63,8 @@ type CaseStore interface {
 	// Apology returns one apology with its delivery status.
 	Apology(ctx context.Context, id int64) (Apology, error)
 	// RecordDelivery appends a delivery attempt; the apology's Status
-	// becomes the attempt's.
+	// becomes the attempt's. With d.Claim set, the claim's outcome is
+	// appended in the same transaction.
 	RecordDelivery(ctx context.Context, d Delivery) error
 	// Deliveries lists an apology's delivery attempts, oldest first.
 	Deliveries(ctx context.Context, apology int64) ([]Delivery, error)

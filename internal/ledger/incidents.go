@@ -173,7 +173,13 @@ type Apology struct {
 	Body       string
 	RecordedAt time.Time // when it was sent, as recorded
 	Via        string    // email, chat, phone, …
-	Status     string
+	// Status is ApologyStatus of the apology's delivery state, worked out
+	// without checking processes: a claim with no outcome reads unknown.
+	Status string
+	// Prior is the delivery state from records made without claims, and
+	// LastClaim the latest claim to deliver it; DeliveryState combines them.
+	Prior     MessageState
+	LastClaim *Claim
 }
 
 // NewApology is a request to record an apology.

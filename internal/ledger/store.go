@@ -14,6 +14,7 @@ type Store interface {
 	IncidentStore
 	CaseStore
 	ThanksStore
+	ClaimStore
 	BulkStore
 	PushedCredits
 	Close() error

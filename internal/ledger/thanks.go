@@ -50,6 +50,11 @@ type NewThankYouNote struct {
 	// the note, so there is never a thank-you credit without its note or a
 	// note that promised a credit the ledger does not hold.
 	Credit *NewCredit
+	// Claim, when set, is the claim this note is the outcome of: the
+	// outcome is appended in the same transaction as the note.
+	Claim int64
+	// ByHand records a note the operator marked as sent (--mark-sent).
+	ByHand bool
 }
 
 // ThanksFilter narrows the thank-you history. Zero values mean "any".

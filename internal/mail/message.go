@@ -40,6 +40,11 @@ type Message struct {
 	// start with "X-": a caller-supplied Bcc or Reply-To would silently
 	// redirect a customer's mail.
 	Headers map[string]string
+	// Nonce, when set, makes the Message-ID (<Nonce@sender's domain>) and
+	// names the outbox file, so the attempt that carried it can be found
+	// again (the ledger's delivery claim chooses it). Letters and digits
+	// only; empty means a random one.
+	Nonce string
 }
 
 // Sender delivers one message and reports the Message-ID it carried, so the
@@ -73,12 +78,24 @@ func (m Message) Validate() error {
 	if !utf8.ValidString(m.Body) {
 		return invalid("body is not valid UTF-8")
 	}
+	if err := m.checkNonce(); err != nil {
+		return err
+	}
 	for name, value := range m.Headers {
 		if err := checkHeaderName(name); err != nil {
 			return err
 		}
 		if err := checkHeaderText("header "+name, value); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+func (m Message) checkNonce() error {
+	for _, r := range m.Nonce {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') || len(m.Nonce) > 64 {
+			return invalid("nonce %s must be at most 64 letters and digits", quoteShort(m.Nonce))
 		}
 	}
 	return nil
@@ -174,7 +191,11 @@ func Build(m Message, now time.Time) (*gomail.Msg, error) {
 	msg.ToMailAddress(&mail.Address{Name: m.ToName, Address: to})
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(now)
-	msg.SetMessageIDWithValue(rand.Text() + "@" + messageIDDomain(m.FromAddr))
+	nonce := m.Nonce
+	if nonce == "" {
+		nonce = NewNonce()
+	}
+	msg.SetMessageIDWithValue(nonce + "@" + messageIDDomain(m.FromAddr))
 	names := make([]string, 0, len(m.Headers))
 	for name := range m.Headers {
 		names = append(names, name)
@@ -186,6 +207,10 @@ func Build(m Message, now time.Time) (*gomail.Msg, error) {
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	return msg, nil
 }
+
+// NewNonce is a fresh random nonce for Message.Nonce: 26 characters of
+// base32, 130 bits.
+func NewNonce() string { return rand.Text() }
 
 // messageIDDomain uses the sender's own domain rather than go-mail's default
 // (this machine's hostname), which would leak the operator's laptop name to

@@ -84,7 +84,7 @@ func TestOutboxWritesParseableFiles(t *testing.T) {
 }
 
 func TestOutboxNamesStayInDir(t *testing.T) {
-	outboxNameRE := regexp.MustCompile(`^\d{8}T\d{6}Z-[a-z0-9]+(-[a-z0-9]+)*-[A-Z2-7]{8}\.eml$`)
+	outboxNameRE := regexp.MustCompile(`^\d{8}T\d{6}Z-[a-z0-9]+(-[a-z0-9]+)*-[A-Z2-7]{26}\.eml$`)
 	root := t.TempDir()
 	dir := filepath.Join(root, "a", "outbox")
 	o := Outbox{Dir: dir}
@@ -176,5 +176,64 @@ func TestOutboxErrors(t *testing.T) {
 	}
 	if files, _ := readDir(dir); len(files) != 0 {
 		t.Errorf("files written after cancel: %v", files)
+	}
+}
+
+// The outbox file is named by the message's nonce, so a later run finds
+// what an earlier one wrote; a file a killed run left half-written never
+// becomes an outbox file and is cleared away by Find.
+func TestOutboxFindByNonce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	o := Outbox{Dir: dir}
+	m := testMessage()
+	m.Nonce = NewNonce()
+	if _, _, found, err := o.Find(m.Nonce); err != nil || found {
+		t.Fatalf("before writing: found %t, %v", found, err)
+	}
+	id, path, err := o.SendFile(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != "<"+m.Nonce+"@makegood.example>" {
+		t.Errorf("Message-ID %q is not made from the nonce %s", id, m.Nonce)
+	}
+	if !strings.HasSuffix(path, "-"+m.Nonce+".eml") {
+		t.Errorf("file %s is not named by the nonce", path)
+	}
+	gotPath, gotID, found, err := o.Find(m.Nonce)
+	if err != nil || !found || gotPath != path || gotID != id {
+		t.Fatalf("Find = %q, %q, %t, %v; want %q, %q", gotPath, gotID, found, err, path, id)
+	}
+	// Never a file replaced: the same message again, at the same second.
+	o.Now = func() time.Time { return time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) }
+	m.Nonce = NewNonce()
+	if _, _, err := o.SendFile(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.SendFile(context.Background(), m); err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Fatalf("second SendFile with the same nonce: %v", err)
+	}
+	o.Now = nil
+
+	// A run killed mid-write leaves only its hidden temporary file.
+	other := NewNonce()
+	tmp := filepath.Join(dir, tmpPrefix+other+"-123")
+	if err := os.WriteFile(tmp, []byte("From: half a mess"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, found, err := o.Find(other); err != nil || found {
+		t.Fatalf("half-written file: found %t, %v", found, err)
+	}
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the unfinished file is still there: %v", err)
+	}
+	files, _ := readDir(dir)
+	if len(files) != 2 {
+		t.Errorf("outbox holds %v, want the two messages", files)
+	}
+	for _, bad := range []string{"", "*", "../x", "a b"} {
+		if _, _, _, err := o.Find(bad); err == nil {
+			t.Errorf("Find(%q) accepted a nonce that is not letters and digits", bad)
+		}
 	}
 }

@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -191,6 +193,12 @@ func (c SMTPConfig) scrub(s string) string {
 	return s
 }
 
+// ErrOutcomeUnknown is wrapped when the whole message, its end included,
+// went to the server but no reply to it came back (the connection dropped
+// or timed out while waiting). The server may have accepted it: sending it
+// again could mail the customer twice.
+var ErrOutcomeUnknown = errors.New("the server may have accepted the message: it received all of it but the connection ended before it replied")
+
 // SMTP delivers through the operator's own mail server.
 type SMTP struct {
 	Config SMTPConfig
@@ -209,8 +217,13 @@ func (e *deliveryError) Unwrap() []error { return e.kinds }
 
 // Send delivers m. When m.FromAddr is empty the configured From is used. The
 // error wraps ErrInvalidMessage or ErrInvalidConfig when nothing was
-// attempted, ErrRecipientRefused for a permanent RCPT rejection, and the
-// context's error when ctx ended the session.
+// attempted, ErrRecipientRefused for a permanent RCPT rejection,
+// ErrOutcomeUnknown when the server got the whole message but its reply
+// never came, and the context's error when ctx ended the session.
+//
+// Once the server has answered 250 to the message, it is delivered: an
+// error after that (the connection dropping before RSET or QUIT) is not
+// an error of the delivery, and Send returns the Message-ID.
 func (s SMTP) Send(ctx context.Context, m Message) (string, error) {
 	cfg := s.Config
 	if err := cfg.Validate(); err != nil {
@@ -238,25 +251,33 @@ func (s SMTP) Send(ctx context.Context, m Message) (string, error) {
 	tlsMode := normalizeTLS(cfg.TLS)
 	tlsConf := &tls.Config{ServerName: host, RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
 
+	// go-mail watches ctx only while dialing; owning the connection lets us
+	// close it when ctx ends mid-session, and close it on every error path
+	// (go-mail drops it without closing when EHLO, STARTTLS or AUTH fail).
+	var conn *watchedConn
 	fail := func(cause error) error {
 		kinds := []error{}
 		var se *gomail.SendError
 		if errors.As(cause, &se) && se.Reason == gomail.ErrSMTPRcptTo && !se.IsTemp() {
 			kinds = append(kinds, ErrRecipientRefused)
 		}
+		// The reply to the end of the message did not come (no SMTP code):
+		// if every byte went out, the final "." among them, the server
+		// may have taken it. A failed write means the end never left.
+		if errors.As(cause, &se) && se.Reason == gomail.ErrSMTPDataClose && se.ErrorCode() == 0 &&
+			(conn == nil || !conn.writeFailed()) {
+			kinds = append(kinds, ErrOutcomeUnknown)
+		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			kinds = append(kinds, ctxErr)
 		}
-		return &deliveryError{
-			msg:   cfg.scrub(fmt.Sprintf("mail: smtp delivery to %s via %s: %v", m.ToAddr, addr, cause)),
-			kinds: kinds,
+		text := fmt.Sprintf("mail: smtp delivery to %s via %s: %v", m.ToAddr, addr, cause)
+		if slices.Contains(kinds, ErrOutcomeUnknown) {
+			text += " (" + ErrOutcomeUnknown.Error() + ")"
 		}
+		return &deliveryError{msg: cfg.scrub(text), kinds: kinds}
 	}
 
-	// go-mail watches ctx only while dialing; owning the connection lets us
-	// close it when ctx ends mid-session, and close it on every error path
-	// (go-mail drops it without closing when EHLO, STARTTLS or AUTH fail).
-	var conn net.Conn
 	stopWatch := func() bool { return false }
 	defer func() {
 		stopWatch()
@@ -278,9 +299,9 @@ func (s SMTP) Send(ctx context.Context, m Message) (string, error) {
 			}
 			c = tc
 		}
-		conn = c
+		conn = &watchedConn{Conn: c}
 		stopWatch = context.AfterFunc(ctx, func() { _ = c.Close() })
-		return c, nil
+		return conn, nil
 	}
 
 	opts := []gomail.Option{
@@ -319,10 +340,28 @@ func (s SMTP) Send(ctx context.Context, m Message) (string, error) {
 	if err != nil {
 		return "", fail(err)
 	}
-	if err := client.SendWithSMTPClient(sc, msg); err != nil {
+	if err := client.SendWithSMTPClient(sc, msg); err != nil && !msg.IsDelivered() {
 		return "", fail(err)
 	}
-	// The server has accepted the message; a failed QUIT changes nothing.
+	// The server has accepted the message; a failed RSET or QUIT changes
+	// nothing.
 	_ = client.CloseWithSMTPClient(sc)
 	return messageID, nil
 }
+
+// watchedConn remembers whether a write ever failed, which tells "the end
+// of the message never left" from "it left and the reply did not come".
+type watchedConn struct {
+	net.Conn
+	failed atomic.Bool
+}
+
+func (c *watchedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err != nil {
+		c.failed.Store(true)
+	}
+	return n, err
+}
+
+func (c *watchedConn) writeFailed() bool { return c.failed.Load() }

@@ -198,10 +198,12 @@ func TestSMTPRefusedRecipient(t *testing.T) {
 	}
 }
 
+// A server that hangs up in the middle of a message too long for the
+// socket buffers: the end of the message never left, so it failed.
 func TestSMTPConnectionDroppedInData(t *testing.T) {
 	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls", User: "zoe", Pass: secret, DropInData: true})
 	m := testMessage()
-	m.Body = strings.Repeat("A long note that will not arrive. ", 2000)
+	m.Body = strings.Repeat("A long note that will not arrive.\n", 500_000)
 	id, err := SMTP{Config: config(ts, "zoe", secret, "")}.Send(context.Background(), m)
 	if err == nil {
 		t.Fatal("Send succeeded although the server hung up mid-message")
@@ -212,8 +214,48 @@ func TestSMTPConnectionDroppedInData(t *testing.T) {
 	if errors.Is(err, ErrRecipientRefused) {
 		t.Error("dropped connection classified as a refused recipient")
 	}
+	if errors.Is(err, ErrOutcomeUnknown) {
+		t.Errorf("the end of the message never left, yet the outcome is unknown: %v", err)
+	}
 	if len(ts.Received()) != 0 {
 		t.Error("server stored a message")
+	}
+}
+
+// A server that takes the whole message and drops the connection before
+// answering: it may have accepted it, so the outcome is unknown, never a
+// plain failure a retry would resend.
+func TestSMTPDroppedBeforeReplyIsUnknown(t *testing.T) {
+	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls", User: "zoe", Pass: secret, DropBeforeReply: true})
+	id, err := SMTP{Config: config(ts, "zoe", secret, "")}.Send(context.Background(), testMessage())
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
+	}
+	if id != "" {
+		t.Errorf("message id %q for an unknown outcome", id)
+	}
+	if !strings.Contains(err.Error(), "may have accepted") {
+		t.Errorf("error %q does not say the server may have it", err)
+	}
+	if len(ts.Received()) != 1 {
+		t.Errorf("server holds %d messages, want the 1 it read", len(ts.Received()))
+	}
+}
+
+// An error after the server's 250 to the message counts as delivered.
+func TestSMTPDroppedAfterAcceptIsDelivered(t *testing.T) {
+	ts := mailtest.Start(t, mailtest.Options{TLS: "starttls", User: "zoe", Pass: secret, DropAfterAccept: true})
+	m := testMessage()
+	m.Nonce = NewNonce()
+	id, err := SMTP{Config: config(ts, "zoe", secret, "")}.Send(context.Background(), m)
+	if err != nil {
+		t.Fatalf("Send: %v; the server had accepted the message", err)
+	}
+	if id != "<"+m.Nonce+"@makegood.example>" {
+		t.Errorf("message id %q, want the one made from the nonce", id)
+	}
+	if len(ts.Received()) != 1 {
+		t.Errorf("server holds %d messages, want 1", len(ts.Received()))
 	}
 }
 

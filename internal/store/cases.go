@@ -5,14 +5,70 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
 )
 
-// apologyStatus is an apology's status: its latest delivery attempt's, or
-// the one it was recorded with.
-const apologyStatus = `COALESCE((SELECT d.status FROM apology_deliveries d
-	WHERE d.apology_id = apologies.id ORDER BY d.id DESC LIMIT 1), apologies.status)`
+// apologySelect yields one row per apology with what its status is worked
+// out from: the status it was recorded with, its latest delivery, and its
+// latest claim with the claim's outcome. Callers add WHERE clauses on the
+// alias a.
+const apologySelect = `SELECT a.id, a.customer_id, a.incident_id, a.body, a.recorded_at, a.via, a.status, d.status, d.via,
+	c.id, c.kind, c.key, c.customer_id, c.attempt, c.via, c.nonce, c.claimed_at, c.host, c.pid, c.run,
+	o.status, o.message_id, o.error, o.by_hand, o.at
+FROM apologies a
+LEFT JOIN apology_deliveries d ON d.id = (SELECT MAX(id) FROM apology_deliveries WHERE apology_id = a.id)
+LEFT JOIN delivery_claims c ON c.id = (SELECT MAX(id) FROM delivery_claims
+	WHERE kind = 'apology' AND key = CAST(a.id AS TEXT) AND customer_id = a.customer_id)
+LEFT JOIN delivery_outcomes o ON o.claim_id = c.id`
+
+// scanApology reads a row of apologySelect. Its Status is worked out by
+// ledger.StateOf without checking processes (a claim with no outcome reads
+// unknown); commands that can check call Apology.DeliveryState.
+func scanApology(r scanner) (ledger.Apology, error) {
+	var (
+		a                       ledger.Apology
+		at                      string
+		recorded                string
+		delivery, deliveryVia   sql.NullString
+		claimID                 sql.NullInt64
+		kind, key, cust, via    sql.NullString
+		nonce, claimedAt, host  sql.NullString
+		run                     sql.NullString
+		attempt, pid            sql.NullInt64
+		status, messageID, oerr sql.NullString
+		byHand                  sql.NullInt64
+		outcomeAt               sql.NullString
+	)
+	if err := r.Scan(&a.ID, &a.Customer, &a.Incident, &a.Body, &at, &a.Via, &recorded, &delivery, &deliveryVia,
+		&claimID, &kind, &key, &cust, &attempt, &via, &nonce, &claimedAt, &host, &pid, &run,
+		&status, &messageID, &oerr, &byHand, &outcomeAt); err != nil {
+		return a, err
+	}
+	var err error
+	if a.RecordedAt, err = parseTime(at); err != nil {
+		return a, err
+	}
+	a.Prior = ledger.ApologyPrior(recorded, delivery.String, deliveryVia.String)
+	if claimID.Valid {
+		c := &ledger.Claim{ID: claimID.Int64, Message: ledger.MessageRef{Kind: kind.String, Key: key.String, Customer: cust.String},
+			Attempt: int(attempt.Int64), Via: via.String, Nonce: nonce.String,
+			By: ledger.Claimer{Host: host.String, PID: int(pid.Int64), Run: run.String}}
+		if c.ClaimedAt, err = parseTime(claimedAt.String); err != nil {
+			return a, err
+		}
+		if status.Valid {
+			c.Outcome = &ledger.Outcome{Status: status.String, MessageID: messageID.String, Error: oerr.String, ByHand: byHand.Int64 == 1}
+			if c.Outcome.At, err = parseTime(outcomeAt.String); err != nil {
+				return a, err
+			}
+		}
+		a.LastClaim = c
+	}
+	a.Status = ledger.ApologyStatus(a.DeliveryState(time.Time{}, nil))
+	return a, nil
+}
 
 // RecordCase writes a whole case in one transaction.
 func (s *SQLite) RecordCase(ctx context.Context, c ledger.Case) (ledger.CaseResult, error) {
@@ -48,8 +104,7 @@ func (s *SQLite) RecordCase(ctx context.Context, c ledger.Case) (ledger.CaseResu
 
 // Apology returns one apology with its delivery status.
 func (s *SQLite) Apology(ctx context.Context, id int64) (ledger.Apology, error) {
-	a, err := scanApology(s.db.QueryRowContext(ctx, `SELECT id, customer_id, incident_id, body, recorded_at, via, `+
-		apologyStatus+` FROM apologies WHERE id = ?`, id))
+	a, err := scanApology(s.db.QueryRowContext(ctx, apologySelect+` WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, &ledger.NotFoundError{Kind: "apology", ID: fmt.Sprint(id)}
 	}
@@ -59,7 +114,8 @@ func (s *SQLite) Apology(ctx context.Context, id int64) (ledger.Apology, error) 
 	return a, nil
 }
 
-// RecordDelivery appends a delivery attempt.
+// RecordDelivery appends a delivery attempt, and the outcome of its claim
+// in the same transaction.
 func (s *SQLite) RecordDelivery(ctx context.Context, d ledger.Delivery) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -69,11 +125,24 @@ func (s *SQLite) RecordDelivery(ctx context.Context, d ledger.Delivery) error {
 		if n == 0 {
 			return &ledger.NotFoundError{Kind: "apology", ID: fmt.Sprint(d.Apology)}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO apology_deliveries (apology_id, via, status, message_id, error, at)
-			VALUES (?, ?, ?, ?, ?, ?)`, d.Apology, d.Via, d.Status, nullString(d.MessageID), nullString(d.Error), fmtTime(d.At)); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO apology_deliveries (apology_id, via, status, message_id, error, at)
+			VALUES (?, ?, ?, ?, ?, ?)`, d.Apology, d.Via, d.Status, nullString(d.MessageID), nullString(d.Error), fmtTime(d.At))
+		if err != nil {
 			return fmt.Errorf("record delivery of apology %d: %w", d.Apology, err)
 		}
-		return nil
+		if d.Claim == 0 {
+			return nil
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("record delivery of apology %d: %w", d.Apology, err)
+		}
+		// Written to the outbox is the attempt's success, like sent.
+		o := ledger.Outcome{Status: ledger.OutcomeSent, MessageID: d.MessageID, ByHand: d.ByHand, At: d.At}
+		if d.Status == ledger.DeliveryFailed {
+			o.Status, o.Error = ledger.OutcomeFailed, d.Error
+		}
+		return insertOutcome(ctx, tx, d.Claim, o, nil, id)
 	})
 }
 

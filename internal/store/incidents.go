@@ -288,8 +288,9 @@ func insertApology(ctx context.Context, tx *sql.Tx, a ledger.NewApology) (ledger
 	if err != nil {
 		return ledger.Apology{}, fmt.Errorf("record apology: %w", err)
 	}
+	prior := ledger.ApologyPrior(a.Status, "", "")
 	return ledger.Apology{ID: id, Customer: a.Customer, Incident: a.Incident, Body: a.Body,
-		RecordedAt: a.RecordedAt.UTC(), Via: a.Via, Status: a.Status}, nil
+		RecordedAt: a.RecordedAt.UTC(), Via: a.Via, Status: ledger.ApologyStatus(prior), Prior: prior}, nil
 }
 
 // Apologies lists apologies, newest first.
@@ -299,29 +300,15 @@ func (s *SQLite) Apologies(ctx context.Context, f ledger.ApologyFilter) ([]ledge
 		args  []any
 	)
 	if f.Customer != "" {
-		where = append(where, "customer_id = ?")
+		where = append(where, "a.customer_id = ?")
 		args = append(args, f.Customer)
 	}
 	if f.Incident != 0 {
-		where = append(where, "incident_id = ?")
+		where = append(where, "a.incident_id = ?")
 		args = append(args, f.Incident)
 	}
-	q, args := listQuery(`SELECT id, customer_id, incident_id, body, recorded_at, via, `+apologyStatus+` FROM apologies`,
-		where, args, "id", f.Limit)
+	q, args := listQuery(apologySelect, where, args, "a.id", f.Limit)
 	return queryAll(ctx, s.db, "list apologies", q, args, scanApology)
-}
-
-func scanApology(r scanner) (ledger.Apology, error) {
-	var (
-		a  ledger.Apology
-		at string
-	)
-	if err := r.Scan(&a.ID, &a.Customer, &a.Incident, &a.Body, &at, &a.Via, &a.Status); err != nil {
-		return a, err
-	}
-	var err error
-	a.RecordedAt, err = parseTime(at)
-	return a, err
 }
 
 // RecordResolution records an apology, the fix and credits for one customer

@@ -17,7 +17,8 @@ const noteSelect = `SELECT n.id, n.customer_id, n.occasion, n.occasion_key, n.vi
 FROM thank_you_notes n`
 
 // RecordThankYou writes a note and, for a sent note with a credit, the
-// credit and its issue entry, all in one transaction.
+// credit and its issue entry, and the outcome of its claim, all in one
+// transaction.
 func (s *SQLite) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (ledger.ThankYouNote, error) {
 	if n.Credit != nil && n.Status != ledger.NoteSent {
 		return ledger.ThankYouNote{}, fmt.Errorf("record thank-you note: a %s note cannot carry a credit", n.Status)
@@ -54,6 +55,12 @@ func (s *SQLite) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (
 		id, err := res.LastInsertId()
 		if err != nil {
 			return fmt.Errorf("record thank-you note: %w", err)
+		}
+		if n.Claim != 0 {
+			o := ledger.Outcome{Status: n.Status, MessageID: n.MessageID, Error: n.Error, ByHand: n.ByHand, At: n.At}
+			if err := insertOutcome(ctx, tx, n.Claim, o, id, nil); err != nil {
+				return err
+			}
 		}
 		out = ledger.ThankYouNote{ID: id, Customer: n.Customer, Occasion: n.Occasion, Key: n.Key, Via: n.Via,
 			Status: n.Status, MessageID: n.MessageID, Subject: n.Subject, Error: n.Error, At: n.At.UTC(), Credit: credit}

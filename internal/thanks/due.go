@@ -68,6 +68,16 @@ type DueOptions struct {
 	// JustBecauseDays is the cool-down: a customer thanked just because
 	// within this many days is not due another. 0 = DefaultJustBecauseDays.
 	JustBecauseDays int
+	// CooldownDays spaces notes of any occasion: a note due within this
+	// many days of the customer's last note or contact is deferred (see
+	// ApplyCooldown). 0 = DefaultCooldownDays; negative: no cool-down.
+	CooldownDays int
+	// Contacts are other messages the customer got (apologies), counted
+	// by the cool-down.
+	Contacts []Contact
+	// Held are notes with an unsettled delivery attempt: not due again
+	// until it is settled (StatusHeld), and counted by the cool-down.
+	Held []Held
 }
 
 func orDefault(v, def int) int {
@@ -106,6 +116,8 @@ type DueItem struct {
 	Years     int
 	Milestone string
 	Incident  Recovery
+	// DueOn is when a deferred note comes due (StatusDeferred).
+	DueOn time.Time
 }
 
 // Decision is a DueItem with the verdict, for callers that must report
@@ -127,8 +139,9 @@ func Due(customers []Customer, sent []Sent, now time.Time, opts DueOptions) []Du
 }
 
 // Evaluate decides every selected occasion for every customer, in customer
-// order and then occasion order. after_recovery yields one decision per
-// recovered incident of the customer and none when there is none.
+// order and then occasion order, then holds unsettled ones and applies the
+// cool-down (Settle). after_recovery yields one decision per recovered
+// incident of the customer and none when there is none.
 func Evaluate(customers []Customer, sent []Sent, now time.Time, opts DueOptions) []Decision {
 	occasions := opts.Occasions
 	if len(occasions) == 0 {
@@ -170,7 +183,7 @@ func Evaluate(customers []Customer, sent []Sent, now time.Time, opts DueOptions)
 			}
 		}
 	}
-	return out
+	return Settle(out, sent, now, opts)
 }
 
 type evaluator struct {

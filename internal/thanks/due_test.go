@@ -145,7 +145,9 @@ func TestDueFiltersAndOrders(t *testing.T) {
 		{ID: "d", Since: date("2024-11-22")},
 	}
 	sent := []Sent{{CustomerID: "d", Occasion: Anniversary, Key: "anniversary:1", At: at("2025-11-22")}}
-	opts := DueOptions{Recoveries: []Recovery{
+	// The order of every due note, without the cool-down that would defer
+	// b's second and third (TestCooldown).
+	opts := DueOptions{CooldownDays: -1, Recoveries: []Recovery{
 		{CustomerID: "b", IncidentID: "9", Fixed: at("2025-11-23"), Compensated: at("2025-11-23")},
 		{CustomerID: "b", IncidentID: "8", Fixed: at("2025-11-01"), Compensated: at("2025-11-02")},
 	}}
@@ -172,7 +174,7 @@ func TestDueFiltersAndOrders(t *testing.T) {
 func TestDueNeverTwice(t *testing.T) {
 	now := at("2025-11-24")
 	customers := []Customer{{ID: "a", Since: date("2025-11-20")}, {ID: "b", Since: date("2021-11-24")}}
-	opts := DueOptions{Milestone: "launch"}
+	opts := DueOptions{Milestone: "launch", CooldownDays: -1}
 	first := Due(customers, nil, now, opts)
 	if len(first) != 4 {
 		t.Fatalf("first run: %d items", len(first))
@@ -187,7 +189,7 @@ func TestDueNeverTwice(t *testing.T) {
 		}
 	}
 	// Next year's anniversary is due again.
-	next := Due(customers, sent, now.AddDate(1, 0, 0), DueOptions{Occasions: []Occasion{Anniversary}})
+	next := Due(customers, sent, now.AddDate(1, 0, 0), DueOptions{Occasions: []Occasion{Anniversary}, CooldownDays: -1})
 	if len(next) != 2 || next[1].Key != "anniversary:5" || next[0].Key != "anniversary:1" {
 		t.Errorf("next year: %+v", next)
 	}
@@ -236,5 +238,83 @@ func TestKeys(t *testing.T) {
 		if got != want {
 			t.Errorf("key %q, want %q", got, want)
 		}
+	}
+}
+
+// No pile of notes on one day: after a note or an apology, the rest wait
+// out the cool-down, and of several due at once only the first goes.
+func TestCooldown(t *testing.T) {
+	now := at("2025-11-24")
+	customers := []Customer{
+		{ID: "b", Since: date("2022-11-20")}, // anniversary and a recovery due
+		{ID: "a", Since: date("2025-11-20")}, // welcome due, apologized to yesterday
+		{ID: "c", Since: date("2024-11-22")}, // anniversary due, thanked 8 days ago
+		{ID: "d", Since: date("2024-11-23")}, // anniversary due, thanked 6 days ago
+	}
+	sent := []Sent{
+		{CustomerID: "c", Occasion: Milestone, Key: "milestone:launch", At: at("2025-11-16")},
+		{CustomerID: "d", Occasion: Milestone, Key: "milestone:launch", At: at("2025-11-18")},
+	}
+	opts := DueOptions{
+		Recoveries: []Recovery{{CustomerID: "b", IncidentID: "9", Fixed: at("2025-11-23"), Compensated: at("2025-11-23")}},
+		Contacts:   []Contact{{CustomerID: "a", At: at("2025-11-23"), What: "an apology"}},
+	}
+	got := map[string]string{}
+	for _, d := range Evaluate(customers, sent, now, opts) {
+		if d.Status == StatusDue || d.Status == StatusDeferred {
+			v := string(d.Status)
+			if !d.DueOn.IsZero() {
+				v += " " + day(d.DueOn)
+			}
+			got[d.Customer.ID+" "+d.Key] = v
+			if d.Status == StatusDeferred && !strings.Contains(d.Why, "deferred until "+day(d.DueOn)) {
+				t.Errorf("%s %s: why %q does not say until when", d.Customer.ID, d.Key, d.Why)
+			}
+		}
+	}
+	want := map[string]string{
+		"b anniversary:3":    "due",
+		"b after_recovery:9": "deferred 2025-12-01",
+		"a welcome":          "deferred 2025-11-30",
+		"c anniversary:1":    "due",
+		"d anniversary:1":    "deferred 2025-11-25",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("decisions %v, want %v", got, want)
+	}
+	// Configured: 3 days. Off: everything due.
+	opts.CooldownDays = 3
+	for _, d := range Evaluate(customers, sent, now, opts) {
+		if d.Customer.ID == "d" && d.Key == "anniversary:1" && d.Status != StatusDue {
+			t.Errorf("with a 3-day cool-down, d is %s", d.Status)
+		}
+	}
+	opts.CooldownDays = -1
+	if n := len(Due(customers, sent, now, opts)); n != 5 {
+		t.Errorf("without a cool-down %d due, want 5", n)
+	}
+	// A note with an unsettled attempt is held, and counts as a contact.
+	opts.CooldownDays = 0
+	opts.Held = []Held{{CustomerID: "c", Key: "anniversary:1", At: at("2025-11-24"), Why: "attempt 1 has an unknown outcome"}}
+	opts.Milestone = "1000 customers"
+	seen := 0
+	for _, d := range Evaluate(customers, sent, now, opts) {
+		if d.Customer.ID == "c" && (d.Key == "anniversary:1" || d.Key == "milestone:1000 customers") {
+			seen++
+		}
+		switch {
+		case d.Customer.ID == "c" && d.Key == "anniversary:1" && (d.Status != StatusHeld || d.Why != "attempt 1 has an unknown outcome"):
+			t.Errorf("held note: %s %q", d.Status, d.Why)
+		case d.Customer.ID == "c" && d.Key == "milestone:1000 customers" && (d.Status != StatusDeferred || !strings.Contains(d.Why, "may have arrived")):
+			t.Errorf("c's milestone after a held note: %s %q", d.Status, d.Why)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("saw %d of c's two notes", seen)
 	}
 }

@@ -31,7 +31,9 @@ customer and one incident; apology check flags blame-shifting ("our
 provider", "another team", "circumstances beyond our control") and stock
 phrases ("we apologize for any inconvenience"); apology record keeps what
 was actually sent, so incident show can tell how fast each customer heard
-from you.`,
+from you; apology send delivers one recorded to be sent (or failed, or of
+unknown outcome: --resend-unknown), or marks it sent by hand (--mark-sent),
+never twice.`,
 	}
 	cmd.AddCommand(
 		NewCmdDraft(f, nil),

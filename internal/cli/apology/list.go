@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -11,12 +12,14 @@ import (
 	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/procs"
 )
 
 // ListOptions holds `apology list`'s inputs.
 type ListOptions struct {
 	IO       *iostreams.IOStreams
 	Store    func(context.Context) (ledger.Store, error)
+	Now      func() time.Time
 	Customer string
 	Incident string
 	Limit    int
@@ -27,14 +30,20 @@ type ListOptions struct {
 
 // NewCmdList builds `apology list`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Store: f.Store}
+	opts := &ListOptions{IO: f.IOStreams, Store: f.Store, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List recorded apologies, newest first",
 		Long: `List the apologies recorded, newest first. A table at a terminal;
 tab-separated rows (id, customer, incident, recorded_at, via, status, body
 with line breaks as spaces) when piped; --json or --csv (body as written)
-for scripts.`,
+for scripts.
+
+Status is where its delivery stands: queued (recorded, to be sent with
+apology send), sending (a run is delivering it now), unknown (a run
+claimed it and stopped without knowing whether it arrived: see apology
+send --resend-unknown and --mark-sent), failed, in_outbox (written to the
+outbox, to be sent from there) or sent.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.filter = ledger.ApologyFilter{Customer: opts.Customer, Limit: opts.Limit}
@@ -78,6 +87,13 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	as, err := st.Apologies(ctx, opts.filter)
 	if err != nil {
 		return err
+	}
+	// The store cannot tell a claim being sent from one whose run died;
+	// this process can.
+	self := procs.Self()
+	alive, now := procs.Liveness(self), opts.Now()
+	for i := range as {
+		as[i].Status = ledger.ApologyStatus(as[i].DeliveryState(now, alive))
 	}
 	if opts.Output.JSON {
 		return cmdutil.WriteJSONList(opts.IO.Out, as, view.NewApology)

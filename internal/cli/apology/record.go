@@ -49,7 +49,11 @@ as the time to apology.
 
 Apologies are append-only: a correction is a new apology. The text is
 checked like apology check, and findings are printed to stderr as warnings;
-it is recorded anyway, since it is what was sent.`,
+it is recorded anyway, since it is what was sent.
+
+--status says where it stands: sent (the default: you sent it yourself),
+queued (to be sent: apology send ID delivers it by the outbox or SMTP) or
+failed (you tried and it did not arrive: apology send ID tries again).`,
 		Example: `  makegood apology record --customer alice@example.com --incident 3 --file sent.txt
   makegood apology draft --customer alice@example.com --incident 3 | makegood apology record --customer alice@example.com --incident 3 --file -`,
 		Args: cobra.NoArgs,
@@ -80,7 +84,7 @@ it is recorded anyway, since it is what was sent.`,
 	fl.StringVar(&opts.Incident, "incident", "", "Incident ID")
 	fl.StringVar(&opts.File, "file", "", "The apology as sent, or - for standard input")
 	fl.StringVar(&opts.Via, "via", "email", "How it was sent: email, chat, phone, …")
-	fl.StringVar(&opts.Status, "status", ledger.ApologySent, "sent, queued or failed")
+	fl.StringVar(&opts.Status, "status", ledger.ApologySent, "sent (by you), queued (for apology send to send) or failed")
 	fl.StringVar(&opts.At, "at", "", "When it was sent (default: now)")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(ledger.ApologyStatuses(), cobra.ShellCompDirectiveNoFileComp))
@@ -142,6 +146,9 @@ func recordRun(ctx context.Context, opts *RecordOptions) error {
 	rec, err := st.RecordApology(ctx, n)
 	if err != nil {
 		return err
+	}
+	if rec.Status == ledger.ApologyQueued || rec.Status == ledger.ApologyFailed {
+		fmt.Fprintf(opts.IO.ErrOut, "Send it with: makegood apology send %d\n", rec.ID)
 	}
 	switch {
 	case opts.Output.JSON:

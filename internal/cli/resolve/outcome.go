@@ -9,6 +9,7 @@ import (
 	"github.com/makegood/makegood/internal/apologymail"
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/delivery"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/mail"
 	"github.com/makegood/makegood/pkg/money"
@@ -20,6 +21,7 @@ type outcome struct {
 	incident ledger.Incident
 	rows     []*outcomeRow
 	now      time.Time
+	err      error // what stopped the deliveries: the ledger could not be written
 }
 
 type outcomeRow struct {
@@ -27,7 +29,10 @@ type outcomeRow struct {
 	apology  *ledger.Apology
 	credit   *ledger.Credit
 	delivery *ledger.Delivery
-	sendErr  error
+	// result is what became of the delivery; sendErr is set when it did
+	// not reach the customer for sure (failed, unknown, not attempted).
+	result  delivery.Result
+	sendErr error
 }
 
 func newOutcome(p *Plan, res ledger.CaseResult, now time.Time) *outcome {
@@ -47,19 +52,36 @@ func newOutcome(p *Plan, res ledger.CaseResult, now time.Time) *outcome {
 	return o
 }
 
-// deliver sends the apologies just recorded. A failure leaves the records
-// in place, marks the apology failed and is reported with the retry.
+// deliver sends the apologies just recorded, each claimed in the ledger
+// before it leaves, so a resolve killed mid-delivery leaves the apology
+// unknown (for apology send to settle), never one sent twice. A failure
+// leaves the records in place, marks the apology failed and is reported
+// with the retry. A ledger that cannot be written stops the deliveries;
+// print reports it.
 func (o *outcome) deliver(ctx context.Context, st ledger.Store, sender mail.Sender, mc cmdutil.MailConfig, via string, now time.Time) {
 	if sender == nil {
 		return
 	}
+	co := apologymail.NewCourier(st, mc, via, func() time.Time { return now }, false)
 	for _, r := range o.rows {
 		if r.apology == nil {
 			continue
 		}
-		d, err := apologymail.Deliver(ctx, st, sender, mc, via, r.target.Customer, *r.apology, o.incident.Title, now)
-		r.delivery, r.sendErr = &d, err
-		r.apology.Status = d.Status
+		res, err := apologymail.Deliver(ctx, st, co, sender, mc, r.target.Customer, *r.apology, o.incident.Title)
+		if err != nil {
+			o.err = err
+			return
+		}
+		r.result, r.delivery = res.Result, res.Delivery
+		switch {
+		case res.Refused != nil:
+			r.sendErr = res.Refused
+		case res.Outcome != ledger.OutcomeSent:
+			r.sendErr = res.Err
+		}
+		if a, err := st.Apology(context.WithoutCancel(ctx), r.apology.ID); err == nil {
+			r.apology.Status = a.Status
+		}
 	}
 }
 
@@ -96,6 +118,9 @@ func (o *outcome) print(opts *Options) error {
 		}
 	} else if err := o.printText(opts); err != nil {
 		return err
+	}
+	if o.err != nil {
+		return fmt.Errorf("the case is recorded, but delivering the apologies stopped: %w; see makegood apology list", o.err)
 	}
 	if n := o.failed(); n > 0 {
 		return fmt.Errorf("%d apology(s) not delivered; the case is recorded: retry with the command shown: %w", n, cmdutil.SilentError)
@@ -149,7 +174,15 @@ func (o *outcome) printText(opts *Options) error {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	for _, r := range o.rows {
-		if r.sendErr != nil {
+		switch {
+		case r.sendErr == nil:
+		case r.result.Outcome == ledger.OutcomeUnknown:
+			fmt.Fprintf(opts.IO.ErrOut, "The outcome of apology #%d to %s is unknown: %v\nIt may have arrived, so it is not sent again unless you say so: "+
+				"makegood apology send %d --resend-unknown, or --mark-sent once you know it arrived\n",
+				r.apology.ID, cmdutil.CustomerLabel(r.target.Customer), r.sendErr, r.apology.ID)
+		case r.result.Refused != nil:
+			fmt.Fprintf(opts.IO.ErrOut, "Apology #%d to %s was not sent: %v\n", r.apology.ID, cmdutil.CustomerLabel(r.target.Customer), r.sendErr)
+		default:
 			fmt.Fprintf(opts.IO.ErrOut, "Could not deliver apology #%d to %s: %v\nThe case is recorded and the apology kept as not sent; retry with: makegood apology send %d\n",
 				r.apology.ID, cmdutil.CustomerLabel(r.target.Customer), r.sendErr, r.apology.ID)
 		}
@@ -161,6 +194,8 @@ func deliveryText(via string, r *outcomeRow) string {
 	switch {
 	case via == ViaNone:
 		return "recorded (you send it)"
+	case r.result.Outcome == ledger.OutcomeUnknown:
+		return "delivery UNKNOWN"
 	case r.sendErr != nil:
 		return "NOT delivered"
 	case r.delivery != nil && r.delivery.Status == ledger.DeliveryQueued:
@@ -213,6 +248,14 @@ func (o *outcome) view() caseView {
 		switch {
 		case r.delivery != nil:
 			c.Delivery = view.NewDelivery(*r.delivery)
+		case r.apology != nil && r.sendErr != nil:
+			// Claimed with an unknown outcome, or not attempted.
+			e := r.sendErr.Error()
+			status, retry := "not_sent", fmt.Sprintf("makegood apology send %d", r.apology.ID)
+			if r.result.Outcome == ledger.OutcomeUnknown {
+				status, retry = ledger.ApologyUnknown, retry+" --resend-unknown"
+			}
+			c.Delivery = view.Delivery{Apology: r.apology.ID, Via: o.plan.Via, Status: status, Error: &e, Retry: &retry}
 		case r.apology != nil:
 			// Recorded without delivery: the operator sends it (--via none).
 			c.Delivery = view.Delivery{Apology: r.apology.ID, Via: o.plan.Via, Status: "not_sent_by_makegood"}

@@ -174,7 +174,7 @@ func (p *Plan) checkEmails(via string) error {
 		return nil
 	}
 	for _, t := range p.Targets {
-		if t.Apologized == nil && t.Customer.Email == "" {
+		if _, err := t.Customer.MailAddress(); t.Apologized == nil && err != nil {
 			return fmt.Errorf("%s has no email address: add one with `makegood customer edit %s --email …`, or send it yourself (--via none)",
 				cmdutil.CustomerLabel(t.Customer), t.Customer.ID)
 		}

@@ -54,7 +54,7 @@ func TestResolveWalkRecordsTheCase(t *testing.T) {
 		t.Fatalf("incidents %+v %v", incs, err)
 	}
 	aps, err := st.Apologies(ctx, ledger.ApologyFilter{Incident: incs[0].ID})
-	if err != nil || len(aps) != 1 || aps[0].Status != ledger.DeliveryQueued || !strings.Contains(aps[0].Body, "our bug") {
+	if err != nil || len(aps) != 1 || aps[0].Status != ledger.ApologyInOutbox || !strings.Contains(aps[0].Body, "our bug") {
 		t.Fatalf("apologies %+v %v", aps, err)
 	}
 	cs, err := st.Credits(ctx, ledger.CreditFilter{Incident: incs[0].ID, Now: now})

@@ -524,13 +524,15 @@ func TestWalkCustomerWithoutPriceHasNoSuggestion(t *testing.T) {
 }
 
 func TestWalkRefusesMailWithoutAnAddress(t *testing.T) {
+	// No email, and an id that is not an address either (an id that is
+	// one is mailed at: ledger.Customer.MailAddress).
 	noEmail := alice
-	noEmail.Email = ""
-	_, _, err := walkWith(t, &memSource{customers: []ledger.Customer{noEmail}}, append(newIncident(alice.ID),
+	noEmail.ID, noEmail.Email = "cus_alice", ""
+	_, _, err := walkWith(t, &memSource{customers: []ledger.Customer{noEmail}}, append(newIncident(noEmail.ID),
 		A{Title: "Apology", Value: "Alice: our bug, fixed."},
 		A{Title: "How should", Value: ViaOutbox},
 	), nil)
-	if err == nil || !strings.Contains(err.Error(), "Alice (alice@example.com) has no email address") {
+	if err == nil || !strings.Contains(err.Error(), "Alice (cus_alice) has no email address") {
 		t.Fatalf("err %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/procs"
 	"github.com/makegood/makegood/internal/thanks"
 )
 
@@ -41,8 +42,15 @@ not thanked just because within the cool-down, so it is listed only when
 asked for. after_recovery is due once an incident in the ledger is fixed and
 the customer was given a credit or gesture for it (credit issue --incident).
 
+Notes held back are listed too, with their status: deferred by the
+cool-down across occasions (thanks.cooldown days, default 7, after the
+customer's last note or apology; of several due at once only the first
+goes), with the date they come due; unknown, when an earlier attempt ended
+without anyone knowing whether it arrived (see thanks send
+--resend-unknown and --mark-sent); sending, while another run sends it.
+
 A table at a terminal; tab-separated rows (customer, name, occasion, key,
-why) when piped; --json or --csv for scripts.`,
+why, status, due_on) when piped; --json or --csv for scripts.`,
 		Example: `  makegood thanks due
   makegood thanks due --occasion anniversary --json`,
 		Args: cobra.NoArgs,
@@ -72,6 +80,23 @@ type DueJSON struct {
 	Occasion string  `json:"occasion"`
 	Key      string  `json:"key"`
 	Why      string  `json:"why"`
+	// Status is due, deferred, unknown or sending.
+	Status string `json:"status"`
+	// DueOn is the date a deferred note comes due; null otherwise.
+	DueOn *string `json:"due_on"`
+}
+
+// dueRow is one note thanks due lists.
+type dueRow struct {
+	thanks.Decision
+	status string
+}
+
+func (r dueRow) dueOn() string {
+	if r.DueOn.IsZero() {
+		return ""
+	}
+	return r.DueOn.Format(time.DateOnly)
 }
 
 func dueRun(ctx context.Context, opts *DueOptions) error {
@@ -87,27 +112,64 @@ func dueRun(ctx context.Context, opts *DueOptions) error {
 	if err != nil {
 		return err
 	}
-	dopts := opts.occasion.dueOptions(opts.Windows)
-	if dopts.Recoveries, err = recoveries(ctx, st, opts.Now()); err != nil {
+	now := opts.Now()
+	states, err := claimStates(ctx, st, now, procs.Liveness(procs.Self()))
+	if err != nil {
 		return err
 	}
-	items := thanks.Due(toThanksCustomers(cs), sent, opts.Now(), dopts)
+	dopts := opts.occasion.dueOptions(opts.Windows)
+	dopts.Held = held(states, false)
+	if dopts.Contacts, err = contacts(ctx, st); err != nil {
+		return err
+	}
+	if dopts.Recoveries, err = recoveries(ctx, st, now); err != nil {
+		return err
+	}
+	var rows []dueRow
+	due := 0
+	for _, d := range thanks.Evaluate(toThanksCustomers(cs), sent, now, dopts) {
+		r := dueRow{Decision: d, status: string(d.Status)}
+		switch d.Status {
+		case thanks.StatusDue:
+			due++
+		case thanks.StatusDeferred:
+		case thanks.StatusHeld:
+			r.status = states[[2]string{d.Customer.ID, d.Key}].State
+		default:
+			continue
+		}
+		rows = append(rows, r)
+	}
 	if opts.Output.JSON {
-		out := make([]DueJSON, len(items))
-		for i, it := range items {
-			out[i] = DueJSON{Customer: it.Customer.ID, Name: optString(it.Customer.Name),
-				Occasion: string(it.Occasion), Key: it.Key, Why: it.Why}
+		out := make([]DueJSON, len(rows))
+		for i, r := range rows {
+			out[i] = DueJSON{Customer: r.Customer.ID, Name: optString(r.Customer.Name),
+				Occasion: string(r.Occasion), Key: r.Key, Why: r.Why, Status: r.status, DueOn: optString(r.dueOn())}
 		}
 		return cmdutil.WriteJSON(opts.IO.Out, out)
 	}
 	if opts.IO.IsStdoutTTY() && !opts.Output.CSV {
-		if len(items) == 0 {
+		if len(rows) == 0 {
 			_, err := fmt.Fprintln(opts.IO.ErrOut, "No one is due a thank-you note today.")
 			return err
 		}
-		t := cmdutil.NewTable(opts.IO, false, "CUSTOMER", "NAME", "OCCASION", "WHY").FreeText("NAME", "WHY").Wide(opts.Output.Wide)
-		for _, it := range items {
-			t.Append(it.Customer.ID, it.Customer.Name, it.Key, it.Why)
+		// The status column shows only when some note is held back.
+		withStatus := len(rows) > due
+		headers := []string{"CUSTOMER", "NAME", "OCCASION", "WHY"}
+		if withStatus {
+			headers = []string{"CUSTOMER", "NAME", "OCCASION", "STATUS", "WHY"}
+		}
+		t := cmdutil.NewTable(opts.IO, false, headers...).FreeText("NAME", "WHY").Wide(opts.Output.Wide)
+		for _, r := range rows {
+			cells := []string{r.Customer.ID, r.Customer.Name, r.Key, r.Why}
+			if withStatus {
+				status := r.status
+				if r.Status == thanks.StatusDeferred {
+					status = "deferred to " + r.dueOn()
+				}
+				cells = []string{cells[0], cells[1], cells[2], status, cells[3]}
+			}
+			t.Append(cells...)
 		}
 		if err := t.Render(); err != nil {
 			return err
@@ -116,12 +178,16 @@ func dueRun(ctx context.Context, opts *DueOptions) error {
 		if opts.Occasion != "" {
 			hint += " --occasion " + opts.Occasion
 		}
-		_, err := fmt.Fprintf(opts.IO.ErrOut, "%s due. Send with: %s\n", plural(len(items), "note", "notes"), hint)
+		msg := fmt.Sprintf("%s due", plural(due, "note", "notes"))
+		if held := len(rows) - due; held > 0 {
+			msg += fmt.Sprintf(", %d held back", held)
+		}
+		_, err := fmt.Fprintf(opts.IO.ErrOut, "%s. Send with: %s\n", msg, hint)
 		return err
 	}
-	t := cmdutil.NewTable(opts.IO, opts.Output.CSV, "customer", "name", "occasion", "key", "why")
-	for _, it := range items {
-		t.Append(it.Customer.ID, it.Customer.Name, string(it.Occasion), it.Key, it.Why)
+	t := cmdutil.NewTable(opts.IO, opts.Output.CSV, "customer", "name", "occasion", "key", "why", "status", "due_on")
+	for _, r := range rows {
+		t.Append(r.Customer.ID, r.Customer.Name, string(r.Occasion), r.Key, r.Why, r.status, r.dueOn())
 	}
 	return t.Render()
 }

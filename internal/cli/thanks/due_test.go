@@ -42,8 +42,8 @@ func TestDueSaysWhoAndWhy(t *testing.T) {
 	if err := due(e, ""); err != nil {
 		t.Fatal(err)
 	}
-	want := "ana\tAna Souza\tanniversary\tanniversary:3\t3 years since 2023-11-20; never thanked\n" +
-		"bo@example.com\tBo\twelcome\twelcome\tjoined 2026-11-20, 4 days ago; never thanked\n"
+	want := "ana\tAna Souza\tanniversary\tanniversary:3\t3 years since 2023-11-20; never thanked\tdue\t\n" +
+		"bo@example.com\tBo\twelcome\twelcome\tjoined 2026-11-20, 4 days ago; never thanked\tdue\t\n"
 	if e.Stdout.String() != want {
 		t.Fatalf("stdout:\n%s\nwant:\n%s", e.Stdout, want)
 	}
@@ -61,11 +61,13 @@ func TestDueSaysWhoAndWhy(t *testing.T) {
 	if err := due(e, "--csv"); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.Stdout.String(); got != "customer,name,occasion,key,why\nana,Ana Souza,anniversary,anniversary:3,3 years since 2023-11-20; never thanked\n" {
+	if got := e.Stdout.String(); got != "customer,name,occasion,key,why,status,due_on\nana,Ana Souza,anniversary,anniversary:3,3 years since 2023-11-20; never thanked,due,\n" {
 		t.Fatalf("csv:\n%s", got)
 	}
 
-	// just_because is listed only when asked for, and respects the cool-down.
+	// just_because is listed only when asked for, and respects its own
+	// cool-down (the one across occasions is off here: TestDueDeferred).
+	e.F.Viper.Set("thanks.cooldown", 0)
 	if err := due(e, "--occasion just_because --json"); err != nil {
 		t.Fatal(err)
 	}
@@ -114,4 +116,52 @@ func TestDueAtTerminal(t *testing.T) {
 	if e.Stderr.String() != "1 note due. Send with: makegood thanks send --due --occasion milestone:launch\n" {
 		t.Fatalf("stderr %q", e.Stderr)
 	}
+}
+
+// The cool-down across occasions: an apology yesterday defers ana's
+// anniversary note; thanks due says until when, and thanks send skips it
+// and says so.
+func TestDueDeferred(t *testing.T) {
+	e := newEnv(t)
+	st := seed(t, e, ana, cy)
+	ctx := context.Background()
+	inc, err := st.OpenIncident(ctx, ledger.NewIncident{Title: "Login outage", What: "Logins failed.", StartedAt: clitest.Now.AddDate(0, 0, -2),
+		ReportedAt: clitest.Now.AddDate(0, 0, -2), CreatedAt: clitest.Now.AddDate(0, 0, -2), Customers: []string{"ana"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RecordApology(ctx, ledger.NewApology{Customer: "ana", Incident: inc.ID, Body: "Sorry, Ana.",
+		RecordedAt: clitest.Now.AddDate(0, 0, -1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := due(e, "--json"); err != nil {
+		t.Fatal(err)
+	}
+	var got []DueJSON
+	decodeJSON(t, e.Stdout.String(), &got)
+	if len(got) != 1 || got[0].Customer != "ana" || got[0].Status != "deferred" || got[0].DueOn == nil || *got[0].DueOn != "2026-11-30" ||
+		!strings.Contains(got[0].Why, "deferred until 2026-11-30: an apology on 2026-11-23 (cool-down 7 days)") {
+		t.Fatalf("due %+v", got)
+	}
+	if err := send(e, "--due --yes"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.Stderr.String(), "Deferred 1 note by the cool-down") || !strings.Contains(e.Stderr.String(), "2026-11-30") {
+		t.Fatalf("stderr %q", e.Stderr)
+	}
+	if n := len(notes(t, st, ledger.ThanksFilter{})); n != 0 {
+		t.Fatalf("%d notes sent during the cool-down", n)
+	}
+	// A shorter cool-down lets it through.
+	e.F.Viper.Set("thanks.cooldown", "1d")
+	if err := send(e, "--due --yes --json"); err != nil {
+		t.Fatal(err)
+	}
+	var res SendJSON
+	decodeJSON(t, e.Stdout.String(), &res)
+	if res.Sent != 1 || res.Deferred != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	e.F.Viper.Set("thanks.cooldown", "a week")
+	wantExit(t, due(e, ""), 2, `thanks.cooldown "a week"`)
 }

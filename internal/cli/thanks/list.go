@@ -3,6 +3,9 @@ package thanks
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/procs"
 	"github.com/makegood/makegood/internal/thanks"
 )
 
@@ -17,6 +21,7 @@ import (
 type ListOptions struct {
 	IO    *iostreams.IOStreams
 	Store func(context.Context) (ledger.Store, error)
+	Now   func() time.Time
 
 	Customer string
 	Occasion string
@@ -28,13 +33,20 @@ type ListOptions struct {
 
 // NewCmdList builds `thanks list`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Store: f.Store}
+	opts := &ListOptions{IO: f.IOStreams, Store: f.Store, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List thank-you notes with their delivery status, newest first",
 		Long: `List thank-you notes with their delivery status, newest first. Every
 attempt is kept: a note that failed and was sent on a later run shows twice,
 once failed and once sent.
+
+An attempt with no note recorded shows with no id: unknown when its run
+stopped (killed, or the SMTP server hung up before answering) without
+knowing whether it arrived (thanks send will not send it again unless
+told to: --resend-unknown, or --mark-sent once you know it arrived),
+sending while a run is delivering it, failed when its run stopped before
+writing it to the outbox.
 
 A table at a terminal; tab-separated rows (id, customer, occasion, key, via,
 status, message_id, credit_id, at, detail) when piped; --json or --csv for
@@ -94,6 +106,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if ns, err = withUnrecorded(ctx, st, ns, opts.filter, opts.Now()); err != nil {
+		return err
+	}
 	if opts.Output.JSON {
 		return cmdutil.WriteJSONList(opts.IO.Out, ns, view.NewThankYouNote)
 	}
@@ -111,7 +126,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		if n.Credit != nil {
 			credit = fmt.Sprint(n.Credit.ID)
 		}
-		t.Append(fmt.Sprint(n.ID), n.Customer, n.Occasion, n.Key, n.Via, n.Status, n.MessageID, credit,
+		t.Append(view.NoteID(n), n.Customer, n.Occasion, n.Key, n.Via, n.Status, n.MessageID, credit,
 			view.Time(n.At), view.NoteDetail(n))
 	}
 	return t.Render()
@@ -128,4 +143,47 @@ func noteTable(ios *iostreams.IOStreams, ns []ledger.ThankYouNote, wide bool) er
 		t.Append(append(append(c[:2:2], n.Customer), c[2:]...)...)
 	}
 	return t.Render()
+}
+
+// withUnrecorded adds, to the notes, the attempts that have no note: claims
+// whose outcome is unknown or not yet recorded (sending), and those a
+// later run settled as never written. They are placed by the time they
+// were claimed, newest first like the notes, within the filter's limit.
+func withUnrecorded(ctx context.Context, st ledger.Store, ns []ledger.ThankYouNote, f ledger.ThanksFilter,
+	now time.Time) ([]ledger.ThankYouNote, error) {
+	cs, err := st.Claims(ctx, ledger.ClaimFilter{Kind: ledger.MessageThanks, Customer: f.Customer, Key: f.Key, Unrecorded: true})
+	if err != nil || len(cs) == 0 {
+		return ns, err
+	}
+	alive := procs.Liveness(procs.Self())
+	var extra []ledger.ThankYouNote
+	for i := range cs {
+		c := &cs[i]
+		occ, _, _ := strings.Cut(c.Message.Key, ":")
+		if f.Occasion != "" && occ != f.Occasion {
+			continue
+		}
+		s := ledger.StateOf(ledger.MessageState{}, c, now, alive)
+		n := ledger.ThankYouNote{Customer: c.Message.Customer, Occasion: occ, Key: c.Message.Key, Via: c.Via,
+			Status: s.State, At: c.ClaimedAt}
+		switch {
+		case c.Outcome != nil:
+			n.Error = c.Outcome.Error
+		case s.State == ledger.StateSending:
+			n.Error = "being sent by " + c.By.String()
+		default:
+			n.Error = "the run that claimed it (" + c.By.String() + ") stopped before recording how it went"
+		}
+		if f.Status != "" && n.Status != f.Status {
+			continue
+		}
+		extra = append(extra, n)
+	}
+	out := append(ns, extra...)
+	// Newest first; notes keep their order among themselves.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
 }

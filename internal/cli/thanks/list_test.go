@@ -71,7 +71,7 @@ func TestListHistory(t *testing.T) {
 	}
 	var got []view.ThankYouNote
 	decodeJSON(t, e.Stdout.String(), &got)
-	if len(got) != 1 || got[0].ID != 3 || got[0].Via != "print" || got[0].MessageID != nil || got[0].Credit != nil {
+	if len(got) != 1 || got[0].ID == nil || *got[0].ID != 3 || got[0].Via != "print" || got[0].MessageID != nil || got[0].Credit != nil {
 		t.Fatalf("json %+v", got)
 	}
 	if err := list(e, "--occasion anniversary --json"); err != nil {

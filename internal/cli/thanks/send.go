@@ -2,9 +2,7 @@ package thanks
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	netmail "net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -13,9 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/delivery"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/mail"
+	"github.com/makegood/makegood/internal/procs"
 	"github.com/makegood/makegood/internal/prompt"
 	"github.com/makegood/makegood/internal/thanks"
 	"github.com/makegood/makegood/pkg/money"
@@ -35,16 +35,18 @@ type SendOptions struct {
 	// plans prices customers on a plan without a price of their own.
 	plans ledger.PlanPrices
 
-	Customer   string
-	Due        bool
-	Segment    string
-	Occasion   string
-	Incident   string
-	WithCredit string
-	Via        string
-	DryRun     bool
-	Yes        bool
-	Output     cmdutil.OutputFlags
+	Customer      string
+	Due           bool
+	Segment       string
+	Occasion      string
+	Incident      string
+	WithCredit    string
+	Via           string
+	DryRun        bool
+	Yes           bool
+	ResendUnknown bool
+	MarkSent      bool
+	Output        cmdutil.OutputFlags
 
 	occasion occasionFlag
 	segment  thanks.Segment
@@ -70,11 +72,26 @@ cool-down), milestone:NAME for a milestone you name, after_recovery with
 ledger, or a free-text name for one it does not hold).
 
 Never twice: a customer already thanked for the same occasion (the welcome,
-the third anniversary, the launch milestone) is skipped and counted. A note
-that failed is recorded as failed and sent by the next run.
+the third anniversary, the launch milestone) is skipped and counted. Each
+note is claimed in the ledger before it leaves, so two runs at once, or a
+run killed at any moment, never mail anyone twice: a note another run is
+sending is skipped; a note whose attempt ended without anyone knowing
+whether it arrived (the run was killed mid-send, or the SMTP server hung up
+before answering) is reported as unknown and not sent again unless you say
+so with --resend-unknown, or record that it did arrive with --mark-sent. A
+run killed while writing to the outbox is settled by the next one from the
+outbox: a file written whole is recorded as sent, never written twice. A
+note that failed is recorded as failed and sent by the next run.
+
+No pile of notes: a note due within thanks.cooldown days (default 7; 0 for
+none) of the customer's last note or apology is deferred, and of several
+due at once only the first goes; thanks due shows when the rest come due.
+
+--mark-sent records the selected notes as sent without sending anything,
+for notes you delivered some other way or attempts you checked did arrive.
 
 Notes go to the customer's email, or to their id when the id is an email
-address and the email field is empty.
+address and the email field is empty (as apologies do).
 
 Delivery (--via, or mail.via in the config): outbox (default) writes .eml
 files into the outbox directory beside the ledger (mail.outbox), smtp sends
@@ -89,11 +106,12 @@ transaction: a failed delivery records a failed note and no credit, so
 nothing is ever marked sent that was not.
 
 More than one note asks for confirmation at a terminal and needs --yes
-otherwise. Exit status 1 if any note failed.`,
+otherwise. Exit status 1 if any note failed or has an unknown outcome.`,
 		Example: `  makegood thanks send --due --yes
   makegood thanks send --customer alice@example.com --occasion just_because --with-credit 10
   makegood thanks send --segment 'tenure>=3y' --occasion anniversary --via print --yes > cards.csv
-  makegood thanks send --segment tag=affected --occasion after_recovery --incident "Tuesday's login outage" --dry-run`,
+  makegood thanks send --segment tag=affected --occasion after_recovery --incident "Tuesday's login outage" --dry-run
+  makegood thanks send --customer alice@example.com --occasion milestone:launch --mark-sent`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.CanPrompt = f.CanPrompt()
@@ -128,8 +146,12 @@ otherwise. Exit status 1 if any note failed.`,
 	fl.StringVar(&opts.Via, "via", "", "Deliver via outbox, smtp or print (default: mail.via, else outbox)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "Print what would be sent; send and record nothing")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Send to several customers without asking")
+	fl.BoolVar(&opts.ResendUnknown, "resend-unknown", false, "Send again notes whose earlier attempt has an unknown outcome (they may arrive twice)")
+	fl.BoolVar(&opts.MarkSent, "mark-sent", false, "Record the notes as sent by hand, without sending anything")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
 	cmd.MarkFlagsMutuallyExclusive("customer", "due", "segment")
+	cmd.MarkFlagsMutuallyExclusive("mark-sent", "resend-unknown")
+	cmd.MarkFlagsMutuallyExclusive("mark-sent", "dry-run")
 	_ = cmd.RegisterFlagCompletionFunc("via", cobra.FixedCompletions(ledger.Vias(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -186,14 +208,20 @@ func (o *SendOptions) validate(changed func(string) bool) error {
 
 // SendJSON is `thanks send --json`.
 type SendJSON struct {
-	Sent    int        `json:"sent"`
-	Skipped int        `json:"skipped"`
-	Failed  int        `json:"failed"`
-	Notes   []SendNote `json:"notes"`
+	Sent    int `json:"sent"`
+	Skipped int `json:"skipped"`
+	Failed  int `json:"failed"`
+	// Unknown counts notes whose outcome is unknown: held from an earlier
+	// run, or sent in this one with no answer from the server.
+	Unknown int `json:"unknown"`
+	// Deferred counts notes the cool-down holds back.
+	Deferred int        `json:"deferred"`
+	Notes    []SendNote `json:"notes"`
 }
 
 // SendNote is one note in SendJSON. In a dry run nothing is recorded: id
-// and message_id are null and the status is "would_send".
+// and message_id are null and the status is "would_send". A note whose
+// outcome is unknown has no record either: id null, status "unknown".
 type SendNote struct {
 	ID        *int64  `json:"id"`
 	Customer  string  `json:"customer"`
@@ -242,28 +270,18 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if err != nil {
 		return err
 	}
-	sent, err := sentNotes(ctx, st)
-	if err != nil {
-		return err
-	}
 	now := opts.Now()
-	var decisions []thanks.Decision
-	if opts.Incident != "" {
-		decisions, err = incidentDecisions(ctx, st, customers, sent, opts.Incident)
-	} else {
-		dopts := opts.occasion.dueOptions(opts.Windows)
-		if dopts.Recoveries, err = recoveries(ctx, st, now); err != nil {
-			return err
-		}
-		decisions = thanks.Evaluate(customers, sent, now, dopts)
-	}
+	self := procs.Self()
+	alive := procs.Liveness(self)
+	decisions, states, err := opts.decide(ctx, st, customers, now, alive)
 	if err != nil {
 		return err
 	}
 
 	var (
-		due []thanks.DueItem
-		res = SendJSON{Notes: []SendNote{}}
+		due      []thanks.DueItem
+		res      = SendJSON{Notes: []SendNote{}}
+		deferred []thanks.Decision
 	)
 	for _, d := range decisions {
 		switch d.Status {
@@ -274,11 +292,38 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 			if explicit {
 				fmt.Fprintf(opts.IO.ErrOut, "Skipped %s, %s: %s.\n", customerLabel(d.Customer), d.Occasion, d.Why)
 			}
+		case thanks.StatusHeld:
+			// Always said, whoever was selected: an unknown outcome needs
+			// the operator.
+			if states[[2]string{d.Customer.ID, d.Key}].State == ledger.StateSending {
+				res.Skipped++
+				fmt.Fprintf(opts.IO.ErrOut, "Skipped %s (%s): %s.\n", customerLabel(d.Customer), d.Key, d.Why)
+				continue
+			}
+			res.Unknown++
+			fmt.Fprintf(opts.IO.ErrOut, "Unknown: %s (%s): %s. Not sent again: check whether it arrived, then run this again with --mark-sent, or --resend-unknown to send it anyway.\n",
+				customerLabel(d.Customer), d.Key, d.Why)
+		case thanks.StatusDeferred:
+			res.Deferred++
+			deferred = append(deferred, d)
+			if explicit {
+				fmt.Fprintf(opts.IO.ErrOut, "Deferred: %s, %s: %s.\n", customerLabel(d.Customer), d.Occasion, d.Why)
+			}
 		case thanks.StatusNotDue:
 			if explicit {
 				fmt.Fprintf(opts.IO.ErrOut, "Not due: %s, %s: %s.\n", customerLabel(d.Customer), d.Occasion, d.Why)
 			}
 		}
+	}
+	if len(deferred) > 0 && !explicit {
+		first := deferred[0].DueOn
+		for _, d := range deferred {
+			if d.DueOn.Before(first) {
+				first = d.DueOn
+			}
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Deferred %s by the cool-down (another note or an apology in the last days); the first comes due on %s (see makegood thanks due).\n",
+			plural(len(deferred), "note", "notes"), first.Format(time.DateOnly))
 	}
 	jobs, err := opts.prepare(due, now, mc.FromName)
 	if err != nil {
@@ -290,7 +335,9 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		}
 	}
 
-	d := &delivery{opts: opts, st: st, mc: mc, via: via, sender: sender, res: &res}
+	d := &run{opts: opts, st: st, mc: mc, via: via, sender: sender, res: &res,
+		courier: &delivery.Courier{Store: st, Via: via, Outbox: mail.Outbox{Dir: mc.Outbox, Now: opts.Now}, By: self,
+			Alive: alive, Now: opts.Now, ResendUnknown: opts.ResendUnknown}}
 	if via == ledger.ViaPrint && len(jobs) > 0 {
 		d.cards = cmdutil.NewCSVWriter(opts.IO.Out, opts.IO.IsStdoutTTY()) // neutralizes formulas: the sheet is opened in a spreadsheet
 		if err := d.cards.Write([]string{"customer", "name", "occasion", "suggested_line"}); err != nil {
@@ -314,10 +361,41 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if d.notAttempted > 0 {
 		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	}
-	if res.Failed > 0 {
+	if res.Failed > 0 || res.Unknown > 0 {
 		return cmdutil.SilentError
 	}
 	return nil
+}
+
+// decide works out every note for the customers: due, already sent, not
+// due, held by an unsettled attempt, or deferred by the cool-down. states
+// is where each note with a claim stands.
+func (o *SendOptions) decide(ctx context.Context, st ledger.Store, customers []thanks.Customer, now time.Time,
+	alive ledger.Liveness) ([]thanks.Decision, map[[2]string]ledger.MessageState, error) {
+	sent, err := sentNotes(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	states, err := claimStates(ctx, st, now, alive)
+	if err != nil {
+		return nil, nil, err
+	}
+	dopts := o.occasion.dueOptions(o.Windows)
+	dopts.Held = held(states, o.ResendUnknown || o.MarkSent)
+	if dopts.Contacts, err = contacts(ctx, st); err != nil {
+		return nil, nil, err
+	}
+	if o.Incident != "" {
+		ds, err := incidentDecisions(ctx, st, customers, sent, o.Incident)
+		if err != nil {
+			return nil, nil, err
+		}
+		return thanks.Settle(ds, sent, now, dopts), states, nil
+	}
+	if dopts.Recoveries, err = recoveries(ctx, st, now); err != nil {
+		return nil, nil, err
+	}
+	return thanks.Evaluate(customers, sent, now, dopts), states, nil
 }
 
 // customers picks who to consider; explicit is true when the operator named
@@ -418,7 +496,10 @@ func (o *SendOptions) confirm(ctx context.Context, n int, via string) error {
 		return cmdutil.RequiredError("--yes")
 	}
 	q := fmt.Sprintf("Send %d thank-you notes via %s?", n, via)
-	if via == ledger.ViaPrint {
+	switch {
+	case o.MarkSent:
+		q = fmt.Sprintf("Record %d thank-you notes as sent by hand (nothing is sent)?", n)
+	case via == ledger.ViaPrint:
 		q = fmt.Sprintf("List %d customers for handwritten cards and record them as thanked?", n)
 	}
 	if o.WithCredit != "" {
@@ -434,29 +515,30 @@ func (o *SendOptions) confirm(ctx context.Context, n int, via string) error {
 	return nil
 }
 
-// delivery sends the jobs one by one and records each outcome.
-type delivery struct {
-	opts   *SendOptions
-	st     ledger.Store
-	mc     cmdutil.MailConfig
-	via    string
-	sender mail.Sender
-	cards  *cmdutil.CSVWriter
-	res    *SendJSON
+// run sends the jobs one by one and records each outcome.
+type run struct {
+	opts    *SendOptions
+	st      ledger.Store
+	mc      cmdutil.MailConfig
+	via     string
+	sender  mail.Sender
+	cards   *cmdutil.CSVWriter
+	res     *SendJSON
+	courier *delivery.Courier
 
 	failures     []string
 	notAttempted int
+	recovered    int // found in the outbox, written by a run that stopped
 }
 
-// run delivers then records each note. Delivery cannot join a database
-// transaction, so the order is what keeps the ledger honest: a note is
-// recorded as sent, with its credit, only after the outbox file was written
-// or the server accepted it; a failure is recorded as failed, without the
-// credit, and the next run tries again. A crash between delivery and
-// recording can at worst send a note twice, never mark one sent that was not.
-// The error is returned only for what stops the whole run (the ledger
-// cannot be written).
-func (d *delivery) run(ctx context.Context, jobs []job) error {
+// run delivers each note through the courier: claimed in the ledger (its
+// own committed transaction) before anything leaves, so no other run sends
+// it; then delivered; then recorded as sent, with its credit, or failed,
+// without it, in one transaction with the claim's outcome. A run killed in
+// between leaves a claim whose outcome is unknown, which no later run
+// sends again unless told to. The error is returned only for what stops
+// the whole run (the ledger cannot be written).
+func (d *run) run(ctx context.Context, jobs []job) error {
 	bar := d.progress(len(jobs))
 	for i, j := range jobs {
 		if ctx.Err() != nil {
@@ -478,7 +560,7 @@ func (d *delivery) run(ctx context.Context, jobs []job) error {
 	return nil
 }
 
-func (d *delivery) progress(n int) *progressbar.ProgressBar {
+func (d *run) progress(n int) *progressbar.ProgressBar {
 	if n < 2 || d.opts.DryRun || d.via == ledger.ViaPrint || !d.opts.IO.IsStderrTTY() {
 		return nil
 	}
@@ -491,72 +573,93 @@ func (d *delivery) progress(n int) *progressbar.ProgressBar {
 	)
 }
 
-func (d *delivery) one(ctx context.Context, j job) error {
+func (d *run) one(ctx context.Context, j job) error {
 	c := j.item.Customer
 	who := fmt.Sprintf("%s (%s)", c.ID, j.item.Key)
-	if !d.opts.DryRun {
-		// Another run may have sent it since this one looked.
-		prev, err := d.st.ThankYouNotes(ctx, ledger.ThanksFilter{Customer: c.ID, Key: j.item.Key, Status: ledger.NoteSent, Limit: 1})
-		if err != nil {
-			return err
-		}
-		if len(prev) > 0 {
-			d.res.Skipped++
-			return nil
-		}
-	}
-	messageID, sendErr := d.deliver(ctx, j)
 	if d.opts.DryRun {
+		_, sendErr := d.deliver(ctx, j, "")
+		status := statusWouldSend
 		if sendErr != nil {
 			d.fail(who, sendErr)
-			d.res.Notes = append(d.res.Notes, SendNote{Customer: c.ID, Occasion: string(j.item.Occasion), Via: d.via, Status: ledger.NoteFailed})
+			status = ledger.NoteFailed
+		}
+		d.res.Notes = append(d.res.Notes, SendNote{Customer: c.ID, Occasion: string(j.item.Occasion), Via: d.via, Status: status})
+		return nil
+	}
+	var rec *ledger.ThankYouNote
+	dj := delivery.Job{
+		Message: ledger.ThanksMessage(c.ID, j.item.Key),
+		Send: func(ctx context.Context, claim ledger.Claim) (string, error) {
+			return d.deliver(ctx, j, claim.Nonce)
+		},
+		Record: func(ctx context.Context, claim ledger.Claim, o ledger.Outcome) error {
+			n := ledger.NewThankYouNote{Customer: c.ID, Occasion: string(j.item.Occasion), Key: j.item.Key, Via: claim.Via,
+				Subject: j.subject, At: o.At, Status: o.Status, MessageID: o.MessageID, Error: o.Error,
+				Claim: claim.ID, ByHand: o.ByHand}
+			if o.Status == ledger.OutcomeSent && j.credit != nil {
+				n.Credit = &ledger.NewCredit{Customer: c.ID, AmountMinor: j.credit.Minor, Currency: j.credit.Currency,
+					Reason: "goodwill", Note: "thank-you note: " + j.item.Key, IssuedAt: o.At}
+			}
+			r, err := d.st.RecordThankYou(ctx, n)
+			if err != nil {
+				return err
+			}
+			rec = &r
+			return nil
+		},
+	}
+	var (
+		res delivery.Result
+		err error
+	)
+	if d.opts.MarkSent {
+		res, err = d.courier.Mark(ctx, dj)
+	} else {
+		res, err = d.courier.Deliver(ctx, dj)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Refused != nil:
+		if res.Refused.State.State == ledger.StateUnknown {
+			d.res.Unknown++
+			fmt.Fprintf(d.opts.IO.ErrOut, "Unknown: %s: %v.\n", who, res.Refused)
 			return nil
 		}
-		d.res.Notes = append(d.res.Notes, SendNote{Customer: c.ID, Occasion: string(j.item.Occasion), Via: d.via, Status: statusWouldSend})
-		return nil
-	}
-	n := ledger.NewThankYouNote{Customer: c.ID, Occasion: string(j.item.Occasion), Key: j.item.Key, Via: d.via,
-		Subject: j.subject, At: d.opts.Now()}
-	if sendErr == nil {
-		n.Status, n.MessageID = ledger.NoteSent, messageID
-		if j.credit != nil {
-			n.Credit = &ledger.NewCredit{Customer: c.ID, AmountMinor: j.credit.Minor, Currency: j.credit.Currency,
-				Reason: "goodwill", Note: "thank-you note: " + j.item.Key, IssuedAt: n.At}
-		}
-	} else {
-		n.Status, n.Error = ledger.NoteFailed, sendErr.Error()
-	}
-	// Recorded even when the run was interrupted: the note went out (or
-	// failed) and the ledger must say so.
-	rec, err := d.st.RecordThankYou(context.WithoutCancel(ctx), n)
-	switch {
-	case err != nil && sendErr == nil && errors.Is(err, ledger.ErrConflict):
-		fmt.Fprintf(d.opts.IO.ErrOut, "Warning: %s was delivered, but another makegood run recorded this occasion first; %s may have had it twice.\n", who, c.ID)
+		// Sent or being sent by another run since this one looked.
 		d.res.Skipped++
+		if d.opts.MarkSent {
+			fmt.Fprintf(d.opts.IO.ErrOut, "Skipped %s: %v.\n", who, res.Refused)
+		}
 		return nil
-	case err != nil && sendErr == nil:
-		return fmt.Errorf("%s was delivered but could not be recorded: %w; check makegood thanks list before running again", who, err)
-	case err != nil:
-		return fmt.Errorf("record failed note for %s: %w", who, err)
+	case res.Outcome == ledger.OutcomeUnknown:
+		d.res.Unknown++
+		d.res.Notes = append(d.res.Notes, SendNote{Customer: c.ID, Occasion: string(j.item.Occasion), Via: d.via, Status: ledger.OutcomeUnknown})
+		fmt.Fprintf(d.opts.IO.ErrOut, "Unknown: %s: %v. Not sent again: check whether it arrived, then run this again with --mark-sent, or --resend-unknown to send it anyway.\n", who, res.Err)
+		return nil
 	}
-	note := SendNote{ID: &rec.ID, Customer: c.ID, Occasion: n.Occasion, Via: d.via, Status: n.Status, MessageID: optString(n.MessageID)}
+	note := SendNote{ID: &rec.ID, Customer: c.ID, Occasion: rec.Occasion, Via: rec.Via, Status: rec.Status, MessageID: optString(rec.MessageID)}
 	d.res.Notes = append(d.res.Notes, note)
-	if sendErr != nil {
-		d.fail(who, sendErr)
+	if res.Outcome == ledger.OutcomeFailed {
+		d.fail(who, res.Err)
 		return nil
 	}
 	d.res.Sent++
+	if res.Recovered {
+		d.recovered++
+	}
 	return nil
 }
 
-func (d *delivery) fail(who string, err error) {
+func (d *run) fail(who string, err error) {
 	d.res.Failed++
 	d.failures = append(d.failures, fmt.Sprintf("%s: %v", who, err))
 }
 
-// deliver sends one note the chosen way and returns its Message-ID (empty
-// for a printed card).
-func (d *delivery) deliver(ctx context.Context, j job) (string, error) {
+// deliver sends one note the chosen way, carrying the claim's nonce, and
+// returns its Message-ID (empty for a printed card).
+func (d *run) deliver(ctx context.Context, j job, nonce string) (string, error) {
 	c := j.item.Customer
 	if d.cards != nil {
 		line := j.subject
@@ -571,33 +674,22 @@ func (d *delivery) deliver(ctx context.Context, j job) (string, error) {
 		}
 		return "", nil
 	}
-	to := recipient(c)
-	if to == "" {
-		return "", fmt.Errorf("customer has no email address; add one with makegood customer edit %s --email ADDRESS", c.ID)
+	to, err := ledgerCustomer(c).MailAddress()
+	if err != nil {
+		return "", err
 	}
 	return d.sender.Send(ctx, mail.Message{
 		FromName: d.mc.FromName, FromAddr: d.mc.FromAddr,
 		ToName: c.Name, ToAddr: to,
 		Subject: j.subject, Body: j.body,
 		Headers: map[string]string{"X-Makegood-Occasion": string(j.item.Occasion)},
+		Nonce:   nonce,
 	})
-}
-
-// recipient is the customer's email, or their id when the operator uses
-// email addresses as ids and left the email field empty.
-func recipient(c thanks.Customer) string {
-	if c.Email != "" {
-		return c.Email
-	}
-	if a, err := netmail.ParseAddress(c.ID); err == nil && a.Address == c.ID && a.Name == "" {
-		return c.ID
-	}
-	return ""
 }
 
 // report prints the outcome: the JSON summary, or a table of notes on
 // stdout and the counts and failures on stderr.
-func (d *delivery) report(fatal error) error {
+func (d *run) report(fatal error) error {
 	res, opts := d.res, d.opts
 	errOut := opts.IO.ErrOut
 	if opts.Output.JSON {
@@ -611,7 +703,11 @@ func (d *delivery) report(fatal error) error {
 			if n.MessageID != nil {
 				mid = *n.MessageID
 			}
-			t.Append(fmt.Sprint(*n.ID), n.Customer, n.Occasion, n.Via, n.Status, mid)
+			id := ""
+			if n.ID != nil {
+				id = fmt.Sprint(*n.ID)
+			}
+			t.Append(id, n.Customer, n.Occasion, n.Via, n.Status, mid)
 		}
 		if err := t.Render(); err != nil {
 			return err
@@ -625,15 +721,31 @@ func (d *delivery) report(fatal error) error {
 		would := len(res.Notes) - res.Failed
 		fmt.Fprintf(errOut, "Dry run: would send %s via %s; %d skipped (already thanked); %d would fail. Nothing was sent or recorded.\n",
 			plural(would, "note", "notes"), d.via, res.Skipped, res.Failed)
-	case len(res.Notes) == 0 && res.Skipped == 0 && fatal == nil:
+	case len(res.Notes) == 0 && res.Skipped == 0 && res.Unknown == 0 && res.Deferred == 0 && fatal == nil:
 		fmt.Fprintln(errOut, "No one to thank: nobody is due a note for this occasion.")
 	default:
+		extra := ""
+		if res.Unknown > 0 {
+			extra += fmt.Sprintf("; %d unknown (not sent again)", res.Unknown)
+		}
+		if res.Deferred > 0 {
+			extra += fmt.Sprintf("; %d deferred (cool-down)", res.Deferred)
+		}
+		if opts.MarkSent {
+			fmt.Fprintf(errOut, "Marked %s as sent by hand; %d skipped (already thanked)%s; %d failed.\n",
+				plural(res.Sent, "thank-you note", "thank-you notes"), res.Skipped, extra, res.Failed)
+			break
+		}
 		verb := "Sent"
 		if d.via == ledger.ViaPrint {
 			verb = "Listed"
 		}
-		fmt.Fprintf(errOut, "%s %s via %s; %d skipped (already thanked); %d failed.\n",
-			verb, plural(res.Sent, "thank-you note", "thank-you notes"), d.via, res.Skipped, res.Failed)
+		fmt.Fprintf(errOut, "%s %s via %s; %d skipped (already thanked)%s; %d failed.\n",
+			verb, plural(res.Sent, "thank-you note", "thank-you notes"), d.via, res.Skipped, extra, res.Failed)
+		if d.recovered > 0 {
+			fmt.Fprintf(errOut, "Of these, %s found in the outbox, written by a run that stopped before recording it: recorded, not written again.\n",
+				plural(d.recovered, "was", "were"))
+		}
 		if d.via == ledger.ViaOutbox && res.Sent > 0 {
 			fmt.Fprintf(errOut, "The notes are in %s.\n", d.mc.Outbox)
 		}

@@ -242,7 +242,7 @@ func TestSendWithCreditJSON(t *testing.T) {
 	}
 	var res map[string]any
 	decodeJSON(t, e.Stdout.String(), &res)
-	if got := strings.Join(keys(res), ","); got != "failed,notes,sent,skipped" {
+	if got := strings.Join(keys(res), ","); got != "deferred,failed,notes,sent,skipped,unknown" {
 		t.Fatalf("keys %s", got)
 	}
 	ns := notes(t, st, ledger.ThanksFilter{})
@@ -394,18 +394,113 @@ func TestSendSMTPRefusedRecipientThenRetry(t *testing.T) {
 	}
 }
 
-func TestSendSMTPDroppedMidMessageIsFailed(t *testing.T) {
+// A server that takes the whole note and hangs up without answering may
+// have accepted it: the note is unknown, with no record and no credit, and
+// no later run sends it again unless told to.
+func TestSendSMTPDroppedBeforeAnswerIsUnknown(t *testing.T) {
 	e := newEnv(t)
 	st := seed(t, e, ana)
-	smtpEnv(t, e, mailtest.Options{DropInData: true})
-	err := send(e, "--customer ana --with-credit 5 --via smtp")
+	srv := smtpEnv(t, e, mailtest.Options{DropBeforeReply: true})
+	err := send(e, "--customer ana --occasion just_because --with-credit 5 --via smtp")
 	wantExit(t, err, 1, "")
-	ns := notes(t, st, ledger.ThanksFilter{})
-	if len(ns) != 1 || ns[0].Status != "failed" || ns[0].MessageID != "" || ns[0].Credit != nil || ns[0].Error == "" {
-		t.Fatalf("notes %+v", ns)
+	if !strings.Contains(e.Stderr.String(), "Unknown: ana (just_because:2026-11-24): mail: smtp delivery to ana@example.com") ||
+		!strings.Contains(e.Stderr.String(), "may have accepted") {
+		t.Fatalf("stderr %q", e.Stderr)
+	}
+	if ns := notes(t, st, ledger.ThanksFilter{}); len(ns) != 0 {
+		t.Fatalf("notes %+v for a note nobody knows about", ns)
 	}
 	if n := len(credits(t, st)); n != 0 {
-		t.Fatalf("%d credits for a note that never arrived", n)
+		t.Fatalf("%d credits for a note that may not have arrived", n)
+	}
+	cs, err := st.Claims(context.Background(), ledger.ClaimFilter{})
+	if err != nil || len(cs) != 1 || cs[0].Outcome == nil || cs[0].Outcome.Status != ledger.OutcomeUnknown {
+		t.Fatalf("claims %+v, %v", cs, err)
+	}
+	// The next run holds it, and says why.
+	wantExit(t, send(e, "--customer ana --occasion just_because --with-credit 5 --via smtp"), 1, "")
+	if !strings.Contains(e.Stderr.String(), "Unknown: Ana Souza (ana) (just_because:2026-11-24): attempt 1 by smtp") ||
+		!strings.Contains(e.Stderr.String(), "--resend-unknown") {
+		t.Fatalf("stderr %q", e.Stderr)
+	}
+	if n := len(srv.Received()); n != 1 {
+		t.Fatalf("server got %d messages, want the first only", n)
+	}
+	// Told to, it sends it again.
+	srv.Close()
+	srv = smtpEnv(t, e, mailtest.Options{})
+	if err := send(e, "--customer ana --occasion just_because --with-credit 5 --via smtp --resend-unknown"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Received()); n != 1 {
+		t.Fatalf("server got %d messages", n)
+	}
+	if got := summary(notes(t, st, ledger.ThanksFilter{})); got != "ana just_because:2026-11-24 smtp sent" {
+		t.Fatalf("notes:\n%s", got)
+	}
+	if n := len(credits(t, st)); n != 1 {
+		t.Fatalf("%d credits", n)
+	}
+}
+
+// The server answers 250 and hangs up: delivered, recorded as sent.
+func TestSendSMTPDroppedAfterAcceptIsSent(t *testing.T) {
+	e := newEnv(t)
+	st := seed(t, e, ana)
+	srv := smtpEnv(t, e, mailtest.Options{DropAfterAccept: true})
+	if err := send(e, "--customer ana --occasion just_because --via smtp"); err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(notes(t, st, ledger.ThanksFilter{})); got != "ana just_because:2026-11-24 smtp sent" {
+		t.Fatalf("notes:\n%s", got)
+	}
+	if err := send(e, "--customer ana --occasion just_because --via smtp"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Received()); n != 1 {
+		t.Fatalf("server got %d messages", n)
+	}
+}
+
+// --mark-sent records without sending, and settles an unknown note.
+func TestSendMarkSent(t *testing.T) {
+	e := newEnv(t)
+	st := seed(t, e, ana, cy)
+	srv := smtpEnv(t, e, mailtest.Options{DropBeforeReply: true})
+	wantExit(t, send(e, "--customer ana --occasion milestone:launch --via smtp"), 1, "")
+	if err := send(e, "--customer ana --occasion milestone:launch --via smtp --mark-sent --with-credit 2"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.Stderr.String(), "Marked 1 thank-you note as sent by hand") {
+		t.Fatalf("stderr %q", e.Stderr)
+	}
+	ns := notes(t, st, ledger.ThanksFilter{})
+	if got := summary(ns); got != "ana milestone:launch smtp sent" || ns[0].Credit == nil {
+		t.Fatalf("notes:\n%s %+v", got, ns)
+	}
+	cs, _ := st.Claims(context.Background(), ledger.ClaimFilter{})
+	if len(cs) != 2 || cs[1].Outcome == nil || !cs[1].Outcome.ByHand || cs[1].Attempt != 2 {
+		t.Fatalf("claims %+v", cs)
+	}
+	// Sent is sent: neither marked nor sent again.
+	if err := send(e, "--customer ana --occasion milestone:launch --via smtp --mark-sent"); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(e, "--customer ana --occasion milestone:launch --via smtp"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(notes(t, st, ledger.ThanksFilter{})); n != 1 || len(srv.Received()) != 1 {
+		t.Fatalf("%d notes, %d received", n, len(srv.Received()))
+	}
+	// A note nobody tried can be marked too.
+	if err := send(e, "--customer cy --occasion milestone:launch --mark-sent"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(notes(t, st, ledger.ThanksFilter{Customer: "cy", Status: "sent"})); n != 1 {
+		t.Fatalf("cy has %d sent notes", n)
+	}
+	if files, _ := filepath.Glob(filepath.Join(outboxDir(e), "*.eml")); len(files) != 0 {
+		t.Fatalf("marking wrote %v", files)
 	}
 }
 
@@ -447,8 +542,14 @@ func TestSendInterrupted(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || cmdutil.ExitCode(err) != 1 {
 		t.Fatalf("err = %v", err)
 	}
-	if got := summary(notes(t, st, ledger.ThanksFilter{})); got != "ana just_because:2026-11-24 smtp failed" {
+	// Interrupted while waiting for the server's answer to the whole note:
+	// it may have been accepted, so it is unknown (no note, no credit).
+	if got := summary(notes(t, st, ledger.ThanksFilter{})); got != "" {
 		t.Fatalf("notes:\n%s", got)
+	}
+	if cs, _ := st.Claims(context.Background(), ledger.ClaimFilter{}); len(cs) != 1 || cs[0].Outcome == nil ||
+		cs[0].Outcome.Status != ledger.OutcomeUnknown || cs[0].Message.Customer != "ana" {
+		t.Fatalf("claims %+v", cs)
 	}
 	if !strings.Contains(e.Stderr.String(), "Stopped before 1 note; run the same command again") {
 		t.Fatalf("stderr %q", e.Stderr)
@@ -594,6 +695,7 @@ func TestSendCustomerNotDueSaysWhy(t *testing.T) {
 
 func TestSendAfterRecoveryWithIncident(t *testing.T) {
 	e := newEnv(t)
+	e.F.Viper.Set("thanks.cooldown", 0) // two incidents, one day
 	affected := []string{"affected"}
 	a, c := ana, cy
 	a.Tags, c.Tags = affected, affected
@@ -625,6 +727,7 @@ func TestSendAfterRecoveryWithIncident(t *testing.T) {
 
 func TestSendTemplateOverride(t *testing.T) {
 	e := newEnv(t)
+	e.F.Viper.Set("thanks.cooldown", "0d") // two notes, one day
 	pt := ana
 	pt.Locale = "pt_BR"
 	st := seed(t, e, pt)

@@ -34,7 +34,16 @@ Occasions: welcome, anniversary, milestone:NAME, after_recovery, just_because.
 Windows (config keys, in days): thanks.welcome_days (14),
 thanks.anniversary_days (30), thanks.recovery_days (30) and the just-because
 cool-down thanks.just_because_days (30). A weekly cron job with windows of a
-week or more never misses anyone.
+week or more never misses anyone. thanks.cooldown (7 days; 0 for none)
+spaces notes of any occasion: one due within that many days of the
+customer's last note or apology is deferred, and thanks due says until
+when.
+
+Each note is claimed in the ledger before it leaves, so overlapping runs
+and killed runs never mail anyone twice; a note whose delivery ended
+without anyone knowing whether it arrived shows as unknown, and is only
+sent again with thanks send --resend-unknown (or recorded with
+--mark-sent).
 
 Templates: override any occasion with
 $XDG_CONFIG_HOME/makegood/templates/thanks/<occasion>[.<locale>].tmpl, a
@@ -97,7 +106,28 @@ func windows(f *cmdutil.Factory) (thanks.DueOptions, error) {
 			return d, err
 		}
 	}
+	if d.CooldownDays, err = cooldown(v); err != nil {
+		return d, err
+	}
 	return d, nil
+}
+
+// cooldown reads thanks.cooldown: a number of days ("7" or "7d"), 0 to
+// turn it off; unset means the default.
+func cooldown(v *viper.Viper) (int, error) {
+	const key = "thanks.cooldown"
+	s := strings.TrimSpace(v.GetString(key))
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+	if err != nil || n < 0 || n > 3660 {
+		return 0, cmdutil.FlagErrorf("config: %s %q is not a number of days (0-3660, 0 for none)", key, s)
+	}
+	if n == 0 {
+		return -1, nil
+	}
+	return n, nil
 }
 
 func days(v *viper.Viper, key string) (int, error) {
@@ -115,6 +145,11 @@ func days(v *viper.Viper, key string) (int, error) {
 func toThanksCustomer(c ledger.Customer) thanks.Customer {
 	return thanks.Customer{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, PriceMinor: c.PriceMinor,
 		Currency: c.Currency, Since: c.Since, Locale: c.Locale, Tags: c.Tags}
+}
+
+// ledgerCustomer is the part of a ledger customer the address rule reads.
+func ledgerCustomer(c thanks.Customer) ledger.Customer {
+	return ledger.Customer{ID: c.ID, Name: c.Name, Email: c.Email}
 }
 
 func toThanksCustomers(cs []ledger.Customer) []thanks.Customer {
@@ -137,6 +172,73 @@ func sentNotes(ctx context.Context, st ledger.Store) ([]thanks.Sent, error) {
 		out[i] = thanks.Sent{CustomerID: n.Customer, Occasion: thanks.Occasion(n.Occasion), Key: n.Key, At: n.At}
 	}
 	return out, nil
+}
+
+// contacts are the apologies customers were sent (or may have been),
+// which count towards the cool-down between notes.
+func contacts(ctx context.Context, st ledger.Store) ([]thanks.Contact, error) {
+	as, err := st.Apologies(ctx, ledger.ApologyFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []thanks.Contact
+	for _, a := range as {
+		if a.Status == ledger.ApologyQueued || a.Status == ledger.ApologyFailed {
+			continue
+		}
+		out = append(out, thanks.Contact{CustomerID: a.Customer, At: a.RecordedAt, What: "an apology"})
+	}
+	return out, nil
+}
+
+// claimStates is where every thank-you note with a claim stands, by
+// customer and key, checking claimers with alive.
+func claimStates(ctx context.Context, st ledger.Store, now time.Time, alive ledger.Liveness) (map[[2]string]ledger.MessageState, error) {
+	cs, err := st.Claims(ctx, ledger.ClaimFilter{Kind: ledger.MessageThanks})
+	if err != nil {
+		return nil, err
+	}
+	last := map[[2]string]*ledger.Claim{}
+	for i := range cs {
+		k := [2]string{cs[i].Message.Customer, cs[i].Message.Key}
+		if l := last[k]; l == nil || cs[i].Attempt > l.Attempt {
+			last[k] = &cs[i]
+		}
+	}
+	out := make(map[[2]string]ledger.MessageState, len(last))
+	for k, c := range last {
+		out[k] = ledger.StateOf(ledger.MessageState{Kind: ledger.MessageThanks}, c, now, alive)
+	}
+	return out, nil
+}
+
+// held lists the notes whose latest attempt is unsettled: being sent by a
+// run still going, or of unknown outcome (unless the operator resends or
+// marks those). A claim an outbox run left is not held: the next send
+// settles it from the outbox.
+func held(states map[[2]string]ledger.MessageState, releaseUnknown bool) []thanks.Held {
+	var out []thanks.Held
+	for k, s := range states {
+		switch {
+		case s.State == ledger.StateSending:
+			out = append(out, thanks.Held{CustomerID: k[0], Key: k[1], At: s.Last.ClaimedAt,
+				Why: fmt.Sprintf("another run is sending it (%s, since %s)", s.Last.By, s.Last.ClaimedAt.Format(time.RFC3339))})
+		case s.State == ledger.StateUnknown && !s.OutboxUnsettled() && !releaseUnknown:
+			out = append(out, thanks.Held{CustomerID: k[0], Key: k[1], At: s.Last.ClaimedAt, Why: unknownWhy(s)})
+		}
+	}
+	return out
+}
+
+func unknownWhy(s ledger.MessageState) string {
+	why := fmt.Sprintf("attempt %d by %s at %s has an unknown outcome", s.Last.Attempt, s.Last.Via, s.Last.ClaimedAt.Format(time.RFC3339))
+	switch {
+	case s.Last.Outcome != nil && s.Last.Outcome.Error != "":
+		why += ": " + s.Last.Outcome.Error
+	default:
+		why += ": the run that claimed it (" + s.Last.By.String() + ") stopped before recording how it went"
+	}
+	return why
 }
 
 // recoveries lists, for each incident fixed in the last year, the affected

@@ -10,7 +10,9 @@ import (
 // ThankYouNote is the JSON shape of a thank-you note in `thanks list` and
 // `customer show`.
 type ThankYouNote struct {
-	ID        int64       `json:"id"`
+	// ID is null for an attempt with no note recorded: one whose outcome
+	// is unknown, or that is being sent.
+	ID        *int64      `json:"id"`
 	Customer  string      `json:"customer"`
 	Occasion  string      `json:"occasion"`
 	Key       string      `json:"key"`
@@ -33,7 +35,7 @@ type NoteCredit struct {
 
 // NewThankYouNote shapes n.
 func NewThankYouNote(n ledger.ThankYouNote) ThankYouNote {
-	v := ThankYouNote{ID: n.ID, Customer: n.Customer, Occasion: n.Occasion, Key: n.Key, Via: n.Via,
+	v := ThankYouNote{ID: optID(n.ID), Customer: n.Customer, Occasion: n.Occasion, Key: n.Key, Via: n.Via,
 		Status: n.Status, MessageID: optString(n.MessageID), Subject: optString(n.Subject),
 		Error: optString(n.Error), At: Time(n.At)}
 	if c := n.Credit; c != nil {
@@ -43,10 +45,18 @@ func NewThankYouNote(n ledger.ThankYouNote) ThankYouNote {
 	return v
 }
 
+// NoteID is a note's id for tables: empty for an attempt with no note.
+func NoteID(n ledger.ThankYouNote) string {
+	if n.ID == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n.ID, 10)
+}
+
 // NoteDetail is the one-line summary of a note for tables: its subject and
 // credit when sent, its error when it failed.
 func NoteDetail(n ledger.ThankYouNote) string {
-	if n.Status == ledger.NoteFailed {
+	if n.Status != ledger.NoteSent {
 		return n.Error
 	}
 	d := n.Subject
@@ -62,5 +72,5 @@ func NoteHeaders() []string { return []string{"ID", "WHEN", "OCCASION", "VIA", "
 // NoteCells is a note as table cells for people; DETAIL comes last, so a
 // table can let it shrink to fit.
 func NoteCells(n ledger.ThankYouNote) []string {
-	return []string{strconv.FormatInt(n.ID, 10), HumanTime(n.At), n.Key, n.Via, n.Status, NoteDetail(n)}
+	return []string{NoteID(n), HumanTime(n.At), n.Key, n.Via, n.Status, NoteDetail(n)}
 }

@@ -40,7 +40,16 @@ type Options struct {
 	// DropInData makes the server read part of every message and close the
 	// connection, as a crashing server would.
 	DropInData bool
-	// StallData, when set, makes DATA wait until the channel is closed.
+	// DropBeforeReply makes the server read every message whole, keep it
+	// (Received lists it: a real server may deliver it) and close the
+	// connection without answering, as a server crashing at that moment
+	// would: the client cannot know whether it was accepted.
+	DropBeforeReply bool
+	// DropAfterAccept makes the server accept every message, answer 250,
+	// and then close the connection before the client's next command.
+	DropAfterAccept bool
+	// StallData, when set, makes DATA wait until the channel is closed
+	// before reading the message.
 	StallData chan struct{}
 }
 
@@ -67,13 +76,13 @@ type Server struct {
 	certPEM    []byte
 	srv        *smtp.Server
 	user, pass string
-	dropInData bool
-	stallData  chan struct{}
+	opts       Options
 
 	mu     sync.Mutex
 	refuse map[string]bool
 	msgs   []Message
 	auths  []Auth
+	inData int
 }
 
 // Start starts a server that is closed when the test ends.
@@ -89,8 +98,7 @@ func Start(t testing.TB, o Options) *Server {
 
 // New starts a server; the caller must Close it.
 func New(o Options) (*Server, error) {
-	s := &Server{Host: "127.0.0.1", user: o.User, pass: o.Pass, dropInData: o.DropInData,
-		stallData: o.StallData, refuse: map[string]bool{}}
+	s := &Server{Host: "127.0.0.1", user: o.User, pass: o.Pass, opts: o, refuse: map[string]bool{}}
 	for _, r := range o.Refuse {
 		s.refuse[strings.ToLower(r)] = true
 	}
@@ -144,6 +152,15 @@ func (s *Server) Received() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.msgs...)
+}
+
+// DataStarted is how many sessions have reached DATA so far, whether or
+// not their message was accepted: a test that must act while a message is
+// in flight (StallData) waits for it.
+func (s *Server) DataStarted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inData
 }
 
 // Auths returns the AUTH attempts so far.
@@ -207,11 +224,12 @@ func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
 }
 
 type session struct {
-	s      *Server
-	conn   *smtp.Conn
-	authed bool
-	from   string
-	to     []string
+	s        *Server
+	conn     *smtp.Conn
+	authed   bool
+	from     string
+	to       []string
+	accepted bool // the last message was accepted and answered
 }
 
 func (se *session) AuthMechanisms() []string {
@@ -255,14 +273,18 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (se *session) Data(r io.Reader) error {
-	if se.s.dropInData {
+	o := se.s.opts
+	se.s.mu.Lock()
+	se.s.inData++
+	se.s.mu.Unlock()
+	if o.DropInData {
 		// Take part of the message, then vanish as a crashing server would.
 		_, _ = io.ReadFull(r, make([]byte, 64))
 		_ = se.conn.Conn().Close()
 		return errors.New("dropped")
 	}
-	if se.s.stallData != nil {
-		<-se.s.stallData
+	if o.StallData != nil {
+		<-o.StallData
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -271,8 +293,21 @@ func (se *session) Data(r io.Reader) error {
 	se.s.mu.Lock()
 	se.s.msgs = append(se.s.msgs, Message{From: se.from, To: se.to, Data: data})
 	se.s.mu.Unlock()
+	if o.DropBeforeReply {
+		_ = se.conn.Conn().Close()
+		return errors.New("dropped before replying")
+	}
+	// go-smtp answers 250 when Data returns and then resets the session:
+	// Reset closes the connection once that answer is out.
+	se.accepted = true
 	return nil
 }
 
-func (se *session) Reset()        { se.from, se.to = "", nil }
+func (se *session) Reset() {
+	if se.accepted && se.s.opts.DropAfterAccept {
+		_ = se.conn.Conn().Close()
+	}
+	se.from, se.to, se.accepted = "", nil, false
+}
+
 func (se *session) Logout() error { return nil }
