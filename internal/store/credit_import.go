@@ -49,6 +49,10 @@ type creditImport struct {
 	problems int  // idempotency-key problems recorded in temp.import_problems
 	wrote    bool // Finish wrote the credits and found no problem
 
+	// triggers are the CREATE statements of the append-only insert
+	// triggers set aside for the import (see suspendTriggers), to put
+	// back in Finish.
+	triggers []string
 	// indexes are the CREATE statements of the indexes dropped for the
 	// rest of the import (see dropIndexes), to build again in Finish.
 	indexes    []string
@@ -81,6 +85,10 @@ func (s *SQLite) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	ci.last = ci.before
+	if err := ci.suspendTriggers(ctx); err != nil {
+		_ = b.Rollback()
+		return nil, err
+	}
 	if ci.customer, err = b.prepare(ctx, `SELECT currency FROM customers WHERE id = ?`); err != nil {
 		return nil, err
 	}
@@ -224,6 +232,51 @@ func (ci *creditImport) dropIndexes(ctx context.Context) error {
 		}
 		ci.indexes = append(ci.indexes, i.sql)
 	}
+	return nil
+}
+
+// suspendTriggers drops, for this transaction only, the triggers that
+// refuse an insert over a taken id or key (migration 0006), to create them
+// again in Finish. They guard against REPLACE and upserts, which the
+// import never runs: it inserts new rows, and leaves out a row whose
+// idempotency key is taken (INSERT OR IGNORE), which those triggers would
+// refuse instead. Checking every row costs the import a third of its time
+// besides. Like the dropped indexes, they are back before Commit, and a
+// rollback (or a killed process) brings them back with the rest, so no
+// other connection ever sees the ledger without them.
+func (ci *creditImport) suspendTriggers(ctx context.Context) error {
+	type trigger struct{ name, sql string }
+	var trs []trigger
+	err := eachRow(ctx, ci.tx, func(r *sql.Rows) error {
+		var t trigger
+		if err := r.Scan(&t.name, &t.sql); err != nil {
+			return err
+		}
+		trs = append(trs, t)
+		return nil
+	}, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('credits', 'credit_entries')
+		AND name LIKE '%\_insert\_only' ESCAPE '\' ORDER BY rowid`)
+	if err != nil {
+		return fmt.Errorf("begin import: %w", err)
+	}
+	ci.triggers = []string{}
+	for _, t := range trs {
+		if _, err := ci.tx.ExecContext(ctx, `DROP TRIGGER `+quoteIdent(t.name)); err != nil {
+			return fmt.Errorf("begin import: drop trigger %s: %w", t.name, err)
+		}
+		ci.triggers = append(ci.triggers, t.sql)
+	}
+	return nil
+}
+
+// restoreTriggers creates again the triggers suspendTriggers dropped.
+func (ci *creditImport) restoreTriggers(ctx context.Context) error {
+	for _, q := range ci.triggers {
+		if _, err := ci.tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("restore trigger: %w", err)
+		}
+	}
+	ci.triggers = nil
 	return nil
 }
 
@@ -471,6 +524,9 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 	// are written all the same, and rolled back with the transaction:
 	// what would be issued is what was.
 	if write {
+		if err := ci.restoreTriggers(ctx); err != nil {
+			return ledger.ImportResult{}, err
+		}
 		if err := ci.buildIndexes(ctx); err != nil {
 			return ledger.ImportResult{}, err
 		}
@@ -486,7 +542,7 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 
 // Commit records the import and commits, if Finish wrote the credits.
 func (ci *creditImport) Commit(ctx context.Context, rec ledger.Import) (ledger.Import, error) {
-	if !ci.wrote {
+	if !ci.wrote || ci.triggers != nil || ci.indexes != nil {
 		_ = ci.Rollback()
 		return rec, errors.New("commit import: the credits were checked but not written")
 	}

@@ -81,10 +81,11 @@ func addAffected(ctx context.Context, tx *sql.Tx, incident int64, customer strin
 	if n == 0 {
 		return &ledger.NotFoundError{Kind: "customer", ID: customer}
 	}
-	// ON CONFLICT DO NOTHING inserts nothing for a known pair; it is not an
-	// UPDATE, so the append-only triggers stay out of it.
+	// A known pair inserts nothing. (Not ON CONFLICT DO NOTHING: the
+	// append-only trigger refuses a taken key before conflict resolution.)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_customers (incident_id, customer_id, added_at)
-		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, incident, customer, fmtTime(at)); err != nil {
+		SELECT ?1, ?2, ?3 WHERE NOT EXISTS
+		(SELECT 1 FROM incident_customers WHERE incident_id = ?1 AND customer_id = ?2)`, incident, customer, fmtTime(at)); err != nil {
 		return fmt.Errorf("add customer %q to incident %d: %w", customer, incident, err)
 	}
 	return nil

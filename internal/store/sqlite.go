@@ -262,8 +262,24 @@ func nullInt(n int64) any {
 	return n
 }
 
-// isUniqueViolation reports a UNIQUE constraint failure without depending on
-// the driver's error codes, which differ between engines.
+// isUniqueViolation reports an insert refused because a unique key is
+// taken: by a UNIQUE or PRIMARY KEY constraint, or by the append-only
+// insert triggers (migration 0006), which refuse a taken key before the
+// constraint is checked and say so with takenMarker.
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+		return strings.Contains(se.Error(), takenMarker)
+	}
+	return false
 }
+
+// takenMarker ends the message of every insert trigger of migration 0006
+// that refuses a taken id or key.
+const takenMarker = "(REPLACE and upserts are refused)"
