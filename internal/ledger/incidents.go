@@ -96,10 +96,20 @@ type NewIncident struct {
 	ReportedAt time.Time
 	CreatedAt  time.Time
 	Customers  []string
+	// CaseKey, when set (resolve --title sets CaseKey of the title, the
+	// start and the customers), makes the incident once: opening it again
+	// with the key goes on with the incident recorded under it.
+	CaseKey string
 }
 
 // Validate checks the fields a person typed, naming each by its flag.
 func (n NewIncident) Validate() error {
+	if err := ValidateTime("--started", n.StartedAt); err != nil {
+		return err
+	}
+	if err := ValidateTime("--reported", n.ReportedAt); err != nil {
+		return err
+	}
 	if err := ValidateTitle("--title", n.Title); err != nil {
 		return err
 	}
@@ -229,9 +239,11 @@ type Resolution struct {
 	// is already fixed: a fix is recorded once, so resolving a second
 	// customer of the same incident keeps the first fix time.
 	FixedAt *time.Time
-	// Credits are issued linked to Incident and to Customer (their own
-	// Customer and IncidentID fields are ignored). Idempotency keys work as
-	// for IssueCredit.
+	// Credits holds at most one credit or gesture: the customer's
+	// compensation for Incident, issued linked to it and to Customer
+	// (their own Customer and IncidentID fields are ignored) as a
+	// NewCredit.Compensation, so that it is given once however many runs
+	// record the resolution.
 	Credits []NewCredit
 	// At is when the resolution is recorded (the fix's recorded_at).
 	At time.Time

@@ -45,6 +45,12 @@ type creditImport struct {
 	times   timeCache
 	lines   lineRuns
 
+	// issued is, per currency, what the ledger held before the import
+	// (exactly, or an upper bound while one is enough: see
+	// checkCurrencyTotal) plus what the import has added, so that the
+	// bound on a currency's total costs a row a map look-up.
+	issued map[string]*currencyTotal
+
 	res      ledger.ImportResult
 	problems int  // idempotency-key problems recorded in temp.import_problems
 	wrote    bool // Finish wrote the credits and found no problem
@@ -59,6 +65,13 @@ type creditImport struct {
 	analyzed   []string // those of them ANALYZE had statistics for
 	rows       int      // rows added so far
 	rebuildMin int      // rebuildMinRows, but for tests
+}
+
+// currencyTotal is what a currency's credits add up to, during an import.
+type currencyTotal struct {
+	before int64 // the ledger's, before the import
+	exact  bool  // before is the sum; otherwise an upper bound
+	added  int64 // this import's rows so far
 }
 
 // queued is a row waiting for its batch.
@@ -77,7 +90,7 @@ func (s *SQLite) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 	}
 	ci := &creditImport{batch: b, known: make(map[string]string), rebuildMin: s.rebuildMin,
 		pending: make([]queued, 0, importBatch), args: make([]any, 0, importBatch*creditColumns),
-		res: ledger.ImportResult{Totals: map[string]int64{}}}
+		issued: map[string]*currencyTotal{}, res: ledger.ImportResult{Totals: map[string]int64{}}}
 	// The transaction holds the write lock from BEGIN, so the ids after
 	// this one are the import's.
 	if err := b.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&ci.before); err != nil {
@@ -145,6 +158,15 @@ func (ci *creditImport) AddCustomer(ctx context.Context, c ledger.Customer) erro
 }
 
 func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) error {
+	if err := nc.Validate(); err != nil {
+		return atLine(line, err)
+	}
+	if nc.Compensation || nc.Budget != nil {
+		return errors.New("import: compensations and budgets are issued one by one")
+	}
+	if err := ci.countTotal(ctx, line, nc); err != nil {
+		return err
+	}
 	// SQLite does not check the reference on this connection.
 	if _, ok := ci.known[nc.Customer]; !ok {
 		known, _, err := ci.Customer(ctx, nc.Customer)
@@ -167,6 +189,61 @@ func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) 
 		return ci.dropIndexes(ctx)
 	}
 	return nil
+}
+
+// countTotal adds a row to its currency's running total, refusing the row
+// that would take the total past the ledger's bound. The ledger's part is
+// first bounded by its credits' ids, as for a credit issued alone, and
+// summed only if that bound is not enough.
+func (ci *creditImport) countTotal(ctx context.Context, line int, nc ledger.NewCredit) error {
+	if nc.Gesture != "" {
+		return nil
+	}
+	t := ci.issued[nc.Currency]
+	if t == nil {
+		rowMax, err := ledger.MaxAmountMinor(nc.Currency)
+		if err != nil {
+			return atLine(line, &ledger.FieldError{Field: "currency", Err: err})
+		}
+		t = &currencyTotal{}
+		if ci.before > 0 {
+			var lo int64
+			if err := ci.tx.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 1) FROM credits`).Scan(&lo); err != nil {
+				return fmt.Errorf("count credits: %w", err)
+			}
+			span := ci.before - lo + 1
+			if span > ledger.MaxCurrencyTotalMinor/rowMax {
+				t.before = ledger.MaxCurrencyTotalMinor // unknown: sum when it matters
+			} else {
+				t.before = span * rowMax
+			}
+		} else {
+			t.exact = true
+		}
+		ci.issued[nc.Currency] = t
+	}
+	err := ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
+	if err != nil && !t.exact {
+		if t.before, err = issuedIn(ctx, ci.tx, nc.Currency, ci.before); err != nil {
+			return err
+		}
+		t.exact = true
+		err = ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
+	}
+	if err != nil {
+		return atLine(line, err)
+	}
+	t.added += nc.AmountMinor
+	return nil
+}
+
+// atLine puts a row's line on a field error.
+func atLine(line int, err error) error {
+	var fe *ledger.FieldError
+	if errors.As(err, &fe) {
+		return &ledger.FieldError{Line: line, Field: fe.Field, Err: fe.Err}
+	}
+	return err
 }
 
 // An import drops the customer-led indexes (see dropIndexes) and builds
