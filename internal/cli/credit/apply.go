@@ -45,7 +45,7 @@ again returns the apply already recorded under the key instead of applying
 twice (and another apply to the same invoice needs no --again).`,
 		Example: `  makegood credit apply 42 --amount 10.00 --invoice in_1NxY2
   makegood credit apply 42 --amount 10.00 --invoice in_1NxY2 --idempotency-key in_1NxY2-42`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID(args[0])
 			if err != nil {
