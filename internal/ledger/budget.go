@@ -56,3 +56,11 @@ func (b Budget) Check(givenMinor, amountMinor int64) error {
 	}
 	return &BudgetError{Budget: b, GivenMinor: givenMinor, Amount: amountMinor, AllowedMinor: allowed}
 }
+
+// BudgetMonth is the calendar month (UTC) a monthly budget counts at now:
+// [start, end).
+func BudgetMonth(now time.Time) (start, end time.Time) {
+	now = now.UTC()
+	start = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return start, start.AddDate(0, 1, 0)
+}

@@ -163,6 +163,7 @@ func ValidateSeverity(field, s string) error {
 type IncidentFilter struct {
 	Customer string // only incidents that affected this customer
 	Status   string // IncidentOpen or IncidentFixed
+	CaseKey  string // only the incident opened with this case key (NewIncident.CaseKey)
 	Limit    int
 }
 

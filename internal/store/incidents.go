@@ -164,6 +164,10 @@ func (s *SQLite) Incidents(ctx context.Context, f ledger.IncidentFilter) ([]ledg
 		where = append(where, "i.id IN (SELECT incident_id FROM incident_customers WHERE customer_id = ?)")
 		args = append(args, f.Customer)
 	}
+	if f.CaseKey != "" {
+		where = append(where, "i.case_key = ?")
+		args = append(args, f.CaseKey)
+	}
 	switch f.Status {
 	case "":
 	case ledger.IncidentOpen:
