@@ -89,7 +89,8 @@ func run(ctx context.Context, opts *Options, e env) error {
 		var base *Plan
 		if incident != 0 {
 			if base, err = loadCase(ctx, st, incident); err != nil {
-				if incident != opts.Incident && errors.Is(err, errResolved) {
+				var done resolvedError
+				if incident != opts.Incident && errors.As(err, &done) {
 					fmt.Fprintf(opts.IO.ErrOut, "Incident #%d is resolved already: nothing more to do (makegood incident show %d).\n", incident, incident)
 					return nil
 				}

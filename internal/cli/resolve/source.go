@@ -62,8 +62,12 @@ func (s *storeSource) Suggest(ctx context.Context, inc ledger.Incident, downtime
 	return s.suggest(ctx, c, inc, downtime)
 }
 
-// errResolved is a case with nothing left to do.
-var errResolved = errors.New("the incident is resolved")
+// resolvedError is a case with nothing left to do.
+type resolvedError int64
+
+func (e resolvedError) Error() string {
+	return fmt.Sprintf("incident %d is resolved: every customer has an apology and compensation (makegood incident show %d)", int64(e), int64(e))
+}
 
 // loadCase reads what the ledger knows of an incident as a plan to go on
 // with: its customers, who has had an apology, who has been given
@@ -111,8 +115,7 @@ func loadCase(ctx context.Context, st ledger.Store, id int64) (*Plan, error) {
 		plan.Targets = append(plan.Targets, t)
 	}
 	if inc.FixedAt != nil && len(plan.Targets) > 0 && plan.pendingApologies() == 0 && plan.pendingCompensations() == 0 {
-		return nil, &ledger.FieldError{Field: "--incident", Err: fmt.Errorf("%w: every customer has an apology and compensation (makegood incident show %d)",
-			errResolved, id)}
+		return nil, &ledger.FieldError{Field: "--incident", Err: resolvedError(id)}
 	}
 	return plan, nil
 }
