@@ -176,12 +176,15 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	if v == latest {
 		return nil
 	}
-	if v > latest {
-		return fmt.Errorf("the ledger's schema version %d is newer than this makegood knows (%d): upgrade makegood", v, latest)
+	if err := checkVersion(v, latest); err != nil {
+		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
+		}
+		if err := checkVersion(v, latest); err != nil {
+			return err
 		}
 		for _, m := range ms[v:] {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
@@ -194,6 +197,21 @@ func (s *SQLite) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// checkVersion refuses a schema version this makegood cannot migrate
+// from: a newer one, or one no makegood writes (PRAGMA user_version is any
+// 32-bit integer, and a file from another program, or edited by hand,
+// may hold a negative one).
+func checkVersion(v, latest int) error {
+	switch {
+	case v < 0:
+		return fmt.Errorf("the ledger's schema version is %d, which no makegood writes: "+
+			"is this a makegood ledger? (SQLite's PRAGMA user_version; makegood's are 0 to %d)", v, latest)
+	case v > latest:
+		return fmt.Errorf("the ledger's schema version %d is newer than this makegood knows (%d): upgrade makegood", v, latest)
+	}
+	return nil
 }
 
 // SchemaVersion reports the applied migration number.

@@ -112,7 +112,7 @@ nothing.`,
 }
 
 func importRun(ctx context.Context, opts *ImportOptions) error {
-	in, err := importutil.Open(opts.File, opts.IO)
+	in, err := importutil.Open("FILE", opts.File, opts.IO)
 	if err != nil {
 		return err
 	}

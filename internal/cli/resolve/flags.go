@@ -2,15 +2,14 @@ package resolve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/fileutil"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/pkg/apology"
 	"github.com/makegood/makegood/pkg/goodwill"
@@ -235,18 +234,22 @@ func flaggedError(field string, findings []apology.Finding) error {
 		"apology check flagged %d phrase(s); %s:\n%s", len(findings), hint, strings.Join(lines, "\n"))}
 }
 
+// maxApologyFile bounds what --apology-file reads: an apology's most
+// characters, at the most bytes UTF-8 takes for one.
+const maxApologyFile = 4 * ledger.MaxApologyLen
+
 func readApology(path string, stdin io.Reader) (string, error) {
 	var (
 		b   []byte
 		err error
 	)
 	if path == "-" {
-		b, err = io.ReadAll(io.LimitReader(stdin, 4*ledger.MaxApologyLen+1))
+		b, err = fileutil.ReadAllBounded("--apology-file", "standard input", stdin, maxApologyFile)
 	} else {
-		b, err = os.ReadFile(path)
+		b, err = fileutil.ReadBounded("--apology-file", path, maxApologyFile)
 	}
 	if err != nil {
-		return "", ledger.Fieldf("--apology-file", "read %s: %v", path, errors.Unwrap(err))
+		return "", err
 	}
 	return strings.TrimRight(string(b), "\n") + "\n", nil
 }
