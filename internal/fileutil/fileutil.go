@@ -52,6 +52,27 @@ func ReadBounded(field, path string, max int64) ([]byte, error) {
 	return ReadAllBounded(field, path, f, max)
 }
 
+// CheckFile refuses path as ReadBounded would, without reading it, for a
+// library that reads the file itself (viper, the config file).
+func CheckFile(field, path string, max int64) error {
+	f, err := Open(field, path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return &ledger.FieldError{Field: field, Err: err}
+	}
+	if !fi.Mode().IsRegular() {
+		return ledger.Fieldf(field, "%s is not a regular file", path)
+	}
+	if fi.Size() > max {
+		return tooLarge(field, path, max)
+	}
+	return nil
+}
+
 // ReadAllBounded reads r (standard input, say) to its end, refusing more
 // than max bytes. name is what messages call it.
 func ReadAllBounded(field, name string, r io.Reader, max int64) ([]byte, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/makegood/makegood/internal/fileutil"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/prompt"
@@ -70,6 +71,14 @@ func (f *Factory) Config() (*viper.Viper, error) {
 			}
 		}
 		v.SetConfigFile(path)
+		// viper reads the whole file: refuse what is not a config file
+		// (a directory, a device, something huge) before it does.
+		if _, statErr := os.Stat(path); statErr == nil {
+			if err := fileutil.CheckFile("--config", path, maxConfigBytes); err != nil {
+				f.configErr = err
+				return
+			}
+		}
 		if err := v.ReadInConfig(); err != nil {
 			if _, statErr := os.Stat(path); explicit || statErr == nil {
 				f.configErr = &FlagError{Err: fmt.Errorf("--config: read %s: %w", path, err)}
@@ -78,6 +87,9 @@ func (f *Factory) Config() (*viper.Viper, error) {
 	})
 	return f.Viper, f.configErr
 }
+
+// maxConfigBytes bounds the config file: a page of settings.
+const maxConfigBytes = 1 << 20
 
 // ConfigDir is where config.yaml and template overrides live.
 func (f *Factory) ConfigDir() string {
