@@ -327,6 +327,13 @@ func giveFromFlags(ctx context.Context, src Source, o *Options, plan *Plan, t *T
 	case o.NoCompensation:
 		t.Give = Give{Kind: GiveNothing, Reason: "nothing, confirmed with --no-compensation"}
 	}
+	// The amount checks credit issue makes, made now to name the flag;
+	// the ledger makes them again as it writes.
+	if t.Give.Money() {
+		if err := money.Check(t.Give.Amount.Minor, t.Give.Amount.Currency); err != nil {
+			return ledger.Fieldf("--"+o.compensationFlag(), "%s for %s: %v", strings.ReplaceAll(t.Give.Kind, "_", " "), label, err)
+		}
+	}
 	return nil
 }
 
