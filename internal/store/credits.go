@@ -192,10 +192,14 @@ func checkCurrencyTotal(ctx context.Context, tx *sql.Tx, field, currency string,
 	return ledger.CheckCurrencyTotal(field, currency, issued, amount)
 }
 
+const creditSpanQuery = `SELECT (SELECT MIN(id) FROM credits), (SELECT MAX(id) FROM credits)`
+
 // creditSpan is at least the number of credits: ids are unique integers.
+// (Two subqueries, because SQLite reads MIN and MAX off the rowid B-tree
+// only for a query with one of them alone; together they scan.)
 func creditSpan(ctx context.Context, q querier) (int64, error) {
 	var lo, hi sql.NullInt64
-	if err := q.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM credits`).Scan(&lo, &hi); err != nil {
+	if err := q.QueryRowContext(ctx, creditSpanQuery).Scan(&lo, &hi); err != nil {
 		return 0, fmt.Errorf("count credits: %w", err)
 	}
 	if !hi.Valid {
