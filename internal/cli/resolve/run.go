@@ -124,7 +124,8 @@ func run(ctx context.Context, opts *Options, e env) error {
 			out.deliver(ctx, st, sender, e.mail, plan.Via, now)
 			return out.print(opts)
 		}
-		if !errors.Is(err, ledger.ErrBudget) || interactive || attempt == budgetRetries {
+		// (Standard input, read for --apology-file -, cannot be read twice.)
+		if !errors.Is(err, ledger.ErrBudget) || interactive || opts.ApologyFile == "-" || attempt == budgetRetries {
 			return fmt.Errorf("record the case: %w", err)
 		}
 	}
