@@ -16,7 +16,10 @@ type Case struct {
 	// NewCustomers are added before anything refers to them.
 	NewCustomers []Customer
 	// Resolutions are recorded in order; their Incident is set to the
-	// case's.
+	// case's. A resolution's Apology is recorded only if the customer has
+	// as many for the incident as the run saw (Resolution.ApologiesSeen):
+	// a run that raced another to the same case (or re-ran it) does not
+	// apologize twice.
 	Resolutions []Resolution
 }
 
@@ -24,6 +27,10 @@ type Case struct {
 type CaseResult struct {
 	Incident    Incident // as it stands after the case
 	Resolutions []ResolutionResult
+	// Existing is true when the case's NewIncident had a CaseKey already
+	// recorded: the case went on with that incident instead of opening
+	// another.
+	Existing bool
 }
 
 // Delivery statuses of an apology. An apology is recorded before it is

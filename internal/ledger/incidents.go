@@ -102,10 +102,20 @@ type NewIncident struct {
 	CreatedAt  time.Time
 	Customers  []string
 	ImpactBP   int64 // 0 means FullImpact
+	// CaseKey, when set (resolve --title sets CaseKey of the title, the
+	// start and the customers), makes the incident once: opening it again
+	// with the key goes on with the incident recorded under it.
+	CaseKey string
 }
 
 // Validate checks the fields a person typed, naming each by its flag.
 func (n NewIncident) Validate() error {
+	if err := ValidateTime("--started", n.StartedAt); err != nil {
+		return err
+	}
+	if err := ValidateTime("--reported", n.ReportedAt); err != nil {
+		return err
+	}
 	if err := ValidateTitle("--title", n.Title); err != nil {
 		return err
 	}
@@ -162,6 +172,7 @@ func ValidateSeverity(field, s string) error {
 type IncidentFilter struct {
 	Customer string // only incidents that affected this customer
 	Status   string // IncidentOpen or IncidentFixed
+	CaseKey  string // only the incident opened with this case key (NewIncident.CaseKey)
 	Limit    int
 }
 
@@ -240,13 +251,21 @@ type Resolution struct {
 	// Apology, when set, is recorded for Customer and Incident (its own
 	// Customer and Incident fields are ignored).
 	Apology *NewApology
+	// ApologiesSeen is how many apologies to Customer for Incident the
+	// run saw when it planned Apology (0 for the first, 1 for the it's-
+	// fixed follow-up after it). Apology is recorded only if the ledger
+	// still holds that many: a run that raced another to the same case, or
+	// re-ran it, does not apologize twice.
+	ApologiesSeen int
 	// FixedAt, when set, records the fix at that time unless the incident
 	// is already fixed: a fix is recorded once, so resolving a second
 	// customer of the same incident keeps the first fix time.
 	FixedAt *time.Time
-	// Credits are issued linked to Incident and to Customer (their own
-	// Customer and IncidentID fields are ignored). Idempotency keys work as
-	// for IssueCredit.
+	// Credits holds at most one credit or gesture: the customer's
+	// compensation for Incident, issued linked to it and to Customer
+	// (their own Customer and IncidentID fields are ignored) as a
+	// NewCredit.Compensation, so that it is given once however many runs
+	// record the resolution.
 	Credits []NewCredit
 	// At is when the resolution is recorded (the fix's recorded_at).
 	At time.Time

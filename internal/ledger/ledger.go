@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/makegood/makegood/pkg/money"
 )
 
 // Limits on free text: generous for people, small enough that a runaway
@@ -152,6 +154,80 @@ type NewCredit struct {
 	// NewCustomer, when set, is added in the same transaction if the ledger
 	// does not know Customer yet, so a failed issue leaves no customer behind.
 	NewCustomer *Customer
+	// Compensation marks the credit as the customer's compensation for
+	// IncidentID: a customer has at most one live (not voided) credit or
+	// gesture for an incident, however many processes or paths (goodwill
+	// suggest --issue, resolve) try to give one. The store keys it with
+	// CompensationKey and, when the customer already has one, returns that
+	// with created=false and writes nothing. IdempotencyKey must be empty.
+	Compensation bool
+	// Budget, when set, is checked by the store inside the transaction
+	// that writes (see Budget.Check).
+	Budget *Budget
+}
+
+// MaxKeyLen bounds an idempotency key. Keys an operator types are ids
+// (MaxIDLen); keys makegood derives (CompensationKey) embed a customer id
+// and so may be longer.
+const MaxKeyLen = 2 * MaxIDLen
+
+// Validate checks a credit before it is issued: the one check every path
+// that issues money runs (credit issue and its files, goodwill suggest
+// --issue, thanks send --with-credit, resolve), called by the store inside
+// the transaction that writes, so that no path can write what credit
+// issue would refuse. Money is more than zero and at most
+// MaxAmountMinor in a known currency, already normalized; a gesture has
+// no money and a one-line text. Fields are named as in a credit file.
+func (nc NewCredit) Validate() error {
+	if err := ValidateID("customer", nc.Customer); err != nil {
+		return err
+	}
+	if nc.Gesture != "" {
+		if nc.AmountMinor != 0 || nc.Currency != "" {
+			return Fieldf("gesture", "a gesture has no amount and no currency")
+		}
+		if err := ValidateGesture("gesture", nc.Gesture); err != nil {
+			return err
+		}
+	} else {
+		cur, err := money.NormalizeCurrency(nc.Currency)
+		if err != nil {
+			return &FieldError{Field: "currency", Err: err}
+		}
+		if cur != nc.Currency {
+			return Fieldf("currency", "%q is not written as the ISO 4217 code %s", nc.Currency, cur)
+		}
+		if err := money.Check(nc.AmountMinor, nc.Currency); err != nil {
+			return &FieldError{Field: "amount", Err: err}
+		}
+	}
+	if err := ValidateReason("reason", nc.Reason); err != nil {
+		return err
+	}
+	if err := ValidateText("note", nc.Note, MaxNoteLen); err != nil {
+		return err
+	}
+	if err := ValidateTime("issued_at", nc.IssuedAt); err != nil {
+		return err
+	}
+	if nc.ExpiresAt != nil {
+		if err := ValidateTime("expires", *nc.ExpiresAt); err != nil {
+			return err
+		}
+		if !nc.ExpiresAt.After(nc.IssuedAt) {
+			return Fieldf("expires", "%s is not after the credit is issued (%s)",
+				nc.ExpiresAt.UTC().Format(time.RFC3339), nc.IssuedAt.UTC().Format(time.RFC3339))
+		}
+	}
+	if nc.IdempotencyKey != "" {
+		if err := ValidateText("idempotency_key", nc.IdempotencyKey, MaxKeyLen); err != nil {
+			return err
+		}
+	}
+	if nc.Compensation && nc.IncidentID <= 0 {
+		return Fieldf("incident", "a compensation is for an incident")
+	}
+	return nil
 }
 
 // Entry is one movement of a credit, as shown in a customer's history.
@@ -258,18 +334,24 @@ func ParseDate(field, s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, Fieldf(field, "%q is not a date (want YYYY-MM-DD)", s)
 	}
+	if err := ValidateTime(field, t); err != nil {
+		return time.Time{}, err
+	}
 	return t, nil
 }
 
 // ParseTime accepts RFC 3339 or a YYYY-MM-DD date and returns UTC.
 func ParseTime(field, s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		if t, err = time.Parse(DateLayout, s); err != nil {
+			return time.Time{}, Fieldf(field, "%q is not a time (want RFC 3339 such as 2026-01-31T12:00:00Z, or YYYY-MM-DD)", s)
+		}
 	}
-	if t, err := time.Parse(DateLayout, s); err == nil {
-		return t, nil
+	if err := ValidateTime(field, t); err != nil {
+		return time.Time{}, err
 	}
-	return time.Time{}, Fieldf(field, "%q is not a time (want RFC 3339 such as 2026-01-31T12:00:00Z, or YYYY-MM-DD)", s)
+	return t.UTC(), nil
 }
 
 // ParseExpiry reads --expires: a date (the credit stops counting at the
@@ -294,6 +376,9 @@ func ParseExpiry(field, s string, now time.Time) (time.Time, error) {
 	}
 	if !t.After(now) {
 		return time.Time{}, Fieldf(field, "%s is not in the future", t.Format(DateLayout))
+	}
+	if err := ValidateTime(field, t); err != nil {
+		return time.Time{}, err
 	}
 	return t, nil
 }

@@ -34,16 +34,22 @@ type CustomerStore interface {
 
 // CreditStore keeps credits and their append-only entries.
 type CreditStore interface {
-	// IssueCredit writes a credit and its issue entry. With an idempotency
-	// key already recorded for the same values it returns the existing
-	// credit and created=false; for other values, a ConflictError.
+	// IssueCredit writes a credit and its issue entry, after
+	// NewCredit.Validate and, inside the write transaction, the ledger's
+	// bound on a currency's total (CheckCurrencyTotal) and nc.Budget. With
+	// an idempotency key already recorded for the same values it returns
+	// the existing credit and created=false; for other values, a
+	// ConflictError. For a compensation, see NewCredit.Compensation.
 	IssueCredit(ctx context.Context, nc NewCredit) (c Credit, created bool, err error)
 	Credit(ctx context.Context, id int64) (Credit, error)
 	Credits(ctx context.Context, f CreditFilter) ([]Credit, error)
 	// VoidCredit reverses what remains of a credit.
 	VoidCredit(ctx context.Context, id int64, reason string, at time.Time) (Credit, error)
-	// ApplyCredit uses part or all of what remains against an invoice.
-	ApplyCredit(ctx context.Context, id int64, amountMinor int64, invoice string, at time.Time) (Credit, error)
+	// ApplyCredit uses part or all of what remains against an invoice
+	// (see Apply and Credit.CheckApply). With an idempotency key recorded
+	// for the same apply it returns the credit and created=false; for
+	// another apply, a ConflictError.
+	ApplyCredit(ctx context.Context, a Apply) (c Credit, created bool, err error)
 	// Balances sums the entries of credits not expired at now, per customer
 	// and currency; customer "" means every customer.
 	Balances(ctx context.Context, customer string, now time.Time) ([]Balance, error)

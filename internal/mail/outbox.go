@@ -99,9 +99,9 @@ func (o Outbox) SendFile(ctx context.Context, m Message) (messageID, path string
 }
 
 // Find looks for the file a message with this nonce was written to. A
-// temporary file left by a process killed while writing is removed, and
-// the message counts as not written (found false): it never became an
-// outbox file.
+// temporary file left by a process killed while writing is removed; when
+// no .eml was linked into place the message counts as not written (found
+// false): it never became an outbox file.
 func (o Outbox) Find(nonce string) (path, messageID string, found bool, err error) {
 	if o.Dir == "" {
 		return "", "", false, errors.New("mail: outbox directory is not set")
@@ -110,6 +110,18 @@ func (o Outbox) Find(nonce string) (path, messageID string, found bool, err erro
 		return "", "", false, fmt.Errorf("mail: find in the outbox: nonce %s is not letters and digits", quoteShort(nonce))
 	}
 	tok := token(nonce)
+	// A process killed between linking the file into place and removing
+	// its temporary name leaves both; one killed before the link leaves
+	// the temporary file alone. Either way the temporary file goes.
+	tmps, err := filepath.Glob(filepath.Join(o.Dir, tmpPrefix+tok+"-*"))
+	if err != nil {
+		return "", "", false, fmt.Errorf("mail: look in the outbox: %w", err)
+	}
+	for _, t := range tmps {
+		if err := os.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", "", false, fmt.Errorf("mail: remove unfinished outbox file: %w", err)
+		}
+	}
 	matches, err := o.glob(tok)
 	if err != nil {
 		return "", "", false, err
@@ -126,15 +138,6 @@ func (o Outbox) Find(nonce string) (path, messageID string, found bool, err erro
 			return "", "", false, fmt.Errorf("mail: outbox file %s: %w", filepath.Base(path), err)
 		}
 		return path, strings.TrimSpace(msg.Header.Get("Message-Id")), true, nil
-	}
-	tmps, err := filepath.Glob(filepath.Join(o.Dir, tmpPrefix+tok+"-*"))
-	if err != nil {
-		return "", "", false, fmt.Errorf("mail: look in the outbox: %w", err)
-	}
-	for _, t := range tmps {
-		if err := os.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return "", "", false, fmt.Errorf("mail: remove unfinished outbox file: %w", err)
-		}
 	}
 	return "", "", false, nil
 }

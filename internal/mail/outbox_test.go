@@ -227,6 +227,19 @@ func TestOutboxFindByNonce(t *testing.T) {
 	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the unfinished file is still there: %v", err)
 	}
+	// A run killed after linking the file into place, before removing
+	// its temporary name, leaves both: the message counts as written and
+	// the temporary name goes.
+	linked := filepath.Join(dir, tmpPrefix+m.Nonce+"-456")
+	if err := os.WriteFile(linked, []byte("From: the same message"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, found, err := o.Find(m.Nonce); err != nil || !found {
+		t.Fatalf("linked file with its temporary name left: found %t, %v", found, err)
+	}
+	if _, err := os.Stat(linked); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the temporary name of a linked file is still there: %v", err)
+	}
 	files, _ := readDir(dir)
 	if len(files) != 2 {
 		t.Errorf("outbox holds %v, want the two messages", files)

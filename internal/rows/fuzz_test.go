@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -163,4 +164,78 @@ func FuzzJSONLFlat(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzJSONLDuplicateKeys checks that no row is accepted with a key given
+// twice, as columns match (without regard to case or spaces), by the fast
+// path or by encoding/json's, and that such a line, otherwise valid, is
+// refused naming its line.
+func FuzzJSONLDuplicateKeys(f *testing.F) {
+	for _, s := range []string{
+		`{"customer":"a","amount":"1"}`,
+		`{"customer":"a","amount":"1","amount":"1000"}`,
+		`{"customer":"a","Amount":"1","amount":"1000"}`,
+		`{"customer":"a","amount":1," AMOUNT ":2}`,
+		`{"customer":"a","amount":1,"note":"x","NOTE":null}`,
+		`{"customer":"a","amount":1,"note":"caf\u00e9","Note":"b"}`,
+		`{"customer":"a","customer":"a","amount":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if !utf8.Valid(line) || bytes.ContainsAny(line, "\r\n") {
+			return
+		}
+		r, err := NewReader(bytes.NewReader(append(line, '\n')), JSONL)
+		if err != nil {
+			return
+		}
+		if err := r.Bind(testSchema); err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Next()
+		dup := duplicatedColumn(line)
+		switch {
+		case err == nil && dup != "":
+			t.Fatalf("%q: accepted with %s given twice", line, dup)
+		case err != nil && dup != "" && !errors.Is(err, io.EOF):
+			if !strings.HasPrefix(err.Error(), "line 1: ") {
+				t.Fatalf("%q: %v does not name the line", line, err)
+			}
+		}
+	})
+}
+
+// duplicatedColumn is a known column that an object gives twice, found
+// with encoding/json's tokenizer rather than the package's code; "" when
+// none is, or the line is no object.
+func duplicatedColumn(line []byte) string {
+	if !json.Valid(line) {
+		return ""
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		k, _ := t.(string)
+		for _, c := range testSchema.Columns {
+			if strings.EqualFold(strings.TrimSpace(k), c) {
+				if seen[c] {
+					return c
+				}
+				seen[c] = true
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
 }

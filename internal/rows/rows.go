@@ -370,6 +370,11 @@ func (r *Reader) decodeObject(line int, b []byte) error {
 	if obj == nil {
 		return &ledger.FieldError{Line: line, Field: "row", Err: errors.New("is not a JSON object")}
 	}
+	// A map keeps the last of two equal keys, and keys that differ only
+	// in case name one column: either way one value would quietly win.
+	if err := r.duplicateKey(line, b); err != nil {
+		return err
+	}
 	for i := range r.vals {
 		r.vals[i], r.has[i] = "", false
 	}
@@ -386,6 +391,42 @@ func (r *Reader) decodeObject(line int, b []byte) error {
 			return &ledger.FieldError{Line: line, Field: r.schema.Columns[i], Err: err}
 		}
 		r.vals[i], r.has[i] = v, present
+	}
+	return nil
+}
+
+// duplicateKey refuses an object that gives a key twice, matched as
+// columns are (without regard to case or surrounding spaces). b is a
+// valid JSON object.
+func (r *Reader) duplicateKey(line int, b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil { // {
+		return &ledger.FieldError{Line: line, Field: "row", Err: fmt.Errorf("is not a JSON object: %v", err)}
+	}
+	seen := map[string]string{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return &ledger.FieldError{Line: line, Field: "row", Err: fmt.Errorf("is not a JSON object: %v", err)}
+		}
+		key, _ := t.(string)
+		norm := strings.ToLower(strings.TrimSpace(key))
+		field := key
+		if i := r.schema.index(key); i >= 0 {
+			norm, field = "\x00"+r.schema.Columns[i], r.schema.Columns[i]
+		}
+		if first, ok := seen[norm]; ok {
+			what := fmt.Sprintf("%s twice", quote(key))
+			if first != key {
+				what = fmt.Sprintf("as %s and as %s", quote(first), quote(key))
+			}
+			return &ledger.FieldError{Line: line, Field: field, Err: fmt.Errorf("is given %s; give each key once", what)}
+		}
+		seen[norm] = key
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return &ledger.FieldError{Line: line, Field: "row", Err: fmt.Errorf("is not a JSON object: %v", err)}
+		}
 	}
 	return nil
 }

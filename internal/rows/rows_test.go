@@ -113,6 +113,12 @@ func TestProblems(t *testing.T) {
 		{"jsonl utf-8", "{\"customer\":\"caf\xe9\",\"amount\":\"1\"}\n", JSONL, []string{"line 1: row: is not valid UTF-8"}},
 		{"jsonl unknown key", "{\"customer\":\"a\",\"amount\":\"1\"}\n{\"customer\":\"a\",\"amt\":\"1\"}\n", JSONL, []string{"line 2: amt: is not a known key"}},
 		{"jsonl missing", "{\"customer\":\"a\"}\n", JSONL, []string{"line 1: amount: is missing"}},
+		{"jsonl key twice", "{\"customer\":\"a\",\"amount\":\"1\",\"amount\":\"1000\"}\n", JSONL,
+			[]string{`line 1: amount: is given "amount" twice; give each key once`}},
+		{"jsonl key in two cases", "{\"customer\":\"a\",\"amount\":\"1\"}\n{\"customer\":\"a\",\"amount\":\"1\",\" Amount\":9}\n", JSONL,
+			[]string{`line 2: amount: is given as "amount" and as " Amount"; give each key once`}},
+		{"jsonl unknown key twice", "{\"customer\":\"a\",\"amount\":1,\"X\":1,\"x\":2}\n", JSONL,
+			[]string{`line 1: x: is given as "X" and as "x"`}},
 		{"jsonl bool", "{\"customer\":\"a\",\"amount\":true}\n", JSONL, []string{"line 1: amount: must be a string or a number"}},
 		{"jsonl array", "[1]\n{\"customer\":\"a\",\"amount\":1}\nnope\n", JSONL, []string{"line 1: row: is not a JSON object", "line 3: row: is not a JSON object"}},
 	} {

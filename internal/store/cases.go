@@ -83,12 +83,24 @@ func (s *SQLite) RecordCase(ctx context.Context, c ledger.Case) (ledger.CaseResu
 		id := c.Incident
 		if c.NewIncident != nil {
 			var err error
-			if id, err = insertIncident(ctx, tx, *c.NewIncident); err != nil {
+			if id, out.Existing, err = insertIncident(ctx, tx, *c.NewIncident); err != nil {
 				return err
 			}
 		}
 		for _, r := range c.Resolutions {
 			r.Incident = id
+			if r.Apology != nil {
+				// Another run may have recorded it since this one read
+				// the case.
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM apologies WHERE incident_id = ? AND customer_id = ?`,
+					id, r.Customer).Scan(&n); err != nil {
+					return fmt.Errorf("look up apologies: %w", err)
+				}
+				if n != r.ApologiesSeen {
+					r.Apology = nil
+				}
+			}
 			res, err := recordResolution(ctx, tx, r)
 			if err != nil {
 				return fmt.Errorf("customer %s: %w", r.Customer, err)

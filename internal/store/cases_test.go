@@ -81,22 +81,37 @@ func TestRecordCaseOnASavedIncident(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
-	saved, err := s.RecordCase(ctx, newCase(nil, "a"))
+	saved := newCase(nil, "a")
+	saved.Resolutions[0].Credits = nil // compensation comes with the fix
+	res, err := s.RecordCase(ctx, saved)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if saved.Incident.FixedAt != nil {
+	if res.Incident.FixedAt != nil {
 		t.Fatal("a case saved without a fix is fixed")
 	}
 	fixed := t0.Add(time.Hour)
-	res, err := s.RecordCase(ctx, ledger.Case{Incident: saved.Incident.ID, Resolutions: []ledger.Resolution{
+	resume := ledger.Case{Incident: res.Incident.ID, Resolutions: []ledger.Resolution{
 		{Customer: "a", At: fixed, FixedAt: &fixed, Credits: []ledger.NewCredit{{AmountMinor: 100, Currency: "USD", Reason: "outage", IssuedAt: fixed}}},
-	}})
+	}}
+	first, err := s.RecordCase(ctx, resume)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Incident.ID != saved.Incident.ID || res.Incident.FixedAt == nil || count(t, s, "apologies") != 1 || count(t, s, "credits") != 2 {
-		t.Fatalf("resumed %+v", res)
+	if first.Incident.ID != res.Incident.ID || first.Incident.FixedAt == nil || count(t, s, "apologies") != 1 || count(t, s, "credits") != 1 ||
+		!first.Resolutions[0].Created[0] {
+		t.Fatalf("resumed %+v", first)
+	}
+	// Resumed again (a retry, or another process that read the case
+	// before this one wrote), with another amount (the budget moved): the
+	// customer keeps the one compensation.
+	resume.Resolutions[0].Credits[0].AmountMinor = 200
+	again, err := s.RecordCase(ctx, resume)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count(t, s, "credits") != 1 || again.Resolutions[0].Created[0] || again.Resolutions[0].Credits[0].ID != first.Resolutions[0].Credits[0].ID {
+		t.Fatalf("resumed twice: %d credits, %+v", count(t, s, "credits"), again.Resolutions[0])
 	}
 }
 

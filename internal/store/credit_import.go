@@ -45,16 +45,33 @@ type creditImport struct {
 	times   timeCache
 	lines   lineRuns
 
+	// issued is, per currency, what the ledger held before the import
+	// (exactly, or an upper bound while one is enough: see
+	// checkCurrencyTotal) plus what the import has added, so that the
+	// bound on a currency's total costs a row a map look-up.
+	issued map[string]*currencyTotal
+
 	res      ledger.ImportResult
 	problems int  // idempotency-key problems recorded in temp.import_problems
 	wrote    bool // Finish wrote the credits and found no problem
 
+	// triggers are the CREATE statements of the append-only insert
+	// triggers set aside for the import (see suspendTriggers), to put
+	// back in Finish.
+	triggers []string
 	// indexes are the CREATE statements of the indexes dropped for the
 	// rest of the import (see dropIndexes), to build again in Finish.
 	indexes    []string
 	analyzed   []string // those of them ANALYZE had statistics for
 	rows       int      // rows added so far
 	rebuildMin int      // rebuildMinRows, but for tests
+}
+
+// currencyTotal is what a currency's credits add up to, during an import.
+type currencyTotal struct {
+	before int64 // the ledger's, before the import
+	exact  bool  // before is the sum; otherwise an upper bound
+	added  int64 // this import's rows so far
 }
 
 // queued is a row waiting for its batch.
@@ -73,7 +90,7 @@ func (s *SQLite) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 	}
 	ci := &creditImport{batch: b, known: make(map[string]string), rebuildMin: s.rebuildMin,
 		pending: make([]queued, 0, importBatch), args: make([]any, 0, importBatch*creditColumns),
-		res: ledger.ImportResult{Totals: map[string]int64{}}}
+		issued: map[string]*currencyTotal{}, res: ledger.ImportResult{Totals: map[string]int64{}}}
 	// The transaction holds the write lock from BEGIN, so the ids after
 	// this one are the import's.
 	if err := b.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&ci.before); err != nil {
@@ -81,6 +98,10 @@ func (s *SQLite) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	ci.last = ci.before
+	if err := ci.suspendTriggers(ctx); err != nil {
+		_ = b.Rollback()
+		return nil, err
+	}
 	if ci.customer, err = b.prepare(ctx, `SELECT currency FROM customers WHERE id = ?`); err != nil {
 		return nil, err
 	}
@@ -137,6 +158,15 @@ func (ci *creditImport) AddCustomer(ctx context.Context, c ledger.Customer) erro
 }
 
 func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) error {
+	if err := nc.Validate(); err != nil {
+		return atLine(line, err)
+	}
+	if nc.Compensation || nc.Budget != nil {
+		return errors.New("import: compensations and budgets are issued one by one")
+	}
+	if err := ci.countTotal(ctx, line, nc); err != nil {
+		return err
+	}
 	// SQLite does not check the reference on this connection.
 	if _, ok := ci.known[nc.Customer]; !ok {
 		known, _, err := ci.Customer(ctx, nc.Customer)
@@ -159,6 +189,61 @@ func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) 
 		return ci.dropIndexes(ctx)
 	}
 	return nil
+}
+
+// countTotal adds a row to its currency's running total, refusing the row
+// that would take the total past the ledger's bound. The ledger's part is
+// first bounded by its credits' ids, as for a credit issued alone, and
+// summed only if that bound is not enough.
+func (ci *creditImport) countTotal(ctx context.Context, line int, nc ledger.NewCredit) error {
+	if nc.Gesture != "" {
+		return nil
+	}
+	t := ci.issued[nc.Currency]
+	if t == nil {
+		rowMax, err := ledger.MaxAmountMinor(nc.Currency)
+		if err != nil {
+			return atLine(line, &ledger.FieldError{Field: "currency", Err: err})
+		}
+		t = &currencyTotal{}
+		if ci.before > 0 {
+			var lo int64
+			if err := ci.tx.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 1) FROM credits`).Scan(&lo); err != nil {
+				return fmt.Errorf("count credits: %w", err)
+			}
+			span := ci.before - lo + 1
+			if span > ledger.MaxCurrencyTotalMinor/rowMax {
+				t.before = ledger.MaxCurrencyTotalMinor // unknown: sum when it matters
+			} else {
+				t.before = span * rowMax
+			}
+		} else {
+			t.exact = true
+		}
+		ci.issued[nc.Currency] = t
+	}
+	err := ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
+	if err != nil && !t.exact {
+		if t.before, err = issuedIn(ctx, ci.tx, nc.Currency, ci.before); err != nil {
+			return err
+		}
+		t.exact = true
+		err = ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
+	}
+	if err != nil {
+		return atLine(line, err)
+	}
+	t.added += nc.AmountMinor
+	return nil
+}
+
+// atLine puts a row's line on a field error.
+func atLine(line int, err error) error {
+	var fe *ledger.FieldError
+	if errors.As(err, &fe) {
+		return &ledger.FieldError{Line: line, Field: fe.Field, Err: fe.Err}
+	}
+	return err
 }
 
 // An import drops the customer-led indexes (see dropIndexes) and builds
@@ -224,6 +309,51 @@ func (ci *creditImport) dropIndexes(ctx context.Context) error {
 		}
 		ci.indexes = append(ci.indexes, i.sql)
 	}
+	return nil
+}
+
+// suspendTriggers drops, for this transaction only, the triggers that
+// refuse an insert over a taken id or key (migration 0006), to create them
+// again in Finish. They guard against REPLACE and upserts, which the
+// import never runs: it inserts new rows, and leaves out a row whose
+// idempotency key is taken (INSERT OR IGNORE), which those triggers would
+// refuse instead. Checking every row costs the import a third of its time
+// besides. Like the dropped indexes, they are back before Commit, and a
+// rollback (or a killed process) brings them back with the rest, so no
+// other connection ever sees the ledger without them.
+func (ci *creditImport) suspendTriggers(ctx context.Context) error {
+	type trigger struct{ name, sql string }
+	var trs []trigger
+	err := eachRow(ctx, ci.tx, func(r *sql.Rows) error {
+		var t trigger
+		if err := r.Scan(&t.name, &t.sql); err != nil {
+			return err
+		}
+		trs = append(trs, t)
+		return nil
+	}, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('credits', 'credit_entries')
+		AND name LIKE '%\_insert\_only' ESCAPE '\' ORDER BY rowid`)
+	if err != nil {
+		return fmt.Errorf("begin import: %w", err)
+	}
+	ci.triggers = []string{}
+	for _, t := range trs {
+		if _, err := ci.tx.ExecContext(ctx, `DROP TRIGGER `+quoteIdent(t.name)); err != nil {
+			return fmt.Errorf("begin import: drop trigger %s: %w", t.name, err)
+		}
+		ci.triggers = append(ci.triggers, t.sql)
+	}
+	return nil
+}
+
+// restoreTriggers creates again the triggers suspendTriggers dropped.
+func (ci *creditImport) restoreTriggers(ctx context.Context) error {
+	for _, q := range ci.triggers {
+		if _, err := ci.tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("restore trigger: %w", err)
+		}
+	}
+	ci.triggers = nil
 	return nil
 }
 
@@ -471,6 +601,9 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 	// are written all the same, and rolled back with the transaction:
 	// what would be issued is what was.
 	if write {
+		if err := ci.restoreTriggers(ctx); err != nil {
+			return ledger.ImportResult{}, err
+		}
 		if err := ci.buildIndexes(ctx); err != nil {
 			return ledger.ImportResult{}, err
 		}
@@ -486,7 +619,7 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 
 // Commit records the import and commits, if Finish wrote the credits.
 func (ci *creditImport) Commit(ctx context.Context, rec ledger.Import) (ledger.Import, error) {
-	if !ci.wrote {
+	if !ci.wrote || ci.triggers != nil || ci.indexes != nil {
 		_ = ci.Rollback()
 		return rec, errors.New("commit import: the credits were checked but not written")
 	}

@@ -348,7 +348,7 @@ func TestCreditImportValues(t *testing.T) {
 		nc := ledger.NewCredit{Customer: fmt.Sprintf("cus_%d", i%3), AmountMinor: int64(1 + i), Currency: "USD",
 			Reason: "outage", IssuedAt: testNow}
 		if i >= 300 && i%7 == 0 { // the second batch mixes them
-			nc.Reason, nc.Currency = "late", "EUR"
+			nc.Reason, nc.Currency = "delay", "EUR"
 			nc.ExpiresAt = &exp
 		}
 		if i >= 500 { // the last, partial batch: a note each

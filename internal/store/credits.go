@@ -37,6 +37,22 @@ func (s *SQLite) IssueCredit(ctx context.Context, nc ledger.NewCredit) (ledger.C
 // issueCredit is the body of IssueCredit, shared with bulk imports that run
 // many issues in one transaction.
 func issueCredit(ctx context.Context, tx *sql.Tx, nc ledger.NewCredit) (ledger.Credit, bool, error) {
+	if err := nc.Validate(); err != nil {
+		return ledger.Credit{}, false, err
+	}
+	if nc.Compensation {
+		if nc.IdempotencyKey != "" {
+			return ledger.Credit{}, false, errors.New("issue credit: a compensation is keyed by the ledger, not by the caller")
+		}
+		existing, key, err := compensation(ctx, tx, nc.IncidentID, nc.Customer)
+		if err != nil || existing != nil {
+			if existing != nil {
+				return *existing, false, nil
+			}
+			return ledger.Credit{}, false, err
+		}
+		nc.IdempotencyKey = key
+	}
 	if nc.IdempotencyKey != "" {
 		existing, err := creditByKey(ctx, tx, nc.IdempotencyKey)
 		switch {
@@ -67,6 +83,24 @@ func issueCredit(ctx context.Context, tx *sql.Tx, nc ledger.NewCredit) (ledger.C
 			return ledger.Credit{}, false, err
 		}
 	}
+	if nc.Gesture == "" {
+		if nc.Budget != nil {
+			b := *nc.Budget
+			if b.Currency != nc.Currency {
+				return ledger.Credit{}, false, fmt.Errorf("issue credit: a %s budget for a %s credit", b.Currency, nc.Currency)
+			}
+			given, err := givenInPeriod(ctx, tx, b.Currency, b.From, b.Until)
+			if err != nil {
+				return ledger.Credit{}, false, err
+			}
+			if err := b.Check(given, nc.AmountMinor); err != nil {
+				return ledger.Credit{}, false, err
+			}
+		}
+		if err := checkCurrencyTotal(ctx, tx, "amount", nc.Currency, nc.AmountMinor); err != nil {
+			return ledger.Credit{}, false, err
+		}
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO credits
 		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key,
 		incident_id, gesture)
@@ -92,6 +126,101 @@ func issueCredit(ctx context.Context, tx *sql.Tx, nc ledger.NewCredit) (ledger.C
 		IdempotencyKey: nc.IdempotencyKey, RemainingMinor: nc.AmountMinor,
 		IncidentID: nc.IncidentID, Gesture: nc.Gesture,
 	}, true, nil
+}
+
+// compensation finds the customer's live (not voided) credit or gesture
+// for an incident, the oldest if several; without one, it returns the
+// key a new compensation takes (ledger.CompensationKey).
+func compensation(ctx context.Context, tx *sql.Tx, incident int64, customer string) (*ledger.Credit, string, error) {
+	rows, err := tx.QueryContext(ctx, creditSelect+` WHERE c.incident_id = ? AND c.customer_id = ? ORDER BY c.id`, incident, customer)
+	if err != nil {
+		return nil, "", fmt.Errorf("look up compensation: %w", err)
+	}
+	defer rows.Close()
+	var voided int64
+	for rows.Next() {
+		c, err := scanCredit(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		if c.VoidedAt == nil {
+			return &c, "", nil
+		}
+		voided = max(voided, c.ID)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("look up compensation: %w", err)
+	}
+	return nil, ledger.CompensationKey(incident, customer, voided), nil
+}
+
+// givenInPeriod is what was credited in currency in [from, until), net of
+// voids: what a goodwill budget has given.
+func givenInPeriod(ctx context.Context, q querier, currency string, from, until time.Time) (int64, error) {
+	var given int64
+	if err := q.QueryRowContext(ctx, givenQuery, currency, fmtTime(from), fmtTime(until)).Scan(&given); err != nil {
+		return 0, fmt.Errorf("sum credits given: %w", err)
+	}
+	return given, nil
+}
+
+const givenQuery = `SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_entries e
+	JOIN credits c ON c.id = e.credit_id
+	WHERE e.kind IN ('issue', 'void') AND c.currency = ? AND c.issued_at >= ? AND c.issued_at < ?`
+
+// checkCurrencyTotal applies ledger.CheckCurrencyTotal to a credit of
+// amount in currency. The credits' ids bound how many there are, and each
+// is at most the currency's largest credit, which is nearly always enough
+// to know the bound holds without summing anything; only a ledger with
+// millions of credits sums the currency's.
+func checkCurrencyTotal(ctx context.Context, tx *sql.Tx, field, currency string, amount int64) error {
+	span, err := creditSpan(ctx, tx)
+	if err != nil {
+		return err
+	}
+	rowMax, err := ledger.MaxAmountMinor(currency)
+	if err != nil {
+		return &ledger.FieldError{Field: "currency", Err: err}
+	}
+	if ledger.CurrencyTotalHeadroom(span, rowMax, amount) {
+		return nil
+	}
+	issued, err := issuedIn(ctx, tx, currency, 0)
+	if err != nil {
+		return err
+	}
+	return ledger.CheckCurrencyTotal(field, currency, issued, amount)
+}
+
+const creditSpanQuery = `SELECT (SELECT MIN(id) FROM credits), (SELECT MAX(id) FROM credits)`
+
+// creditSpan is at least the number of credits: ids are unique integers.
+// (Two subqueries, because SQLite reads MIN and MAX off the rowid B-tree
+// only for a query with one of them alone; together they scan.)
+func creditSpan(ctx context.Context, q querier) (int64, error) {
+	var lo, hi sql.NullInt64
+	if err := q.QueryRowContext(ctx, creditSpanQuery).Scan(&lo, &hi); err != nil {
+		return 0, fmt.Errorf("count credits: %w", err)
+	}
+	if !hi.Valid {
+		return 0, nil
+	}
+	return hi.Int64 - lo.Int64 + 1, nil
+}
+
+// issuedIn sums what was ever issued in currency, in credits up to id
+// upTo (0 for all).
+func issuedIn(ctx context.Context, q querier, currency string, upTo int64) (int64, error) {
+	query, args := `SELECT COALESCE(SUM(amount_minor), 0) FROM credits WHERE currency = ?`, []any{currency}
+	if upTo > 0 {
+		query += ` AND id <= ?`
+		args = append(args, upTo)
+	}
+	var issued int64
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&issued); err != nil {
+		return 0, fmt.Errorf("sum the ledger's %s credits: %w", currency, err)
+	}
+	return issued, nil
 }
 
 // differences names the fields in which a retried request differs from the
@@ -288,35 +417,93 @@ func (s *SQLite) VoidCredit(ctx context.Context, id int64, reason string, at tim
 }
 
 // ApplyCredit writes an applying entry for part or all of what remains.
-func (s *SQLite) ApplyCredit(ctx context.Context, id int64, amountMinor int64, invoice string, at time.Time) (ledger.Credit, error) {
-	var out ledger.Credit
+// Whether the apply was made before (its key, or the same invoice) is
+// decided inside the transaction that writes it, so that retries and
+// overlapping runs apply once.
+func (s *SQLite) ApplyCredit(ctx context.Context, a ledger.Apply) (ledger.Credit, bool, error) {
+	if err := a.Validate(); err != nil {
+		return ledger.Credit{}, false, err
+	}
+	var (
+		out     ledger.Credit
+		created bool
+	)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		c, err := creditByID(ctx, tx, id)
+		c, err := creditByID(ctx, tx, a.Credit)
 		if err != nil {
 			return err
 		}
-		switch st := c.Status(at); st {
-		case ledger.StatusVoid, ledger.StatusExpired:
-			return ledger.Conflictf("credit %d is %s and cannot be applied", id, st)
-		case ledger.StatusApplied:
-			return ledger.Conflictf("credit %d has been used in full; nothing remains to apply", id)
-		case ledger.StatusGiven:
-			return ledger.Conflictf("credit %d is a gesture (%s), not money: there is nothing to apply", id, c.Gesture)
+		if a.IdempotencyKey != "" {
+			prev, err := entryByKey(ctx, tx, a.IdempotencyKey)
+			switch {
+			case err == nil:
+				if prev.Kind != ledger.EntryApply || prev.CreditID != a.Credit || -prev.AmountMinor != a.AmountMinor || prev.Invoice != a.Invoice {
+					return ledger.Conflictf("idempotency key %q was already used for another apply (credit %d, %s, invoice %s)",
+						a.IdempotencyKey, prev.CreditID, money.Format(-prev.AmountMinor, prev.Currency), prev.Invoice)
+				}
+				out = c
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
 		}
-		if amountMinor > c.RemainingMinor {
-			return &ledger.FieldError{Field: "--amount", Err: fmt.Errorf("%s is more than the %s that remains of credit %d",
-				money.Format(amountMinor, c.Currency), money.Format(c.RemainingMinor, c.Currency), id)}
+		if err := c.CheckApply(a); err != nil {
+			return err
+		}
+		if !a.Again && a.IdempotencyKey == "" {
+			prev, err := applyTo(ctx, tx, a.Credit, a.Invoice)
+			switch {
+			case err == nil:
+				return ledger.AppliedAgainError(c, a.Invoice, prev)
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO credit_entries
-			(credit_id, customer_id, currency, expires_at, kind, amount_minor, invoice, at)
-			VALUES (?, ?, ?, ?, 'apply', ?, ?, ?)`,
-			c.ID, c.Customer, c.Currency, fmtTimePtr(c.ExpiresAt), -amountMinor, invoice, fmtTime(at)); err != nil {
-			return fmt.Errorf("apply credit %d: %w", id, err)
+			(credit_id, customer_id, currency, expires_at, kind, amount_minor, invoice, at, idempotency_key)
+			VALUES (?, ?, ?, ?, 'apply', ?, ?, ?, ?)`,
+			c.ID, c.Customer, c.Currency, fmtTimePtr(c.ExpiresAt), -a.AmountMinor, a.Invoice, fmtTime(a.At),
+			nullString(a.IdempotencyKey)); err != nil {
+			return fmt.Errorf("apply credit %d: %w", a.Credit, err)
 		}
-		out, err = creditByID(ctx, tx, id)
+		created = true
+		out, err = creditByID(ctx, tx, a.Credit)
 		return err
 	})
-	return out, err
+	return out, created, err
+}
+
+// entryByKey reads the entry recorded under an apply's idempotency key.
+func entryByKey(ctx context.Context, q querier, key string) (ledger.Entry, error) {
+	var (
+		e  ledger.Entry
+		at string
+	)
+	err := q.QueryRowContext(ctx, `SELECT id, credit_id, customer_id, kind, amount_minor, currency, invoice, at
+		FROM credit_entries WHERE idempotency_key = ?`, key).
+		Scan(&e.ID, &e.CreditID, &e.Customer, &e.Kind, &e.AmountMinor, &e.Currency, &e.Invoice, &at)
+	if err != nil {
+		return e, err
+	}
+	e.At, err = parseTime(at)
+	return e, err
+}
+
+// applyTo reads the first apply of a credit to an invoice.
+func applyTo(ctx context.Context, q querier, credit int64, invoice string) (ledger.Entry, error) {
+	var (
+		e  ledger.Entry
+		at string
+	)
+	err := q.QueryRowContext(ctx, `SELECT id, amount_minor, at FROM credit_entries
+		WHERE credit_id = ? AND kind = 'apply' AND invoice = ? ORDER BY id LIMIT 1`, credit, invoice).
+		Scan(&e.ID, &e.AmountMinor, &at)
+	if err != nil {
+		return e, err
+	}
+	e.CreditID, e.Kind, e.Invoice = credit, ledger.EntryApply, invoice
+	e.At, err = parseTime(at)
+	return e, err
 }
 
 // Balances sums unexpired entries per customer and currency. The covering

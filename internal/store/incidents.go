@@ -37,7 +37,7 @@ type queryer interface {
 func (s *SQLite) OpenIncident(ctx context.Context, n ledger.NewIncident) (ledger.Incident, error) {
 	var out ledger.Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := insertIncident(ctx, tx, n)
+		id, _, err := insertIncident(ctx, tx, n)
 		if err != nil {
 			return err
 		}
@@ -47,8 +47,23 @@ func (s *SQLite) OpenIncident(ctx context.Context, n ledger.NewIncident) (ledger
 	return out, err
 }
 
-// insertIncident is the body of OpenIncident, shared with RecordCase.
-func insertIncident(ctx context.Context, tx *sql.Tx, n ledger.NewIncident) (int64, error) {
+// insertIncident is the body of OpenIncident, shared with RecordCase. With
+// a case key already recorded it returns that incident and existing=true.
+func insertIncident(ctx context.Context, tx *sql.Tx, n ledger.NewIncident) (id int64, existing bool, err error) {
+	for _, t := range []time.Time{n.StartedAt, n.ReportedAt, n.CreatedAt} {
+		if err := ledger.ValidateTime("incident time", t); err != nil {
+			return 0, false, err
+		}
+	}
+	if n.CaseKey != "" {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM incidents WHERE case_key = ?`, n.CaseKey).Scan(&id)
+		switch {
+		case err == nil:
+			return id, true, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, false, fmt.Errorf("look up case key: %w", err)
+		}
+	}
 	severity := n.Severity
 	if severity == "" {
 		severity = ledger.SeverityNormal
@@ -58,21 +73,20 @@ func insertIncident(ctx context.Context, tx *sql.Tx, n ledger.NewIncident) (int6
 		impact = ledger.FullImpact
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO incidents
-		(title, what, severity, started_at, reported_at, created_at, impact_bp) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		n.Title, n.What, severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt), impact)
+		(title, what, severity, started_at, reported_at, created_at, impact_bp, case_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.Title, n.What, severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt), impact, nullString(n.CaseKey))
 	if err != nil {
-		return 0, fmt.Errorf("insert incident: %w", err)
+		return 0, false, fmt.Errorf("insert incident: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("insert incident: %w", err)
+	if id, err = res.LastInsertId(); err != nil {
+		return 0, false, fmt.Errorf("insert incident: %w", err)
 	}
 	for _, c := range n.Customers {
 		if err := addAffected(ctx, tx, id, c, n.CreatedAt); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
-	return id, nil
+	return id, false, nil
 }
 
 // addAffected records that an incident affected a customer, if it is not
@@ -91,10 +105,11 @@ func addAffected(ctx context.Context, tx *sql.Tx, incident int64, customer strin
 	if n == 0 {
 		return &ledger.NotFoundError{Kind: "customer", ID: customer}
 	}
-	// ON CONFLICT DO NOTHING inserts nothing for a known pair; it is not an
-	// UPDATE, so the append-only triggers stay out of it.
+	// A known pair inserts nothing. (Not ON CONFLICT DO NOTHING: the
+	// append-only trigger refuses a taken key before conflict resolution.)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_customers (incident_id, customer_id, added_at)
-		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, incident, customer, fmtTime(at)); err != nil {
+		SELECT ?1, ?2, ?3 WHERE NOT EXISTS
+		(SELECT 1 FROM incident_customers WHERE incident_id = ?1 AND customer_id = ?2)`, incident, customer, fmtTime(at)); err != nil {
 		return fmt.Errorf("add customer %q to incident %d: %w", customer, incident, err)
 	}
 	return nil
@@ -129,6 +144,9 @@ func (s *SQLite) CorrectFix(ctx context.Context, id int64, fixedAt, recordedAt t
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		inc, err := incidentByID(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := ledger.ValidateTime("--at", fixedAt); err != nil {
 			return err
 		}
 		if inc.FixedAt == nil {
@@ -180,6 +198,9 @@ func (s *SQLite) Fixes(ctx context.Context, id int64) ([]ledger.Fix, error) {
 }
 
 func insertFix(ctx context.Context, tx *sql.Tx, inc ledger.Incident, fixedAt, recordedAt time.Time) error {
+	if err := ledger.ValidateTime("--at", fixedAt); err != nil {
+		return err
+	}
 	if fixedAt.Before(inc.StartedAt) {
 		return ledger.Fieldf("--at", "%s is before incident %d started (%s)",
 			fixedAt.UTC().Format(time.RFC3339), inc.ID, inc.StartedAt.Format(time.RFC3339))
@@ -213,6 +234,10 @@ func (s *SQLite) Incidents(ctx context.Context, f ledger.IncidentFilter) ([]ledg
 	if f.Customer != "" {
 		where = append(where, "i.id IN (SELECT incident_id FROM incident_customers WHERE customer_id = ?)")
 		args = append(args, f.Customer)
+	}
+	if f.CaseKey != "" {
+		where = append(where, "i.case_key = ?")
+		args = append(args, f.CaseKey)
 	}
 	switch f.Status {
 	case "":
@@ -351,8 +376,12 @@ func recordResolution(ctx context.Context, tx *sql.Tx, r ledger.Resolution) (led
 		}
 		out.Apology = &rec
 	}
+	if len(r.Credits) > 1 {
+		return out, fmt.Errorf("record resolution: %d credits for customer %q; a resolution gives one", len(r.Credits), r.Customer)
+	}
 	for _, nc := range r.Credits {
 		nc.Customer, nc.IncidentID, nc.NewCustomer = r.Customer, inc.ID, nil
+		nc.Compensation, nc.IdempotencyKey = true, ""
 		c, created, err := issueCredit(ctx, tx, nc)
 		if err != nil {
 			return out, err
@@ -374,16 +403,13 @@ func (s *SQLite) GoodwillTotals(ctx context.Context, q ledger.GoodwillQuery) (le
 		q.Customer, q.ExcludeIncident, fmtTime(q.Since), fmtTime(q.Until)).Scan(&t.Incidents); err != nil {
 		return t, fmt.Errorf("count incidents: %w", err)
 	}
-	const given = `SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_entries e
-		JOIN credits c ON c.id = e.credit_id
-		WHERE e.kind IN ('issue', 'void') AND c.currency = ? AND c.issued_at >= ? AND c.issued_at < ?`
-	if err := s.db.QueryRowContext(ctx, given+` AND c.customer_id = ?`,
+	if err := s.db.QueryRowContext(ctx, givenQuery+` AND c.customer_id = ?`,
 		q.Currency, fmtTime(q.Since), fmtTime(q.Until), q.Customer).Scan(&t.CreditedMinor); err != nil {
 		return t, fmt.Errorf("sum credits: %w", err)
 	}
-	if err := s.db.QueryRowContext(ctx, given,
-		q.Currency, fmtTime(q.MonthStart), fmtTime(q.MonthEnd)).Scan(&t.GivenThisMonthMinor); err != nil {
-		return t, fmt.Errorf("sum this month's goodwill: %w", err)
+	var err error
+	if t.GivenThisMonthMinor, err = givenInPeriod(ctx, s.db, q.Currency, q.MonthStart, q.MonthEnd); err != nil {
+		return t, fmt.Errorf("this month's goodwill: %w", err)
 	}
 	return t, nil
 }

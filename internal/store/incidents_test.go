@@ -194,7 +194,7 @@ func TestCreditsLinkedToIncidentsAndGestures(t *testing.T) {
 	if err != nil || len(bs) != 1 || bs[0] != (ledger.Balance{Customer: "a", Currency: "USD", BalanceMinor: 2500}) {
 		t.Fatalf("balances must ignore gestures: %+v %v", bs, err)
 	}
-	if _, err := s.ApplyCredit(ctx, gesture.ID, 1, "in_1", t0); !errors.Is(err, ledger.ErrConflict) || !strings.Contains(err.Error(), "gesture") {
+	if _, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: gesture.ID, AmountMinor: 1, Invoice: "in_1", At: t0}); !errors.Is(err, ledger.ErrConflict) || !strings.Contains(err.Error(), "gesture") {
 		t.Fatalf("apply a gesture: %v", err)
 	}
 	list := func(f ledger.CreditFilter) []int64 {
@@ -240,10 +240,16 @@ func TestCreditsLinkedToIncidentsAndGestures(t *testing.T) {
 		Reason: "bug", IssuedAt: t0, IncidentID: 99}); !errors.Is(err, ledger.ErrNotFound) || !strings.Contains(err.Error(), "incident") {
 		t.Fatalf("unknown incident: %v", err)
 	}
-	// The database itself refuses a gesture that carries money.
+	// A gesture that carries money is refused (by NewCredit.Validate, and
+	// by the database's CHECK behind it).
+	var fe *ledger.FieldError
 	if _, _, err := s.IssueCredit(ctx, ledger.NewCredit{Customer: "a", AmountMinor: 100, Currency: "USD",
-		Reason: "bug", IssuedAt: t0, Gesture: "a card"}); err == nil || !strings.Contains(err.Error(), "CHECK") {
+		Reason: "bug", IssuedAt: t0, Gesture: "a card"}); !errors.As(err, &fe) || fe.Field != "gesture" {
 		t.Fatalf("gesture with money: %v", err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO credits (customer_id, amount_minor, currency, reason, issued_at, gesture)
+		VALUES ('a', 100, 'USD', 'bug', '2026-01-01T00:00:00.000000Z', 'a card')`); err == nil || !strings.Contains(err.Error(), "CHECK") {
+		t.Fatalf("gesture with money, written by hand: %v", err)
 	}
 	if n := count(t, s, "credits"); n != before {
 		t.Fatalf("credits %d after refused issues, want %d", n, before)
@@ -329,8 +335,7 @@ func TestRecordResolutionIsAtomic(t *testing.T) {
 		Incident: inc.ID, Customer: "a", At: t0, FixedAt: &fixAt,
 		Apology: &ledger.NewApology{Body: "Logins failed. It is fixed. $25 is on your account.", RecordedAt: t0},
 		Credits: []ledger.NewCredit{
-			{AmountMinor: 2500, Currency: "USD", Reason: "outage", IssuedAt: t0, IdempotencyKey: "r-a"},
-			{Gesture: "a handwritten card", Reason: "goodwill", IssuedAt: t0},
+			{AmountMinor: 2500, Currency: "USD", Reason: "outage", IssuedAt: t0},
 		},
 	})
 	if err != nil {
@@ -342,9 +347,15 @@ func TestRecordResolutionIsAtomic(t *testing.T) {
 	if res.Apology == nil || res.Apology.Customer != "a" || res.Apology.Incident != inc.ID {
 		t.Fatalf("apology: %+v", res.Apology)
 	}
-	if len(res.Credits) != 2 || res.Credits[0].IncidentID != inc.ID || res.Credits[0].Customer != "a" ||
-		res.Credits[1].Gesture != "a handwritten card" || !res.Created[0] || !res.Created[1] {
+	if len(res.Credits) != 1 || res.Credits[0].IncidentID != inc.ID || res.Credits[0].Customer != "a" || !res.Created[0] {
 		t.Fatalf("credits: %+v %v", res.Credits, res.Created)
+	}
+	// One compensation per resolution.
+	if _, err := s.RecordResolution(ctx, ledger.Resolution{Incident: inc.ID, Customer: "a", At: t0, Credits: []ledger.NewCredit{
+		{AmountMinor: 2500, Currency: "USD", Reason: "outage", IssuedAt: t0},
+		{Gesture: "a handwritten card", Reason: "goodwill", IssuedAt: t0},
+	}}); err == nil {
+		t.Fatal("a resolution with two credits was recorded")
 	}
 
 	// A second customer of the same incident keeps the first fix time.
@@ -358,21 +369,21 @@ func TestRecordResolutionIsAtomic(t *testing.T) {
 		t.Fatalf("second resolution: %+v", res)
 	}
 
-	// Anything refused leaves nothing behind: here the last credit reuses an
-	// idempotency key with another amount, after the apology and the fix.
+	// Anything refused leaves nothing behind: here the credit has no
+	// amount, found out after the apology and the fix.
 	other := openIncident(t, s, ledger.NewIncident{Title: "Exports"})
 	snapshot := func() [4]int {
 		return [4]int{count(t, s, "apologies"), count(t, s, "credits"), count(t, s, "incident_fixes"), count(t, s, "incident_customers")}
 	}
 	before := snapshot()
+	var fe *ledger.FieldError
 	_, err = s.RecordResolution(ctx, ledger.Resolution{Incident: other.ID, Customer: "b", At: t0, FixedAt: &later,
 		Apology: &ledger.NewApology{Body: "Exports failed.", RecordedAt: t0},
 		Credits: []ledger.NewCredit{
-			{AmountMinor: 500, Currency: "USD", Reason: "bug", IssuedAt: t0},
-			{AmountMinor: 999, Currency: "USD", Reason: "bug", IssuedAt: t0, IdempotencyKey: "r-a"},
+			{AmountMinor: 0, Currency: "USD", Reason: "bug", IssuedAt: t0},
 		}})
-	if !errors.Is(err, ledger.ErrConflict) {
-		t.Fatalf("err = %v, want a conflict", err)
+	if !errors.As(err, &fe) || fe.Field != "amount" {
+		t.Fatalf("err = %v, want an amount error", err)
 	}
 	if after := snapshot(); after != before {
 		t.Fatalf("a refused resolution wrote: %v, was %v", after, before)
@@ -380,7 +391,6 @@ func TestRecordResolutionIsAtomic(t *testing.T) {
 	if got, _ := s.Incident(ctx, other.ID); got.FixedAt != nil {
 		t.Fatal("a refused resolution recorded the fix")
 	}
-	var fe *ledger.FieldError
 	if _, err := s.RecordResolution(ctx, ledger.Resolution{Incident: other.ID, Customer: "b", At: t0,
 		Apology: &ledger.NewApology{Body: "  "}}); !errors.As(err, &fe) || fe.Field != "apology" {
 		t.Fatalf("empty apology: %v", err)
@@ -418,7 +428,7 @@ func TestGoodwillTotals(t *testing.T) {
 	credit("b", 4000, "USD", t0.Add(-3*day))                                                // another customer, this month
 	credit("b", 300, "USD", t0.AddDate(0, -1, 0))                                           // last month
 	issue(t, s, ledger.NewCredit{Customer: "b", Gesture: "a card", IssuedAt: t0.Add(-day)}) // no money
-	if _, err := s.ApplyCredit(ctx, used.ID, 1000, "in_1", t0); err != nil {
+	if _, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: used.ID, AmountMinor: 1000, Invoice: "in_1", At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.VoidCredit(ctx, used.ID, "too much", t0); err != nil {

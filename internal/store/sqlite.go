@@ -176,12 +176,15 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	if v == latest {
 		return nil
 	}
-	if v > latest {
-		return fmt.Errorf("the ledger's schema version %d is newer than this makegood knows (%d): upgrade makegood", v, latest)
+	if err := checkVersion(v, latest); err != nil {
+		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
+		}
+		if err := checkVersion(v, latest); err != nil {
+			return err
 		}
 		for _, m := range ms[v:] {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
@@ -194,6 +197,21 @@ func (s *SQLite) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// checkVersion refuses a schema version this makegood cannot migrate
+// from: a newer one, or one no makegood writes (PRAGMA user_version is any
+// 32-bit integer, and a file from another program, or edited by hand,
+// may hold a negative one).
+func checkVersion(v, latest int) error {
+	switch {
+	case v < 0:
+		return fmt.Errorf("the ledger's schema version is %d, which no makegood writes: "+
+			"is this a makegood ledger? (SQLite's PRAGMA user_version; makegood's are 0 to %d)", v, latest)
+	case v > latest:
+		return fmt.Errorf("the ledger's schema version %d is newer than this makegood knows (%d): upgrade makegood", v, latest)
+	}
+	return nil
 }
 
 // SchemaVersion reports the applied migration number.
@@ -262,8 +280,24 @@ func nullInt(n int64) any {
 	return n
 }
 
-// isUniqueViolation reports a UNIQUE constraint failure without depending on
-// the driver's error codes, which differ between engines.
+// isUniqueViolation reports an insert refused because a unique key is
+// taken: by a UNIQUE or PRIMARY KEY constraint, or by the append-only
+// insert triggers (migration 0006), which refuse a taken key before the
+// constraint is checked and say so with takenMarker.
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+		return strings.Contains(se.Error(), takenMarker)
+	}
+	return false
 }
+
+// takenMarker ends the message of every insert trigger of migration 0006
+// that refuses a taken id or key.
+const takenMarker = "(REPLACE and upserts are refused)"

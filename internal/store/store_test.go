@@ -225,7 +225,7 @@ func TestVoidAndApply(t *testing.T) {
 	addCustomer(t, s, "a", "USD")
 	c := issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: 2500, Currency: "USD"})
 
-	c, err := s.ApplyCredit(ctx, c.ID, 1000, "in_1", t0.Add(time.Hour))
+	c, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: c.ID, AmountMinor: 1000, Invoice: "in_1", At: t0.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestVoidAndApply(t *testing.T) {
 		t.Fatalf("after apply: remaining %d status %s", c.RemainingMinor, c.Status(t0))
 	}
 	var fe *ledger.FieldError
-	if _, err := s.ApplyCredit(ctx, c.ID, 1501, "in_2", t0); !errors.As(err, &fe) || fe.Field != "--amount" {
+	if _, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: c.ID, AmountMinor: 1501, Invoice: "in_2", At: t0}); !errors.As(err, &fe) || fe.Field != "--amount" {
 		t.Fatalf("apply more than remains: %v", err)
 	}
 	c, err = s.VoidCredit(ctx, c.ID, "wrong customer", t0.Add(2*time.Hour))
@@ -246,7 +246,7 @@ func TestVoidAndApply(t *testing.T) {
 	if _, err := s.VoidCredit(ctx, c.ID, "again", t0); !errors.Is(err, ledger.ErrConflict) {
 		t.Fatalf("void twice: %v", err)
 	}
-	if _, err := s.ApplyCredit(ctx, c.ID, 1, "in_3", t0); !errors.Is(err, ledger.ErrConflict) {
+	if _, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: c.ID, AmountMinor: 1, Invoice: "in_3", At: t0}); !errors.Is(err, ledger.ErrConflict) {
 		t.Fatalf("apply after void: %v", err)
 	}
 	bs, err := s.Balances(ctx, "a", t0)
@@ -274,14 +274,14 @@ func TestFullyAppliedCreditIsApplied(t *testing.T) {
 	s := openTest(t)
 	addCustomer(t, s, "a", "USD")
 	c := issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: 500, Currency: "USD"})
-	c, err := s.ApplyCredit(ctx, c.ID, 500, "in_1", t0)
+	c, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: c.ID, AmountMinor: 500, Invoice: "in_1", At: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Status(t0) != ledger.StatusApplied {
 		t.Fatalf("status %s", c.Status(t0))
 	}
-	if _, err := s.ApplyCredit(ctx, c.ID, 1, "in_2", t0); !errors.Is(err, ledger.ErrConflict) {
+	if _, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: c.ID, AmountMinor: 1, Invoice: "in_2", At: t0}); !errors.Is(err, ledger.ErrConflict) {
 		t.Fatalf("apply a used credit: %v", err)
 	}
 }
@@ -293,7 +293,7 @@ func TestExpiryAndBalances(t *testing.T) {
 	addCustomer(t, s, "b", "JPY")
 	exp := t0.Add(48 * time.Hour)
 	expiring := issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: 1000, Currency: "USD", ExpiresAt: &exp})
-	if _, err := s.ApplyCredit(ctx, expiring.ID, 400, "in_1", t0); err != nil {
+	if _, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: expiring.ID, AmountMinor: 400, Invoice: "in_1", At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	issue(t, s, ledger.NewCredit{Customer: "a", AmountMinor: 2500, Currency: "USD"})
@@ -330,7 +330,7 @@ func TestExpiryAndBalances(t *testing.T) {
 	if c.Status(exp.Add(-time.Second)) != ledger.StatusOpen || c.Status(exp) != ledger.StatusExpired {
 		t.Fatalf("expiry status around %s wrong", exp)
 	}
-	if _, err := s.ApplyCredit(ctx, c.ID, 1, "in_2", exp); !errors.Is(err, ledger.ErrConflict) {
+	if _, _, err := s.ApplyCredit(ctx, ledger.Apply{Credit: c.ID, AmountMinor: 1, Invoice: "in_2", At: exp}); !errors.Is(err, ledger.ErrConflict) {
 		t.Fatalf("apply an expired credit: %v", err)
 	}
 	got, err := s.Credits(ctx, ledger.CreditFilter{Status: ledger.StatusExpired, Now: exp})

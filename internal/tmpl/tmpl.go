@@ -9,12 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"text/template"
 	"unicode"
+
+	"github.com/makegood/makegood/internal/fileutil"
 )
 
 // Set is one kind of message with its built-in templates.
@@ -56,6 +57,9 @@ func (s Set) Render(name, locale, overrideDir string, data any) (subject, body s
 	return Render(label, src, data)
 }
 
+// MaxTemplateBytes bounds an override template: a message, not a book.
+const MaxTemplateBytes = 1 << 20
+
 // Find returns the source of the template Render would use and a label
 // for messages: its path, or "built-in <file>".
 func (s Set) Find(name, locale, overrideDir string) (src, label string, err error) {
@@ -63,7 +67,7 @@ func (s Set) Find(name, locale, overrideDir string) (src, label string, err erro
 	if overrideDir != "" {
 		for _, loc := range candidates {
 			p := s.OverridePath(overrideDir, name, loc)
-			b, err := os.ReadFile(p)
+			b, err := fileutil.ReadBounded("template", p, MaxTemplateBytes)
 			if err == nil {
 				return string(b), p, nil
 			}

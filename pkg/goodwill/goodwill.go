@@ -152,6 +152,26 @@ type Suggestion struct {
 	Recommended Option
 	Options     []Option // ranked, best first
 	Flags       []Flag   // never nil, so JSON shows []
+	// Budget is the monthly budget the recommendation counts against, nil
+	// when the policy sets none for the currency. The history the
+	// suggestion read may be stale by the time it is given: whoever
+	// issues the recommendation checks it again with BudgetAllows.
+	Budget *Budget
+}
+
+// Budget is a monthly budget as a suggestion applied it.
+type Budget struct {
+	LimitMinor int64 // the month's budget in the currency
+	OwedMinor  int64 // make-whole: owed whatever the budget
+}
+
+// BudgetAllows is the monthly budget's rule: with givenMinor given this
+// month, a recommendation may be at most what is left of limitMinor, but
+// never less than owedMinor (make-whole), which is owed whatever the
+// budget says.
+func BudgetAllows(limitMinor, givenMinor, owedMinor int64) int64 {
+	left := max(limitMinor-max(givenMinor, 0), 0)
+	return max(left, owedMinor)
 }
 
 // Bounds on inputs; with Policy's bounds they keep every sum in int64.
@@ -320,6 +340,9 @@ func (k *kase) suggest() Suggestion {
 	next := k.nextInvoice()
 	rec, recFlags := k.recommend(mw, sla)
 	s.Flags = append(s.Flags, recFlags...)
+	if budget, ok := lookup(k.p.MonthlyBudget, k.cur); ok {
+		s.Budget = &Budget{LimitMinor: k.major(budget), OwedMinor: mw}
+	}
 
 	// Money options rank by amount, most generous first, because the
 	// recommendation already covers "enough"; ties keep this order.
@@ -536,7 +559,7 @@ func (k *kase) recommend(mw, sla int64) (Option, []Flag) {
 	if budget, ok := lookup(k.p.MonthlyBudget, k.cur); ok {
 		total := k.major(budget)
 		left := max(total-k.h.GivenThisMonthMinor, 0)
-		if limit := max(left, mw); amt > limit {
+		if limit := BudgetAllows(total, k.h.GivenThisMonthMinor, mw); amt > limit {
 			what := fmt.Sprintf("the monthly goodwill budget (%s, %s given, %s left)",
 				k.show(total), k.show(k.h.GivenThisMonthMinor), k.show(left))
 			if limit == mw && mw > left {

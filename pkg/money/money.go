@@ -340,3 +340,33 @@ func RoundUp(minor int64, step int64) int64 {
 		return minor + (step - r)
 	}
 }
+
+// MaxMinor is the largest amount Parse accepts in currency, in minor
+// units: MaxMajor with the currency's decimals (100,000,000,000 for USD,
+// 10,000,000,000,000 for CLF, the most ISO 4217 has).
+func MaxMinor(currency string) (int64, error) {
+	digits, err := Digits(currency)
+	if err != nil {
+		return 0, err
+	}
+	return MaxMajor * pow10(digits), nil
+}
+
+// Check reports whether minor is an amount Parse could have read in
+// currency: more than zero and at most MaxMinor. Amounts worked out by a
+// program (a suggested credit, a note's gift) go through it, so that no
+// path writes what a person could not type. Errors do not name the field.
+func Check(minor int64, currency string) error {
+	limit, err := MaxMinor(currency)
+	if err != nil {
+		return err
+	}
+	switch {
+	case minor <= 0:
+		return fmt.Errorf("%s must be greater than zero", Format(minor, currency))
+	case minor > limit:
+		return fmt.Errorf("%s is more than one credit may be: at most %s %s",
+			Format(minor, currency), groupThousands(strconv.Itoa(MaxMajor)), strings.ToUpper(strings.TrimSpace(currency)))
+	}
+	return nil
+}

@@ -304,3 +304,28 @@ func TestRoundUp(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckAgreesWithParse(t *testing.T) {
+	for cur, most := range map[string]int64{"USD": 100_000_000_000, "JPY": 1_000_000_000, "KWD": 1_000_000_000_000, "CLF": 10_000_000_000_000} {
+		got, err := MaxMinor(cur)
+		if err != nil || got != most {
+			t.Fatalf("MaxMinor(%s) = %d, %v; want %d", cur, got, err, most)
+		}
+		a, err := Parse(DecimalString(most, cur), cur)
+		if err != nil || a.Minor != most {
+			t.Fatalf("%s: Parse of the largest amount: %v", cur, err)
+		}
+		if err := Check(most, cur); err != nil {
+			t.Fatalf("%s: Check(%d): %v", cur, most, err)
+		}
+		if _, err := Parse(DecimalString(most+1, cur), cur); err == nil {
+			t.Fatalf("%s: Parse took one more", cur)
+		}
+		if err := Check(most+1, cur); err == nil || !strings.Contains(err.Error(), "more than one credit may be") {
+			t.Fatalf("%s: Check(%d): %v", cur, most+1, err)
+		}
+		if err := Check(0, cur); err == nil {
+			t.Fatalf("%s: Check(0) passed", cur)
+		}
+	}
+}

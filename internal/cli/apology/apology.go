@@ -7,14 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/fileutil"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/prompt"
@@ -93,23 +92,16 @@ const maxInput = 1 << 20
 // readText reads the text a command works on: the file named, or standard
 // input for "-". Errors name field.
 func readText(ios *iostreams.IOStreams, field, name string) (string, error) {
-	var r io.Reader = ios.In
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return "", &ledger.FieldError{Field: field, Err: err}
-		}
-		defer f.Close()
-		r = f
+	var (
+		b   []byte
+		err error
+	)
+	if name == "-" {
+		b, err = fileutil.ReadAllBounded(field, "standard input", ios.In, maxInput)
+	} else {
+		b, err = fileutil.ReadBounded(field, name, maxInput)
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-	if err != nil {
-		return "", &ledger.FieldError{Field: field, Err: fmt.Errorf("read %s: %w", name, err)}
-	}
-	if len(b) > maxInput {
-		return "", ledger.Fieldf(field, "%s is larger than %d bytes; an apology is a few sentences", name, maxInput)
-	}
-	return string(b), nil
+	return string(b), err
 }
 
 // warnFindings prints findings to stderr as warnings, for commands whose

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/makegood/makegood/internal/fileutil"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/prompt"
@@ -63,7 +64,21 @@ func (f *Factory) Config() (*viper.Viper, error) {
 		if !explicit {
 			path = filepath.Join(f.configDir(), "config.yaml")
 		}
+		if s := f.Getenv("MAKEGOOD_NOW"); s != "" {
+			if _, err := ledger.ParseClock("MAKEGOOD_NOW", s); err != nil {
+				f.configErr = err // invalid input, exit 2; not a flag, so no usage hint
+				return
+			}
+		}
 		v.SetConfigFile(path)
+		// viper reads the whole file: refuse what is not a config file
+		// (a directory, a device, something huge) before it does.
+		if _, statErr := os.Stat(path); statErr == nil {
+			if err := fileutil.CheckFile("--config", path, maxConfigBytes); err != nil {
+				f.configErr = err
+				return
+			}
+		}
 		if err := v.ReadInConfig(); err != nil {
 			if _, statErr := os.Stat(path); explicit || statErr == nil {
 				f.configErr = &ConfigError{Err: fmt.Errorf("config: read %s: %w", path, err)}
@@ -76,6 +91,9 @@ func (f *Factory) Config() (*viper.Viper, error) {
 	})
 	return f.Viper, f.configErr
 }
+
+// maxConfigBytes bounds the config file: a page of settings.
+const maxConfigBytes = 1 << 20
 
 // ConfigDir is where config.yaml and template overrides live.
 func (f *Factory) ConfigDir() string {
@@ -155,14 +173,17 @@ func (f *Factory) Close() error {
 }
 
 // Now is the current time in UTC, second precision. MAKEGOOD_NOW (RFC 3339)
-// pins it, so end-to-end scripts can test expiry and anniversaries.
+// pins it, so end-to-end scripts can test expiry and anniversaries. A
+// MAKEGOOD_NOW that is not a time the ledger holds is never ignored: Config,
+// which every command that opens the ledger goes through, refuses it
+// naming the variable (exit 2), and Now then keeps to the real clock.
 func (f *Factory) Now() time.Time {
 	if f.Clock != nil {
 		return f.Clock().UTC()
 	}
 	if s := f.Getenv("MAKEGOOD_NOW"); s != "" {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			return t.UTC()
+		if t, err := ledger.ParseClock("MAKEGOOD_NOW", s); err == nil {
+			return t
 		}
 	}
 	return time.Now().UTC().Truncate(time.Second)

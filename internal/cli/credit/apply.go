@@ -22,10 +22,12 @@ type ApplyOptions struct {
 	Now       func() time.Time
 	CanPrompt bool
 
-	ID      int64
-	Amount  string
-	Invoice string
-	Output  cmdutil.OutputFlags
+	ID             int64
+	Amount         string
+	Invoice        string
+	IdempotencyKey string
+	Again          bool
+	Output         cmdutil.OutputFlags
 }
 
 // NewCmdApply builds `credit apply`.
@@ -35,9 +37,15 @@ func NewCmdApply(f *cmdutil.Factory, runF func(*ApplyOptions) error) *cobra.Comm
 		Use:   "apply ID --amount X --invoice REF",
 		Short: "Use part or all of a credit against an invoice",
 		Long: `Record that part or all of a credit was used against an invoice. Never more
-than what remains; a void or expired credit cannot be applied.`,
-		Example: `  makegood credit apply 42 --amount 10.00 --invoice in_1NxY2`,
-		Args:    cobra.ExactArgs(1),
+than what remains; a void or expired credit cannot be applied.
+
+A second apply of the same credit to the same invoice is refused as a
+likely retry, unless --again. With --idempotency-key, running the command
+again returns the apply already recorded under the key instead of applying
+twice (and another apply to the same invoice needs no --again).`,
+		Example: `  makegood credit apply 42 --amount 10.00 --invoice in_1NxY2
+  makegood credit apply 42 --amount 10.00 --invoice in_1NxY2 --idempotency-key in_1NxY2-42`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID(args[0])
 			if err != nil {
@@ -61,6 +69,8 @@ than what remains; a void or expired credit cannot be applied.`,
 	}
 	cmd.Flags().StringVar(&opts.Amount, "amount", "", "Amount used, in the credit's currency")
 	cmd.Flags().StringVar(&opts.Invoice, "invoice", "", "The invoice it was used on")
+	cmd.Flags().StringVar(&opts.IdempotencyKey, "idempotency-key", "", "Apply at most once for this key")
+	cmd.Flags().BoolVar(&opts.Again, "again", false, "Apply to an invoice the credit was applied to before")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
 	return cmd
 }
@@ -78,15 +88,17 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	now := opts.Now()
-	if c.IsGesture() {
-		return ledger.Conflictf("credit %d is a gesture (%s), not money: there is nothing to apply", c.ID, c.Gesture)
+	if opts.IdempotencyKey != "" {
+		if err := ledger.ValidateID("--idempotency-key", opts.IdempotencyKey); err != nil {
+			return err
+		}
 	}
-	switch st := c.Status(now); st {
-	case ledger.StatusOpen:
-	case ledger.StatusApplied:
-		return ledger.Conflictf("credit %d has been used in full; nothing remains to apply", c.ID)
-	default:
-		return ledger.Conflictf("credit %d is %s and cannot be applied", c.ID, st)
+	// A retry under a key finds its apply even once the credit is used
+	// up, so only a new apply is checked here; the store decides.
+	if opts.IdempotencyKey == "" {
+		if err := c.CheckApplicable(now); err != nil {
+			return err
+		}
 	}
 	if opts.Amount == "" {
 		if opts.Amount, err = opts.Prompter().Input(ctx,
@@ -116,12 +128,18 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err := validInvoice(opts.Invoice); err != nil {
 		return err
 	}
-	c, err = st.ApplyCredit(ctx, c.ID, amt.Minor, opts.Invoice, now)
+	c, created, err := st.ApplyCredit(ctx, ledger.Apply{Credit: c.ID, AmountMinor: amt.Minor, Invoice: opts.Invoice, At: now,
+		IdempotencyKey: opts.IdempotencyKey, Again: opts.Again})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Applied %s of credit %d to invoice %s; %s remains.\n",
-		amt, c.ID, opts.Invoice, money.Format(c.RemainingMinor, c.Currency))
+	if created {
+		fmt.Fprintf(opts.IO.ErrOut, "Applied %s of credit %d to invoice %s; %s remains.\n",
+			amt, c.ID, opts.Invoice, money.Format(c.RemainingMinor, c.Currency))
+	} else {
+		fmt.Fprintf(opts.IO.ErrOut, "Already applied: %s of credit %d to invoice %s under idempotency key %q; %s remains.\n",
+			amt, c.ID, opts.Invoice, opts.IdempotencyKey, money.Format(c.RemainingMinor, c.Currency))
+	}
 	if opts.Output.JSON {
 		return printCredit(opts.IO, c, now, true)
 	}

@@ -124,7 +124,7 @@ func bulkRun(ctx context.Context, opts *IssueOptions) error {
 		}
 	}
 
-	in, err := importutil.Open(b.FromFile, opts.IO)
+	in, err := importutil.Open("--from-file", b.FromFile, opts.IO)
 	if err != nil {
 		return err
 	}

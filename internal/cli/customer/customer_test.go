@@ -158,7 +158,7 @@ func TestListAndShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ApplyCredit(context.Background(), c.ID, 500, "in_7", clitest.Now.Add(1)); err != nil {
+	if _, _, err := st.ApplyCredit(context.Background(), ledger.Apply{Credit: c.ID, AmountMinor: 500, Invoice: "in_7", At: clitest.Now.Add(1)}); err != nil {
 		t.Fatal(err)
 	}
 	e.Stdout.Reset()

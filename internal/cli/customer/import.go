@@ -137,7 +137,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 			return err
 		}
 	}
-	in, err := importutil.Open(opts.File, opts.IO)
+	in, err := importutil.Open("FILE", opts.File, opts.IO)
 	if err != nil {
 		return err
 	}

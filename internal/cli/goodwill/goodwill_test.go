@@ -289,7 +289,7 @@ func TestSuggestIssue(t *testing.T) {
 	}
 	if c.AmountMinor != 2500 || c.Currency != "USD" || c.IncidentID != inc.ID || c.Reason != "outage" ||
 		!strings.HasPrefix(c.Note, "goodwill suggest, recommended: SLA credit $12.25") ||
-		c.IdempotencyKey != "goodwill:1:alice:recommended" {
+		c.IdempotencyKey != ledger.CompensationKey(1, "alice", 0) {
 		t.Fatalf("issued %+v", c)
 	}
 
@@ -297,12 +297,27 @@ func TestSuggestIssue(t *testing.T) {
 	if out := run(t, e, "--customer alice --incident 1 --issue"); out != "1\n" || !strings.Contains(e.Stderr.String(), "already recorded") {
 		t.Fatalf("again: %q / %q", out, e.Stderr.String())
 	}
+	// Nor does another option: one compensation per customer and incident.
+	for _, pick := range []string{"next_invoice", "gesture:2"} {
+		err := clitest.Run(NewCmdSuggest(e.F, nil), "--customer alice --incident 1 --issue --pick "+pick)
+		if err == nil || cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "compensated for incident 1 already, with credit 1 ($25.00)") {
+			t.Fatalf("--pick %s after the recommendation: %v", pick, err)
+		}
+	}
+	if n, _ := st.Credits(ctx, ledger.CreditFilter{Now: now}); len(n) != 1 {
+		t.Fatalf("%d credits, want 1", len(n))
+	}
 
+	// Voided, the compensation can be given again, as something else.
+	if _, err := st.VoidCredit(ctx, 1, "to give a gesture", now); err != nil {
+		t.Fatal(err)
+	}
 	if out := run(t, e, "--customer alice --incident 1 --issue --pick gesture:2 --reason goodwill"); out != "2\n" {
 		t.Fatalf("pick a gesture: %q", out)
 	}
 	g, err := st.Credit(ctx, 2)
-	if err != nil || g.Gesture != "one of your other products, free" || g.AmountMinor != 0 || g.IncidentID != 1 || g.Reason != "goodwill" {
+	if err != nil || g.Gesture != "one of your other products, free" || g.AmountMinor != 0 || g.IncidentID != 1 || g.Reason != "goodwill" ||
+		g.IdempotencyKey != ledger.CompensationKey(1, "alice", 1) {
 		t.Fatalf("gesture %+v %v", g, err)
 	}
 

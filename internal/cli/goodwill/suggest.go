@@ -2,6 +2,7 @@ package goodwill
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -74,9 +75,13 @@ goodwill.monthly_budget.
 --issue records the recommendation as a credit (or --pick KIND another
 option: make_whole, sla_credit, next_invoice, gesture, or gesture:N for the
 Nth gesture), linked to --incident, and prints it as credit issue does. With
---incident, the credit carries the idempotency key
-goodwill:<incident>:<customer>:<kind>, so running the same command again
-does not give twice.`,
+--incident, it is the customer's compensation for the incident: a customer
+gets one per incident, whichever option and whichever command (resolve
+too) gives it, so running the command again, or at once in several
+processes, does not give twice; void it to give something else. The
+recommendation counts against goodwill.monthly_budget, which is checked
+again as the credit is written, so runs that overlap cannot together
+pass it.`,
 		Example: `  makegood goodwill suggest --customer alice@example.com --downtime 24h
   makegood goodwill suggest --customer alice@example.com --incident 3 --json
   makegood goodwill suggest --customer alice@example.com --incident 3 --issue
@@ -345,11 +350,11 @@ func Suggest(ctx context.Context, st ledger.Store, policy goodwill.Policy, defau
 	if k.Incident != nil {
 		ref, exclude = k.Incident.StartedAt, k.Incident.ID
 	}
-	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	monthStart, monthEnd := ledger.BudgetMonth(now)
 	totals, err := st.GoodwillTotals(ctx, ledger.GoodwillQuery{
 		Customer: c.ID, Currency: currency, ExcludeIncident: exclude,
 		Since: ref.AddDate(-1, 0, 0), Until: now.Add(time.Second),
-		MonthStart: monthStart, MonthEnd: monthStart.AddDate(0, 1, 0),
+		MonthStart: monthStart, MonthEnd: monthEnd,
 	})
 	if err != nil {
 		return goodwill.Suggestion{}, err
@@ -503,35 +508,9 @@ func issue(ctx context.Context, opts *SuggestOptions, st ledger.Store, s goodwil
 	if err != nil {
 		return err
 	}
-
-	nc := ledger.NewCredit{Customer: k.customer.ID, Reason: opts.Reason, Note: opts.Note, IssuedAt: now}
-	if o.Kind == goodwill.KindGesture {
-		nc.Gesture = o.Gesture
-	} else {
-		nc.AmountMinor, nc.Currency = o.Amount.Minor, o.Amount.Currency
-	}
-	if nc.Reason == "" {
-		nc.Reason = "goodwill"
-		if k.downtime > 0 {
-			nc.Reason = "outage"
-		}
-	}
-	if err := ledger.ValidateReason("--reason", nc.Reason); err != nil {
+	nc, err := optionCredit(opts, k, s, o, now)
+	if err != nil {
 		return err
-	}
-	if !opts.Changed("note") {
-		nc.Note = truncateRunes(fmt.Sprintf("goodwill suggest, %s: %s", o.Kind, o.Reason), ledger.MaxNoteLen)
-	}
-	if err := ledger.ValidateText("--note", nc.Note, ledger.MaxNoteLen); err != nil {
-		return err
-	}
-	if k.incident != nil {
-		nc.IncidentID = k.incident.ID
-		key := o.Kind
-		if o.Kind == goodwill.KindGesture {
-			key = "gesture:" + o.Gesture
-		}
-		nc.IdempotencyKey = truncateRunes(fmt.Sprintf("goodwill:%d:%s:%s", k.incident.ID, k.customer.ID, key), ledger.MaxIDLen)
 	}
 
 	if interactive {
@@ -552,10 +531,105 @@ func issue(ctx context.Context, opts *SuggestOptions, st ledger.Store, s goodwil
 		}
 	}
 	c, created, err := st.IssueCredit(ctx, nc)
+	// The budget is checked again as the credit is written. When other
+	// runs spent it meanwhile, a run without a person to ask works the
+	// suggestion out again from the ledger as it now stands (the
+	// recommendation shrinks to what is left, never below make-whole) and
+	// gives that; one at a terminal says so instead of giving another
+	// amount than the one confirmed.
+	for attempt := 0; errors.Is(err, ledger.ErrBudget) && !interactive && attempt < budgetRetries; attempt++ {
+		if s, err = suggest(ctx, opts, st, k, now); err != nil {
+			return err
+		}
+		if o, err = pickOption(s, pick); err != nil {
+			return err
+		}
+		if nc, err = optionCredit(opts, k, s, o, now); err != nil {
+			return err
+		}
+		c, created, err = st.IssueCredit(ctx, nc)
+	}
 	if err != nil {
 		return err
 	}
+	if !created && nc.Compensation && (c.AmountMinor != nc.AmountMinor || c.Currency != nc.Currency || c.Gesture != nc.Gesture) {
+		return ledger.Conflictf("%s was compensated for incident %d already, with credit %d (%s): a customer gets one "+
+			"compensation per incident; to give %s instead, void credit %d first",
+			cmdutil.CustomerLabel(k.customer), k.incident.ID, c.ID, describeCredit(c), describeCredit(ledger.Credit{
+				AmountMinor: nc.AmountMinor, Currency: nc.Currency, Gesture: nc.Gesture}), c.ID)
+	}
 	return credit.PrintIssued(opts.IO, c, k.customer, created, opts.Output.JSON, now)
+}
+
+// budgetRetries bounds how often a run works its suggestion out again
+// after other runs spent the budget: each retry follows another run's
+// write, so a few are plenty.
+const budgetRetries = 8
+
+// optionCredit is the credit or gesture that gives option o. With an
+// incident it is the customer's compensation for it (one per customer
+// and incident, whichever path gives it); the recommendation counts
+// against the monthly budget, which the ledger checks as it writes.
+func optionCredit(opts *SuggestOptions, k suggestCase, s goodwill.Suggestion, o goodwill.Option, now time.Time) (ledger.NewCredit, error) {
+	nc := ledger.NewCredit{Customer: k.customer.ID, Reason: opts.Reason, Note: opts.Note, IssuedAt: now}
+	if o.Kind == goodwill.KindGesture {
+		nc.Gesture = o.Gesture
+	} else {
+		if o.Amount.Minor <= 0 {
+			return nc, ledger.Conflictf("there is nothing to give as %s: it comes to %s (%s); pick a gesture, or give nothing",
+				o.Kind, o.Amount, o.Reason)
+		}
+		nc.AmountMinor, nc.Currency = o.Amount.Minor, o.Amount.Currency
+		nc.Budget = BudgetFor(s, o, now)
+	}
+	if nc.Reason == "" {
+		nc.Reason = "goodwill"
+		if k.downtime > 0 {
+			nc.Reason = "outage"
+		}
+	}
+	if err := ledger.ValidateReason("--reason", nc.Reason); err != nil {
+		return nc, err
+	}
+	if !opts.Changed("note") {
+		nc.Note = truncateRunes(fmt.Sprintf("goodwill suggest, %s: %s", o.Kind, o.Reason), ledger.MaxNoteLen)
+	}
+	if err := ledger.ValidateText("--note", nc.Note, ledger.MaxNoteLen); err != nil {
+		return nc, err
+	}
+	if k.incident != nil {
+		nc.IncidentID, nc.Compensation = k.incident.ID, true
+	}
+	// The checks the ledger makes as it writes, made now so that they name
+	// what was asked for (a $1,000,000,000 plan's recommendation is more
+	// than one credit may be).
+	if err := nc.Validate(); err != nil {
+		var fe *ledger.FieldError
+		if errors.As(err, &fe) && fe.Field == "amount" {
+			return nc, ledger.Fieldf("--pick", "%s is %s: %v", o.Kind, o.Amount, fe.Err)
+		}
+		return nc, err
+	}
+	return nc, nil
+}
+
+// BudgetFor is the budget giving option o of s counts against: the
+// monthly budget, for the recommendation; nil for the other options,
+// which the budget does not cut.
+func BudgetFor(s goodwill.Suggestion, o goodwill.Option, now time.Time) *ledger.Budget {
+	if s.Budget == nil || o.Kind != goodwill.KindRecommended || o.Amount.Minor <= 0 {
+		return nil
+	}
+	from, until := ledger.BudgetMonth(now)
+	return &ledger.Budget{Name: "the monthly goodwill budget", Currency: o.Amount.Currency,
+		LimitMinor: s.Budget.LimitMinor, OwedMinor: s.Budget.OwedMinor, From: from, Until: until}
+}
+
+func describeCredit(c ledger.Credit) string {
+	if c.Gesture != "" {
+		return fmt.Sprintf("the gesture %q", c.Gesture)
+	}
+	return money.Format(c.AmountMinor, c.Currency)
 }
 
 // pickOption finds the option --pick names: "" or recommended, a money

@@ -19,6 +19,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/makegood/makegood/internal/fileutil"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/rows"
@@ -49,17 +50,19 @@ type Input struct {
 	bar    *progressbar.ProgressBar
 }
 
-// Open opens name ("-" for ios.In). A progress bar is drawn on stderr once
-// the input proves large, and only when stderr is a terminal.
-func Open(name string, ios *iostreams.IOStreams) (*Input, error) {
+// Open opens name ("-" for ios.In); field names the flag or argument it
+// came from, for errors (a directory or a device is refused). A progress
+// bar is drawn on stderr once the input proves large, and only when stderr
+// is a terminal.
+func Open(field, name string, ios *iostreams.IOStreams) (*Input, error) {
 	in := &Input{Name: name, hash: sha256.New(), size: -1}
 	var r io.Reader
 	if name == "-" {
 		r = ios.In
 	} else {
-		f, err := os.Open(name)
+		f, err := fileutil.Open(field, name)
 		if err != nil {
-			return nil, &ledger.FieldError{Field: "FILE", Err: err}
+			return nil, err
 		}
 		in.file, r = f, f
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {

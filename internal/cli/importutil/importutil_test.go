@@ -16,7 +16,7 @@ func readThrough(t *testing.T, path string, stderrTTY bool) (string, string) {
 	t.Helper()
 	ios, _, _, errOut := iostreams.Test()
 	ios.SetStderrTTY(stderrTTY)
-	in, err := Open(path, ios)
+	in, err := Open("FILE", path, ios)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestProgress(t *testing.T) {
 func TestSHA256(t *testing.T) {
 	ios, in, _, _ := iostreams.Test()
 	in.WriteString("abc")
-	inp, err := Open("-", ios)
+	inp, err := Open("FILE", "-", ios)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestFormat(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		inp, err := Open(path, ios)
+		inp, err := Open("FILE", path, ios)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,15 +2,14 @@ package resolve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/cli/view"
+	"github.com/makegood/makegood/internal/fileutil"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/pkg/apology"
 	"github.com/makegood/makegood/pkg/goodwill"
@@ -242,18 +241,22 @@ func flaggedError(field string, findings []apology.Finding) error {
 		"apology check flagged %d phrase(s); %s:\n%s", len(findings), hint, strings.Join(lines, "\n"))}
 }
 
+// maxApologyFile bounds what --apology-file reads: an apology's most
+// characters, at the most bytes UTF-8 takes for one.
+const maxApologyFile = 4 * ledger.MaxApologyLen
+
 func readApology(path string, stdin io.Reader) (string, error) {
 	var (
 		b   []byte
 		err error
 	)
 	if path == "-" {
-		b, err = io.ReadAll(io.LimitReader(stdin, 4*ledger.MaxApologyLen+1))
+		b, err = fileutil.ReadAllBounded("--apology-file", "standard input", stdin, maxApologyFile)
 	} else {
-		b, err = os.ReadFile(path)
+		b, err = fileutil.ReadBounded("--apology-file", path, maxApologyFile)
 	}
 	if err != nil {
-		return "", ledger.Fieldf("--apology-file", "read %s: %v", path, errors.Unwrap(err))
+		return "", err
 	}
 	return strings.TrimRight(string(b), "\n") + "\n", nil
 }
@@ -330,6 +333,13 @@ func giveFromFlags(ctx context.Context, src Source, o *Options, plan *Plan, t *T
 		t.Give = Give{Kind: GiveOwnGesture, Gesture: strings.TrimSpace(o.Gesture), Reason: "chosen by the operator"}
 	case o.NoCompensation:
 		t.Give = Give{Kind: GiveNothing, Reason: "nothing, confirmed with --no-compensation"}
+	}
+	// The amount checks credit issue makes, made now to name the flag;
+	// the ledger makes them again as it writes.
+	if t.Give.Money() {
+		if err := money.Check(t.Give.Amount.Minor, t.Give.Amount.Currency); err != nil {
+			return ledger.Fieldf("--"+o.compensationFlag(), "%s for %s: %v", strings.ReplaceAll(t.Give.Kind, "_", " "), label, err)
+		}
 	}
 	return nil
 }

@@ -148,7 +148,7 @@ func TestPlanFromFlags(t *testing.T) {
 
 		// Bad values.
 		{name: "flagged file", args: with(map[string]string{"apology-file": flagged, "fixed-at": "now", "accept-suggestion": ""}), wantErr: "line 3: --apology-file: apology check flagged 1 phrase(s)"},
-		{name: "missing file", args: with(map[string]string{"apology-file": filepath.Join(dir, "nope"), "not-fixed": ""}), wantErr: "--apology-file: read"},
+		{name: "missing file", args: with(map[string]string{"apology-file": filepath.Join(dir, "nope"), "not-fixed": ""}), wantErr: "--apology-file: open"},
 		{name: "unknown customer", args: with(map[string]string{"customer": "zed", "not-fixed": ""}), wantErr: `--customer: customer "zed" is not in the ledger`},
 		{name: "fix in the future", args: with(map[string]string{"fixed-at": now.Add(time.Hour).Format(time.RFC3339), "accept-suggestion": ""}), wantErr: "--fixed-at: " + now.Add(time.Hour).Format(time.RFC3339) + " is in the future"},
 		{name: "fix before the start", args: with(map[string]string{"fixed-at": "2020-01-01", "accept-suggestion": ""}), wantErr: "is before the incident started"},

@@ -47,7 +47,11 @@ type Target struct {
 	// Apologized is when an apology was already recorded (a resumed case);
 	// then Apology is empty and nothing new is sent.
 	Apologized *time.Time
-	Apology    string
+	// apologies counts the apologies the ledger held for the customer and
+	// the incident when the case was read: the next one is recorded only
+	// if it still holds that many.
+	apologies int
+	Apology   string
 	// Kept are the apology check findings the operator chose to keep.
 	Kept []apology.Finding
 	// FollowUp is the it's-fixed message for a customer apologized to

@@ -69,42 +69,95 @@ func run(ctx context.Context, opts *Options, e env) error {
 		defVia = ViaOutbox // print is for cards, not apologies
 	}
 
-	var base *Plan
-	if opts.Incident != 0 {
-		if base, err = loadCase(ctx, st, opts.Incident); err != nil {
+	interactive := opts.CanPrompt && !opts.anyDecisionFlag()
+	incident := opts.Incident
+	if !interactive && incident == 0 {
+		// A script run again with the same --title, --started and
+		// customers goes on with the incident the first run opened.
+		if incident, err = knownCase(ctx, st, opts, now); err != nil {
 			return err
 		}
+		if incident != 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "Incident #%d has the same title, start and customers: going on with it.\n", incident)
+		}
 	}
-	var plan *Plan
-	if opts.CanPrompt && !opts.anyDecisionFlag() {
-		plan, err = Walk(ctx, src, opts.Prompter(), now, defCur, defVia, base)
-		if errors.Is(err, prompt.ErrAborted) || errors.Is(err, prompt.ErrInputEnded) {
-			if opts.Incident != 0 {
-				return fmt.Errorf("%w (incident #%d is as it was)", cmdutil.ErrCancel, opts.Incident)
+	var (
+		plan *Plan
+		res  ledger.CaseResult
+	)
+	// A recommendation counts against the monthly budget, which the
+	// ledger checks again as the case is written; when other runs spent it
+	// meanwhile, a script's plan is made again from the ledger as it now
+	// stands (a walk says so instead: the operator confirmed an amount).
+	for attempt := 0; ; attempt++ {
+		var base *Plan
+		if incident != 0 {
+			if base, err = loadCase(ctx, st, incident); err != nil {
+				var done resolvedError
+				if incident != opts.Incident && errors.As(err, &done) {
+					fmt.Fprintf(opts.IO.ErrOut, "Incident #%d is resolved already: nothing more to do (makegood incident show %d).\n", incident, incident)
+					return nil
+				}
+				return err
 			}
-			return cmdutil.ErrCancel
 		}
-	} else {
-		plan, err = planFromFlags(ctx, src, opts, now, base, defCur, defVia, opts.IO.In)
-	}
-	if err != nil {
-		return err
-	}
-
-	// Everything that can refuse is asked before anything is written.
-	var sender mail.Sender
-	if plan.outgoing() > 0 && plan.Via != ViaNone {
-		if sender, err = e.mail.Sender(plan.Via, opts.Now); err != nil {
+		if interactive {
+			plan, err = Walk(ctx, src, opts.Prompter(), now, defCur, defVia, base)
+			if errors.Is(err, prompt.ErrAborted) || errors.Is(err, prompt.ErrInputEnded) {
+				if opts.Incident != 0 {
+					return fmt.Errorf("%w (incident #%d is as it was)", cmdutil.ErrCancel, opts.Incident)
+				}
+				return cmdutil.ErrCancel
+			}
+		} else {
+			plan, err = planFromFlags(ctx, src, opts, now, base, defCur, defVia, opts.IO.In)
+		}
+		if err != nil {
 			return err
 		}
+
+		// Everything that can refuse is asked before anything is written.
+		var sender mail.Sender
+		if plan.outgoing() > 0 && plan.Via != ViaNone {
+			if sender, err = e.mail.Sender(plan.Via, opts.Now); err != nil {
+				return err
+			}
+		}
+		if res, err = st.RecordCase(ctx, plan.ledgerCase(now)); err == nil {
+			out := newOutcome(plan, res, now)
+			out.deliver(ctx, st, sender, e.mail, plan.Via, now)
+			return out.print(opts)
+		}
+		// (Standard input, read for --apology-file -, cannot be read twice.)
+		if !errors.Is(err, ledger.ErrBudget) || interactive || opts.ApologyFile == "-" || attempt == budgetRetries {
+			return fmt.Errorf("record the case: %w", err)
+		}
 	}
-	res, err := st.RecordCase(ctx, plan.ledgerCase(now))
-	if err != nil {
-		return fmt.Errorf("record the case: %w", err)
+}
+
+// budgetRetries bounds how often a script's plan is made again after
+// other runs spent the monthly budget.
+const budgetRetries = 8
+
+// knownCase finds the incident a run with --title opened before, by its
+// case key (ledger.CaseKey); 0 when there is none.
+func knownCase(ctx context.Context, st ledger.Store, o *Options, now time.Time) (int64, error) {
+	if o.Title == "" {
+		return 0, nil
 	}
-	out := newOutcome(plan, res, now)
-	out.deliver(ctx, st, sender, e.mail, plan.Via, now)
-	return out.print(opts)
+	started := now
+	if o.Started != "" {
+		t, err := ledger.ParseTime("--started", o.Started)
+		if err != nil {
+			return 0, err
+		}
+		started = t
+	}
+	incs, err := st.Incidents(ctx, ledger.IncidentFilter{CaseKey: ledger.CaseKey(o.Title, started, o.Customers), Limit: 1})
+	if err != nil || len(incs) == 0 {
+		return 0, err
+	}
+	return incs[0].ID, nil
 }
 
 // anyDecisionFlag reports whether a flag makes one of the walk's
@@ -132,7 +185,7 @@ func (p *Plan) ledgerCase(now time.Time) ledger.Case {
 		}
 		c.NewIncident = &ledger.NewIncident{Title: p.Incident.Title, What: p.Incident.What, Severity: p.Incident.Severity,
 			StartedAt: p.Incident.StartedAt, ReportedAt: p.Incident.ReportedAt, CreatedAt: now, Customers: ids,
-			ImpactBP: p.Incident.ImpactBP}
+			ImpactBP: p.Incident.ImpactBP, CaseKey: ledger.CaseKey(p.Incident.Title, p.Incident.StartedAt, ids)}
 	}
 	for _, t := range p.NewTargets() {
 		c.NewCustomers = append(c.NewCustomers, t.Customer)
@@ -150,12 +203,17 @@ func (p *Plan) ledgerCase(now time.Time) ledger.Case {
 				status = ledger.ApologySent // the operator sends it
 			}
 			r.Apology = &ledger.NewApology{Body: body, RecordedAt: now, Via: "email", Status: status}
+			r.ApologiesSeen = t.apologies
 		}
 		if p.Action == ActionRecord && !t.Compensated {
 			switch {
 			case t.Give.Money():
-				r.Credits = []ledger.NewCredit{{AmountMinor: t.Give.Amount.Minor, Currency: t.Give.Amount.Currency,
-					Reason: "goodwill", Note: creditNote(t.Give), IssuedAt: now}}
+				nc := ledger.NewCredit{AmountMinor: t.Give.Amount.Minor, Currency: t.Give.Amount.Currency,
+					Reason: "goodwill", Note: creditNote(t.Give), IssuedAt: now}
+				if t.Suggestion != nil && t.Give.Kind == goodwill.KindRecommended {
+					nc.Budget = goodwillcmd.BudgetFor(*t.Suggestion, goodwill.Option{Kind: t.Give.Kind, Amount: t.Give.Amount}, now)
+				}
+				r.Credits = []ledger.NewCredit{nc}
 			case t.Give.Gesture != "":
 				r.Credits = []ledger.NewCredit{{Gesture: t.Give.Gesture, Reason: "goodwill", Note: creditNote(t.Give), IssuedAt: now}}
 			}

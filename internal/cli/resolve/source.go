@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -61,6 +62,13 @@ func (s *storeSource) Suggest(ctx context.Context, inc ledger.Incident, downtime
 	return s.suggest(ctx, c, inc, downtime)
 }
 
+// resolvedError is a case with nothing left to do.
+type resolvedError int64
+
+func (e resolvedError) Error() string {
+	return fmt.Sprintf("incident %d is resolved: every customer has an apology and compensation (makegood incident show %d)", int64(e), int64(e))
+}
+
 // loadCase reads what the ledger knows of an incident as a plan to go on
 // with: its customers, who has had an apology, who has been given
 // something.
@@ -81,7 +89,9 @@ func loadCase(ctx context.Context, st ledger.Store, id int64) (*Plan, error) {
 		return nil, err
 	}
 	first := map[string]time.Time{}
+	seen := map[string]int{}
 	for _, a := range apologies {
+		seen[a.Customer]++
 		if t, ok := first[a.Customer]; !ok || a.RecordedAt.Before(t) {
 			first[a.Customer] = a.RecordedAt
 		}
@@ -100,14 +110,14 @@ func loadCase(ctx context.Context, st ledger.Store, id int64) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := &Target{Customer: c, Compensated: given[cid]}
+		t := &Target{Customer: c, Compensated: given[cid], apologies: seen[cid]}
 		if at, ok := first[cid]; ok {
 			t.Apologized = &at
 		}
 		plan.Targets = append(plan.Targets, t)
 	}
 	if inc.FixedAt != nil && len(plan.Targets) > 0 && plan.pendingApologies() == 0 && plan.pendingCompensations() == 0 {
-		return nil, ledger.Fieldf("--incident", "incident %d is resolved: every customer has an apology and compensation (makegood incident show %d)", id, id)
+		return nil, &ledger.FieldError{Field: "--incident", Err: resolvedError(id)}
 	}
 	return plan, nil
 }

@@ -1,0 +1,79 @@
+package ledger
+
+import (
+	"time"
+
+	"github.com/makegood/makegood/pkg/money"
+)
+
+// Apply is a request to use part or all of a credit against an invoice.
+type Apply struct {
+	Credit      int64
+	AmountMinor int64
+	Invoice     string
+	At          time.Time
+	// IdempotencyKey, when set, makes the apply happen at most once: a
+	// retry with the key returns the apply already recorded.
+	IdempotencyKey string
+	// Again allows a second apply of the credit to an invoice it was
+	// applied to already. Without it (and without a key) that is refused
+	// as a likely retry: applied twice, the credit would pay the invoice
+	// twice.
+	Again bool
+}
+
+// Validate checks an apply's own fields, named by their flags.
+func (a Apply) Validate() error {
+	if a.AmountMinor <= 0 {
+		return Fieldf("--amount", "must be greater than zero")
+	}
+	if a.Invoice == "" {
+		return Fieldf("--invoice", "must not be empty")
+	}
+	if err := ValidateID("--invoice", a.Invoice); err != nil {
+		return err
+	}
+	if a.IdempotencyKey != "" {
+		if err := ValidateID("--idempotency-key", a.IdempotencyKey); err != nil {
+			return err
+		}
+	}
+	return ValidateTime("--at", a.At)
+}
+
+// CheckApplicable refuses to apply a credit that has nothing to give at
+// at: a gesture, a void or expired credit, one used up.
+func (c Credit) CheckApplicable(at time.Time) error {
+	switch st := c.Status(at); st {
+	case StatusOpen:
+		return nil
+	case StatusGiven:
+		return Conflictf("credit %d is a gesture (%s), not money: there is nothing to apply", c.ID, c.Gesture)
+	case StatusApplied:
+		return Conflictf("credit %d has been used in full; nothing remains to apply", c.ID)
+	default:
+		return Conflictf("credit %d is %s and cannot be applied", c.ID, st)
+	}
+}
+
+// CheckApply is the rule for an apply: the credit can be applied, and
+// never for more than remains. (Whether it was applied to the invoice
+// before is the store's to find out, inside the same transaction: see
+// Apply.Again.)
+func (c Credit) CheckApply(a Apply) error {
+	if err := c.CheckApplicable(a.At); err != nil {
+		return err
+	}
+	if a.AmountMinor > c.RemainingMinor {
+		return Fieldf("--amount", "%s is more than the %s that remains of credit %d",
+			money.Format(a.AmountMinor, c.Currency), money.Format(c.RemainingMinor, c.Currency), c.ID)
+	}
+	return nil
+}
+
+// AppliedAgainError refuses a second apply of a credit to one invoice.
+func AppliedAgainError(c Credit, invoice string, prev Entry) error {
+	return Conflictf("credit %d was applied to invoice %s already (%s at %s): pass --again to apply it to that invoice "+
+		"once more, or use --idempotency-key so that a retry is recognised",
+		c.ID, invoice, money.Format(-prev.AmountMinor, c.Currency), prev.At.UTC().Format(time.RFC3339))
+}
