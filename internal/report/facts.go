@@ -110,3 +110,20 @@ type Facts struct {
 	// Recoveries are incidents fixed since RecoveredSince and made good.
 	Recoveries []thanks.Recovery
 }
+
+// ParseTo reads a --to value: an RFC 3339 time, or a date meaning that
+// whole day (up to its last microsecond, the ledger's precision). Empty
+// means now.
+func ParseTo(field, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return now, nil
+	}
+	t, err := ledger.ParseTime(field, s)
+	if err != nil {
+		return t, err
+	}
+	if len(s) == len(ledger.DateLayout) {
+		t = t.Add(24*time.Hour - time.Microsecond)
+	}
+	return t, nil
+}

@@ -14,8 +14,11 @@ import (
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/cli/credit"
 	"github.com/makegood/makegood/internal/cli/customer"
+	"github.com/makegood/makegood/internal/cli/db"
+	"github.com/makegood/makegood/internal/cli/export"
 	"github.com/makegood/makegood/internal/cli/goodwill"
 	"github.com/makegood/makegood/internal/cli/incident"
+	reportcmd "github.com/makegood/makegood/internal/cli/report"
 	"github.com/makegood/makegood/internal/cli/resolve"
 	"github.com/makegood/makegood/internal/cli/thanks"
 	"github.com/makegood/makegood/internal/cli/version"
@@ -74,6 +77,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		apology.NewCmdApology(f),
 		thanks.NewCmdThanks(f),
 		resolve.NewCmdResolve(f, nil),
+		reportcmd.NewCmdReport(f, nil),
+		export.NewCmdExport(f, nil),
+		db.NewCmdDB(f),
 		version.NewCmdVersion(f),
 	)
 	rejectUnknownSubcommands(cmd)
