@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/makegood/makegood/internal/store"
@@ -57,9 +56,9 @@ func generate(ctx context.Context, path string, z sizes) error {
 				substr(%[3]s, 1, 10), %[4]s, %[4]s
 			FROM seq WHERE i <= %[1]d`, z.customers, cur, t(fmt.Sprintf("(i * 7919) %% %d", span+86400*365)), t(fmt.Sprint(span))),
 		fmt.Sprintf(`INSERT INTO credits (id, customer_id, amount_minor, currency, reason, note, issued_at, expires_at, gesture)
-			SELECT i, printf('cus_%%06d', 1 + (i * 7919) %% %[2]d),
+			SELECT i, printf('cus_%%06d', 1 + (i * 7919 + i / 10) %% %[2]d),
 				CASE WHEN i %% 50 = 0 THEN 0 ELSE 100 + (i * 37) %% 9900 END,
-				CASE WHEN i %% 50 = 0 THEN '' ELSE (SELECT currency FROM customers WHERE id = printf('cus_%%06d', 1 + (i * 7919) %% %[2]d)) END,
+				CASE WHEN i %% 50 = 0 THEN '' ELSE (SELECT currency FROM customers WHERE id = printf('cus_%%06d', 1 + (i * 7919 + i / 10) %% %[2]d)) END,
 				CASE i %% 6 WHEN 0 THEN 'outage' WHEN 1 THEN 'bug' WHEN 2 THEN 'billing' WHEN 3 THEN 'delay' WHEN 4 THEN 'goodwill' ELSE 'other' END,
 				'', %[3]s,
 				CASE WHEN i %% 10 = 3 AND i %% 50 != 0 THEN substr(%[4]s, 1, 10) || 'T00:00:00.000000Z' END,
@@ -119,5 +118,3 @@ func generate(ctx context.Context, path string, z sizes) error {
 	_, err = db.ExecContext(ctx, `ANALYZE`)
 	return err
 }
-
-var _ = sql.ErrNoRows

@@ -52,6 +52,9 @@ func NewBookWriter(format string, w io.Writer) (BookWriter, error) {
 // oneLine flattens text for a comment or a field that must stay on one
 // line.
 func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\r\t\v\f") && !strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
 }
 
@@ -163,9 +166,20 @@ type beancount struct {
 	opened string
 }
 
-// bcString quotes s as a Beancount string.
+// bcString quotes s as a Beancount string, on one line.
 func bcString(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(oneLine(s)) + `"`
+	s = oneLine(s)
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func (b *beancount) Header(h BookHeader) error {
