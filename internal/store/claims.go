@@ -70,6 +70,17 @@ func (s *SQLite) MessageState(ctx context.Context, m ledger.MessageRef, now time
 }
 
 func messageState(ctx context.Context, q queryer, m ledger.MessageRef, now time.Time, alive ledger.Liveness) (ledger.MessageState, error) {
+	st, err := messageStateOnce(ctx, q, m, now, alive)
+	if err != nil || st.State != ledger.StateUnknown || alive == nil || st.Last == nil || st.Last.Outcome != nil {
+		return st, err
+	}
+	// The claim was read with no outcome, and its claimer found gone after
+	// the read: it may have recorded the outcome and exited in between.
+	// Gone now, it can write nothing more, so one more read is the answer.
+	return messageStateOnce(ctx, q, m, now, alive)
+}
+
+func messageStateOnce(ctx context.Context, q queryer, m ledger.MessageRef, now time.Time, alive ledger.Liveness) (ledger.MessageState, error) {
 	claims, err := queryAll(ctx, q, "look up claims", claimSelect+` WHERE c.kind = ? AND c.key = ? AND c.customer_id = ?
 		ORDER BY c.attempt DESC LIMIT 1`, []any{m.Kind, m.Key, m.Customer}, scanClaim)
 	if err != nil {

@@ -139,3 +139,31 @@ func TestApologyStatusFromClaims(t *testing.T) {
 		t.Fatalf("deliveries %+v, %v", ds, err)
 	}
 }
+
+// A claimer that records its outcome and exits between another run's read
+// of the claim and its look at the process is not taken for one that died
+// with the outcome unknown: the state is read again once it is gone.
+func TestClaimerThatFinishedBetweenReadAndCheck(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	addCustomer(t, s, "a", "USD")
+	m := ledger.ThanksMessage("a", "welcome")
+	c, err := s.Claim(ctx, ledger.NewClaim{Message: m, Via: ledger.ViaSMTP, Nonce: "N1", At: t0, By: claimer, Alive: running})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished := false
+	finishThenGone := func(ledger.Claimer) (bool, bool) {
+		if !finished {
+			finished = true
+			if err := s.RecordOutcome(ctx, c.ID, ledger.Outcome{Status: ledger.OutcomeFailed, Error: "refused", At: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return false, true
+	}
+	st, err := s.MessageState(ctx, m, t0, finishThenGone)
+	if err != nil || st.State != ledger.StateFailed {
+		t.Fatalf("state %+v, %v; want failed, as the claimer recorded", st, err)
+	}
+}

@@ -17,14 +17,18 @@ import (
 // corrected, so every figure uses it. Callers add WHERE clauses on the
 // alias i.
 const incidentSelect = `SELECT i.id, i.title, i.what, i.severity, i.started_at, i.reported_at,
-	i.created_at,
-	COALESCE((SELECT c.fixed_at FROM incident_fix_corrections c WHERE c.incident_id = i.id ORDER BY c.id DESC LIMIT 1),
-		f.fixed_at),
+	i.created_at, ` + fixedAt + `,
 	(SELECT json_group_array(customer_id) FROM
 		(SELECT customer_id FROM incident_customers WHERE incident_id = i.id ORDER BY customer_id)) AS customers,
 	i.impact_bp,
 	(SELECT COUNT(*) FROM incident_fix_corrections c WHERE c.incident_id = i.id)
 FROM incidents i LEFT JOIN incident_fixes f ON f.incident_id = i.id`
+
+// fixedAt is incident i's fix time: its latest correction's, else the fix
+// f as first recorded (NULL while open). Every query that reads a fix time
+// uses it, so a corrected fix counts everywhere.
+const fixedAt = `COALESCE((SELECT fc.fixed_at FROM incident_fix_corrections fc WHERE fc.incident_id = i.id ORDER BY fc.id DESC LIMIT 1),
+	f.fixed_at)`
 
 // queryer is what both *sql.DB and *sql.Tx offer for reads.
 type queryer interface {

@@ -15,8 +15,11 @@ import (
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/cli/credit"
 	"github.com/makegood/makegood/internal/cli/customer"
+	"github.com/makegood/makegood/internal/cli/db"
+	"github.com/makegood/makegood/internal/cli/export"
 	"github.com/makegood/makegood/internal/cli/goodwill"
 	"github.com/makegood/makegood/internal/cli/incident"
+	reportcmd "github.com/makegood/makegood/internal/cli/report"
 	"github.com/makegood/makegood/internal/cli/resolve"
 	stripecmd "github.com/makegood/makegood/internal/cli/stripe"
 	"github.com/makegood/makegood/internal/cli/thanks"
@@ -77,6 +80,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		thanks.NewCmdThanks(f),
 		resolve.NewCmdResolve(f, nil),
 		stripecmd.NewCmdStripe(f),
+		reportcmd.NewCmdReport(f, nil),
+		export.NewCmdExport(f, nil),
+		db.NewCmdDB(f),
 		version.NewCmdVersion(f),
 	)
 	rejectUnknownSubcommands(cmd)
@@ -133,6 +139,8 @@ func idArgs() map[string]idArg {
 		"incident show":   {"incident id", cmdutil.CompleteIncidents},
 		"incident fix":    {"incident id", cmdutil.CompleteIncidents},
 		"apology send":    {"apology id", cmdutil.CompleteApologies},
+		"db backup":       {"file to write the backup to", nil},
+		"db restore":      {"backup file to restore", nil},
 	}
 }
 
