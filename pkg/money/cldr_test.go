@@ -3,6 +3,7 @@ package money
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bojanz/currency"
@@ -58,4 +59,9 @@ func TestStringMatchesLibrary(t *testing.T) {
 			}
 		}
 	}
+}
+
+// plainSpaces is what makegood prints for CLDR's non-breaking spaces.
+func plainSpaces(s string) string {
+	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
 }

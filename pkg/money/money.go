@@ -37,17 +37,19 @@ func Codes() []string { return append([]string(nil), codes[:]...) }
 
 // lookup finds an upper-case code in the table.
 func lookup(code string) (currencyInfo, bool) {
-	lo, hi := 0, len(currencies)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if currencies[m].code < code {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	if len(code) != 3 {
+		return currencyInfo{}, false
 	}
-	if lo < len(currencies) && currencies[lo].code == code {
-		return currencies[lo], true
+	i := 0
+	for j := range 3 {
+		c := code[j]
+		if c < 'A' || c > 'Z' {
+			return currencyInfo{}, false
+		}
+		i = i*26 + int(c-'A')
+	}
+	if n := index[i]; n > 0 {
+		return currencies[n-1], true
 	}
 	return currencyInfo{}, false
 }
@@ -311,7 +313,7 @@ func (a Amount) String() string {
 	if a.Minor < 0 {
 		b.WriteByte('-')
 	}
-	b.WriteString(plainSpaces(info.symbol))
+	b.WriteString(info.symbol)
 	if r, _ := utf8.DecodeLastRuneInString(info.symbol); unicode.IsLetter(r) {
 		b.WriteByte(' ')
 	}
@@ -352,11 +354,7 @@ func Symbol(code string) string {
 		return strings.TrimSpace(code)
 	}
 	info, _ := lookup(cur)
-	return plainSpaces(info.symbol)
-}
-
-func plainSpaces(s string) string {
-	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+	return info.symbol
 }
 
 // RoundUp returns the smallest multiple of step that is >= minor, so that

@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	"github.com/bojanz/currency"
 )
@@ -56,9 +57,27 @@ func run() error {
 			return fmt.Errorf("%s: no digits", c)
 		}
 		sym, _ := currency.GetSymbol(c, en)
+		// CLDR's non-breaking spaces as plain ones, as makegood prints
+		// them: aligned in tables, comparable in tests.
+		sym = strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(sym)
 		fmt.Fprintf(&b, "\t{%q, %d, %q},\n", c, d, sym)
 	}
+	b.WriteString("}\n\n")
+	// The index turns a code's three letters into its row at once: a
+	// credit file's every row looks its currency up several times.
+	b.WriteString("// index is 1 + each code's row in currencies, by the code's letters\n")
+	b.WriteString("// (see lookup); 0 for a code that is not one.\n")
+	b.WriteString("var index = [26 * 26 * 26]uint8{\n")
+	for i, c := range codes {
+		if len(c) != 3 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c[2] < 'A' || c[2] > 'Z' {
+			return fmt.Errorf("%q is not three letters", c)
+		}
+		fmt.Fprintf(&b, "\t%d: %d, // %s\n", (int(c[0]-'A')*26+int(c[1]-'A'))*26+int(c[2]-'A'), i+1, c)
+	}
 	b.WriteString("}\n")
+	if len(codes) > 255 {
+		return fmt.Errorf("%d currencies do not fit the index's bytes", len(codes))
+	}
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		return err
