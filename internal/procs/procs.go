@@ -7,17 +7,22 @@ import (
 	"crypto/rand"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/makegood/makegood/internal/ledger"
 )
 
-// self is fixed when the process starts and never changes: every claim a
-// process makes must carry the same run id, or its own claims would look
-// like an earlier process's that had the same pid.
-var self = ledger.Claimer{Host: hostname(), PID: os.Getpid(), Run: strings.ToLower(rand.Text()[:12])}
+// self is fixed the first time it is asked for and never changes: every
+// claim a process makes must carry the same run id, or its own claims
+// would look like an earlier process's that had the same pid. It is not
+// worked out at start-up: reading the host name and random bytes cost
+// every command, claims or none, a tenth of a millisecond before main.
+var self = sync.OnceValue(func() ledger.Claimer {
+	return ledger.Claimer{Host: hostname(), PID: os.Getpid(), Run: strings.ToLower(rand.Text()[:12])}
+})
 
 // Self is this process as a claimer.
-func Self() ledger.Claimer { return self }
+func Self() ledger.Claimer { return self() }
 
 func hostname() string {
 	h, err := os.Hostname()

@@ -13,10 +13,46 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
-
-	"github.com/bojanz/currency"
 )
+
+//go:generate go run ./internal/isogen
+
+// currencyInfo is what the package knows of a currency: its ISO 4217
+// code, its minor-unit digits and its symbol in English. The table
+// (iso4217.go) is generated from github.com/bojanz/currency's CLDR data,
+// and the tests check it against that library; the library itself is not
+// linked in, because building its tables (and cockroachdb/apd's) cost
+// every command over a millisecond before main, for a few look-ups.
+type currencyInfo struct {
+	code   string
+	digits uint8
+	symbol string
+}
+
+// Codes lists the ISO 4217 codes the package knows, the G10 currencies
+// first (USD, EUR, JPY, …), then the others by code.
+func Codes() []string { return append([]string(nil), codes[:]...) }
+
+// lookup finds an upper-case code in the table.
+func lookup(code string) (currencyInfo, bool) {
+	if len(code) != 3 {
+		return currencyInfo{}, false
+	}
+	i := 0
+	for j := range 3 {
+		c := code[j]
+		if c < 'A' || c > 'Z' {
+			return currencyInfo{}, false
+		}
+		i = i*26 + int(c-'A')
+	}
+	if n := index[i]; n > 0 {
+		return currencies[n-1], true
+	}
+	return currencyInfo{}, false
+}
 
 // Amount is an amount of money in integer minor units of an ISO 4217 currency.
 type Amount struct {
@@ -30,13 +66,12 @@ type Amount struct {
 const MaxMajor = 1_000_000_000
 
 // maxDigits bounds the minor-unit digits we are willing to scale by, so that
-// MaxMajor*10^digits always fits in an int64. ISO 4217 tops out at 4 (CLF),
-// but currency.Register lets any program add a currency with up to 255.
+// MaxMajor*10^digits always fits in an int64. ISO 4217 tops out at 4 (CLF);
+// the bound guards the generated table against a currency with more.
 const maxDigits = 9
 
-// displayLocale is the locale of String and Symbol; makegood's tables and
+// String and Symbol write as CLDR's "en" locale does: makegood's tables and
 // messages are English whatever the customer's locale.
-const displayLocale = "en"
 
 // NormalizeCurrency returns code trimmed and upper-cased if it names a known
 // ISO 4217 currency.
@@ -58,8 +93,7 @@ func NormalizeCurrency(code string) (string, error) {
 		}
 	}
 	c = string(b)
-	// IsValid treats "" as valid; the empty case was handled above.
-	if !currency.IsValid(c) {
+	if _, ok := lookup(c); !ok {
 		return "", fmt.Errorf("unknown currency %s", quote(c))
 	}
 	return c, nil
@@ -72,14 +106,14 @@ func Digits(code string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	d, ok := currency.GetDigits(c)
+	info, ok := lookup(c)
 	if !ok {
 		return 0, fmt.Errorf("unknown currency %s", quote(c))
 	}
-	if d > maxDigits {
+	if d := info.digits; d > maxDigits {
 		return 0, fmt.Errorf("currency %s has %d minor-unit digits; at most %d are supported", c, d, maxDigits)
 	}
-	return int(d), nil
+	return int(info.digits), nil
 }
 
 // New returns an Amount after checking and normalizing its currency. Any
@@ -272,14 +306,26 @@ func (a Amount) String() string {
 	if err != nil {
 		return strings.TrimSpace(a.Decimal() + " " + a.Currency)
 	}
-	ca, err := currency.NewAmountFromInt64(a.Minor, cur)
-	if err != nil {
-		return a.Decimal() + " " + cur
+	info, _ := lookup(cur)
+	// CLDR's pattern for "en" is ¤#,##0.00, with the minus sign first, and
+	// a space between a symbol that ends in a letter and the number.
+	var b strings.Builder
+	if a.Minor < 0 {
+		b.WriteByte('-')
 	}
-	// A formatter per call: Formatter has exported mutable fields, and a
-	// shared one would be package state any caller could change.
-	f := currency.NewFormatter(currency.NewLocale(displayLocale))
-	return plainSpaces(f.Format(ca))
+	b.WriteString(info.symbol)
+	if r, _ := utf8.DecodeLastRuneInString(info.symbol); unicode.IsLetter(r) {
+		b.WriteByte(' ')
+	}
+	d := a.Decimal()
+	d = strings.TrimPrefix(d, "-")
+	whole, frac, hasFrac := strings.Cut(d, ".")
+	b.WriteString(groupThousands(whole))
+	if hasFrac {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
 }
 
 // IsZero reports whether the amount is zero, whatever its currency.
@@ -307,12 +353,8 @@ func Symbol(code string) string {
 	if err != nil {
 		return strings.TrimSpace(code)
 	}
-	sym, _ := currency.GetSymbol(cur, currency.NewLocale(displayLocale))
-	return plainSpaces(sym)
-}
-
-func plainSpaces(s string) string {
-	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+	info, _ := lookup(cur)
+	return info.symbol
 }
 
 // RoundUp returns the smallest multiple of step that is >= minor, so that

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bojanz/currency"
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/ledger"
@@ -217,7 +216,7 @@ func CompleteCurrencies(ctx context.Context, st ledger.Store, _ *cobra.Command) 
 	for _, c := range used {
 		out = append(out, described(c, "used in the ledger"))
 	}
-	for _, c := range currency.GetCurrencyCodes() {
+	for _, c := range money.Codes() {
 		if !slices.Contains(used, c) {
 			out = append(out, c)
 		}

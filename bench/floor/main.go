@@ -1,0 +1,278 @@
+// Command floor is the Go floor of the import benchmark: the statements
+// `makegood credit issue --from-file` runs, through the same driver
+// (modernc.org/sqlite behind database/sql) with the same settings, and
+// nothing else: no CSV to read, no field to check, no line to remember.
+// The rows are made in memory by bench/internal/gen, the same rows the
+// bench writes to the CSV makegood reads.
+//
+//	floor -db ledger.db -rows 100000 -customers 1000 -keys sequential
+//
+// The ledger must have makegood's schema and the customers already (the
+// bench builds it from makegood's migrations). Every statement and setting
+// below mirrors the store's credit import; the comments name where each
+// comes from (internal/store, credit_import.go, imports.go and sqlite.go
+// before the move to internal/store/sqlite), so a change there should be
+// made here too.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/makegood/makegood/bench/internal/gen"
+)
+
+// As in the store: importBatch, creditColumns, rebuildMinRows,
+// rebuildShare, importCachePages, rebuildCachePages, importTempCachePages.
+const (
+	importBatch          = 250
+	creditColumns        = 8
+	rebuildMinRows       = 10_000
+	rebuildShare         = 4
+	importCachePages     = -8 << 10
+	rebuildCachePages    = -3 << 10
+	importTempCachePages = -1 << 10
+)
+
+func main() {
+	db := flag.String("db", "", "the ledger")
+	rows := flag.Int("rows", 100_000, "credits to write")
+	customers := flag.Int("customers", 1000, "customers the rows name")
+	keys := flag.String("keys", string(gen.Sequential), "idempotency keys: sequential or random")
+	flag.Parse()
+	k, err := gen.ParseKeys(*keys)
+	if err == nil {
+		err = run(context.Background(), *db, *rows, *customers, k)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+}
+
+// dsn is store.dsn.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(30000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// creditInsert is store.creditInsert.
+func creditInsert(n int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", creditColumns), ", ") + ")"
+	return `INSERT OR IGNORE INTO credits
+		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+func run(ctx context.Context, path string, n, customers int, keys gen.Keys) error {
+	// store.Open: the WAL switch and the schema version.
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return err
+	}
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+
+	// beginBatch: a connection of its own, foreign keys off, the cache.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var cache int
+	if err := conn.QueryRowContext(ctx, "PRAGMA main.cache_size").Scan(&cache); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		fmt.Sprintf("PRAGMA main.cache_size = %d", importCachePages),
+		"PRAGMA temp_store = FILE",
+		fmt.Sprintf("PRAGMA temp.cache_size = %d", importTempCachePages),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+
+	// BeginCreditImport.
+	var before int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&before); err != nil {
+		return err
+	}
+	last := before
+	triggers, err := dropAll(ctx, tx, "TRIGGER", `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'
+		AND tbl_name IN ('credits', 'credit_entries') AND name LIKE '%\_insert\_only' ESCAPE '\' ORDER BY rowid`)
+	if err != nil {
+		return err
+	}
+	customer, err := tx.PrepareContext(ctx, `SELECT currency FROM customers WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	insert, err := tx.PrepareContext(ctx, creditInsert(importBatch))
+	if err != nil {
+		return err
+	}
+	entries, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO credit_entries
+		(credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
+		SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits
+		WHERE id > ? ORDER BY id`)
+	if err != nil {
+		return err
+	}
+
+	// Add and flush, without the checks: a customer is looked up once
+	// (the import's cache of known customers), every batch of 250 is one
+	// INSERT, then its issue entries.
+	issued := time.Now().UTC().Truncate(time.Second).Format("2006-01-02T15:04:05.000000Z")
+	known := map[string]bool{}
+	args := make([]any, 0, importBatch*creditColumns)
+	var indexes []string
+	flush := func(pending int) error {
+		var (
+			res sql.Result
+			err error
+		)
+		if pending == importBatch {
+			res, err = insert.ExecContext(ctx, args...)
+		} else {
+			res, err = tx.ExecContext(ctx, creditInsert(pending), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("write credits: %w", err)
+		}
+		written, err := res.RowsAffected()
+		if err != nil || written != int64(pending) {
+			return fmt.Errorf("write credits: %d of %d written (%v)", written, pending, err)
+		}
+		if res, err = entries.ExecContext(ctx, last); err != nil {
+			return fmt.Errorf("write credit entries: %w", err)
+		}
+		if m, err := res.RowsAffected(); err != nil || m != written {
+			return fmt.Errorf("write credit entries: %d of %d written (%v)", m, written, err)
+		}
+		last += written
+		args = args[:0]
+		return nil
+	}
+	pending := 0
+	for i := range n {
+		r := gen.Make(i, customers, keys)
+		if !known[r.Customer] {
+			var cur string
+			if err := customer.QueryRowContext(ctx, r.Customer).Scan(&cur); err != nil {
+				return fmt.Errorf("customer %s: %w", r.Customer, err)
+			}
+			known[r.Customer] = true
+		}
+		args = append(args, r.Customer, r.AmountMinor, "USD", "outage", "", issued, nil, r.Key)
+		if pending++; pending < importBatch {
+			continue
+		}
+		if err := flush(pending); err != nil {
+			return err
+		}
+		pending = 0
+		if indexes == nil && i+1 >= rebuildMinRows && int64(i+1)*rebuildShare >= before {
+			// dropIndexes: the customer-led indexes, found as the store
+			// finds them; a smaller cache while the sorter builds them.
+			if indexes, err = dropAll(ctx, tx, "INDEX", `SELECT s.name, s.sql FROM sqlite_schema s
+				JOIN pragma_index_list(s.tbl_name) l ON l.name = s.name
+				WHERE s.type = 'index' AND s.tbl_name IN ('credits', 'credit_entries') AND l.origin = 'c' AND NOT l.partial
+				AND (SELECT i.name FROM pragma_index_info(s.name) i WHERE i.seqno = 0) = 'customer_id' ORDER BY s.rowid`); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA main.cache_size = %d", rebuildCachePages)); err != nil {
+				return err
+			}
+		}
+	}
+	if pending > 0 {
+		if err := flush(pending); err != nil {
+			return err
+		}
+	}
+
+	// Finish: the triggers and indexes back. Commit: the import's record,
+	// the temporary tables gone (none were made: no key was taken).
+	for _, q := range append(triggers, indexes...) {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO imports
+		(kind, at, sha256, source, rows, written, already_recorded, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		"credits", issued, strings.Repeat("0", 64), "floor", n, n, 0, ""); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.import_keys;
+		DROP TABLE IF EXISTS temp.import_problems; DROP TABLE IF EXISTS temp.import_lines`); err != nil {
+		return err
+	}
+	for _, st := range []*sql.Stmt{customer, insert, entries} {
+		st.Close()
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// batch.release.
+	for _, q := range []string{fmt.Sprintf("PRAGMA main.cache_size = %d", cache), "PRAGMA foreign_keys = ON"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropAll drops the triggers or indexes q names (name, sql) and returns
+// their CREATE statements, to run again before the commit.
+func dropAll(ctx context.Context, tx *sql.Tx, kind, q string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var names, sqls []string
+	for rows.Next() {
+		var name, s string
+		if err := rows.Scan(&name, &s); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names, sqls = append(names, name), append(sqls, s)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if _, err := tx.ExecContext(ctx, "DROP "+kind+` "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
+			return nil, err
+		}
+	}
+	return append([]string{}, sqls...), nil
+}
