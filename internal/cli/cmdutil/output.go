@@ -11,6 +11,10 @@ import (
 	"strings"
 
 	"github.com/mattn/go-runewidth"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/iostreams"
@@ -204,38 +208,46 @@ func (t *Table) renderTerminal(w io.Writer) error {
 		}
 	}
 
-	// Each column as wide as its widest cell, two spaces apart; amounts
-	// padded on the left so their digits line up. (tablewriter did this
-	// until its width tables, built at start-up, cost every command about
-	// a millisecond before main, tables or not.)
-	widths := make([]int, n)
-	for j, h := range t.headers {
-		widths[j] = cellWidth(h)
+	align := make([]tw.Align, n)
+	pad := make([]tw.Padding, n)
+	for j := range n {
+		align[j] = tw.AlignLeft
+		if t.numeric[j] {
+			align[j] = tw.AlignRight
+		}
+		pad[j] = tw.Padding{Right: columnGap, Overwrite: true}
 	}
+	pad[n-1] = tw.PaddingNone
+	cells := tw.CellConfig{
+		Alignment:  tw.CellAlignment{Global: tw.AlignLeft, PerColumn: align},
+		Padding:    tw.CellPadding{Global: tw.Padding{Right: columnGap, Overwrite: true}, PerColumn: pad},
+		Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off},
+	}
+	var buf bytes.Buffer
+	tbl := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders:  tw.BorderNone,
+			Symbols:  tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{Separators: tw.SeparatorsNone, Lines: tw.LinesNone},
+		})),
+		tablewriter.WithHeaderConfig(cells),
+		tablewriter.WithRowConfig(cells),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	tbl.Header(toAny(t.headers)...)
 	for _, r := range rows {
-		for j, c := range r {
-			widths[j] = max(widths[j], cellWidth(c))
+		if err := tbl.Append(toAny(r)...); err != nil {
+			return fmt.Errorf("table row: %w", err)
 		}
 	}
+	if err := tbl.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	// The last column is padded to its width; a line ends where its text
+	// does.
 	var out strings.Builder
-	var line strings.Builder
-	for _, r := range append([][]string{t.headers}, rows...) {
-		line.Reset()
-		for j, c := range r {
-			if j > 0 {
-				line.WriteString(columnGap)
-			}
-			pad := strings.Repeat(" ", max(0, widths[j]-cellWidth(c)))
-			if t.numeric[j] {
-				line.WriteString(pad)
-				line.WriteString(c)
-			} else {
-				line.WriteString(c)
-				line.WriteString(pad)
-			}
-		}
-		// A line ends where its text does.
-		out.WriteString(strings.TrimRight(line.String(), " "))
+	for line := range strings.Lines(buf.String()) {
+		out.WriteString(strings.TrimRight(line, " \n"))
 		out.WriteByte('\n')
 	}
 	if _, err := io.WriteString(w, out.String()); err != nil {
@@ -243,9 +255,6 @@ func (t *Table) renderTerminal(w io.Writer) error {
 	}
 	return nil
 }
-
-// cellWidth is how many terminal columns s takes.
-func cellWidth(s string) int { return runewidth.StringWidth(s) }
 
 // minTextWidth is as narrow as a free-text column gets: enough to show the
 // start of the text ("Alice…") and its header.
@@ -260,12 +269,12 @@ func fitWidths(headers []string, rows [][]string, text map[int]bool, width int) 
 	cols := make([]int, len(headers))
 	floor := make([]int, len(headers))
 	for j, h := range headers {
-		cols[j] = cellWidth(h)
+		cols[j] = twwidth.Width(h)
 		floor[j] = max(cols[j], minTextWidth)
 	}
 	for _, r := range rows {
 		for j, c := range r {
-			cols[j] = max(cols[j], cellWidth(c))
+			cols[j] = max(cols[j], twwidth.Width(c))
 		}
 	}
 	total := len(columnGap) * (len(cols) - 1)
@@ -291,15 +300,15 @@ func fitWidths(headers []string, rows [][]string, text map[int]bool, width int) 
 // cut shortens s to at most n columns of the terminal, ending in … when it
 // had to cut.
 func cut(s string, n int) string {
-	if cellWidth(s) <= n {
+	if twwidth.Width(s) <= n {
 		return s
 	}
 	const ellipsis = "…"
-	budget := n - cellWidth(ellipsis)
+	budget := n - twwidth.Width(ellipsis)
 	var b strings.Builder
 	used := 0
 	for _, r := range s {
-		rw := cellWidth(string(r))
+		rw := twwidth.Width(string(r))
 		if used+rw > budget {
 			break
 		}
@@ -307,6 +316,14 @@ func cut(s string, n int) string {
 		used += rw
 	}
 	return strings.TrimRight(b.String(), " ") + ellipsis
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
 
 // Truncate cuts s to at most n columns, marking the cut with an ellipsis,
