@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/delivery"
 	"github.com/makegood/makegood/internal/ledger"
 	gomail "github.com/makegood/makegood/internal/mail"
@@ -53,9 +52,9 @@ func recorded(t *testing.T) (*store.SQLite, ledger.Customer, ledger.Apology) {
 	return st, c, *res.Resolutions[0].Apology
 }
 
-var from = cmdutil.MailConfig{FromName: "Sam", FromAddr: "sam@shop.example"}
+var from = gomail.Config{FromName: "Sam", FromAddr: "sam@shop.example"}
 
-func courier(st ledger.Store, mc cmdutil.MailConfig, via string) *delivery.Courier {
+func courier(st ledger.Store, mc gomail.Config, via string) *delivery.Courier {
 	return NewCourier(st, mc, via, func() time.Time { return t0 }, false)
 }
 

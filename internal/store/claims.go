@@ -51,8 +51,7 @@ func (s *SQLite) Claim(ctx context.Context, n ledger.NewClaim) (ledger.Claim, er
 			n.Message.Kind, n.Message.Key, n.Message.Customer, attempt, n.Via, n.Nonce, fmtTime(n.At), n.By.Host, n.By.PID, n.By.Run)
 		switch {
 		case err != nil && (isUniqueViolation(err) || strings.Contains(err.Error(), claimTaken)):
-			return &ledger.RefusedError{State: ledger.MessageState{Kind: n.Message.Kind, State: ledger.StateSending},
-				Msg: "another run claimed it at the same moment"}
+			return ledger.ClaimRaced(n.Message)
 		case err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
 			return &ledger.NotFoundError{Kind: "customer", ID: n.Message.Customer}
 		case err != nil:
@@ -162,7 +161,7 @@ func insertOutcome(ctx context.Context, tx *sql.Tx, claim int64, o ledger.Outcom
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, claim, o.Status, nullString(o.MessageID), o.Error, byHand, fmtTime(o.At), noteID, deliveryID)
 	switch {
 	case err != nil && (isUniqueViolation(err) || strings.Contains(err.Error(), "an outcome is recorded once")):
-		return ledger.Conflictf("claim %d has its outcome recorded already", claim)
+		return ledger.OutcomeRecorded(claim)
 	case err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
 		return &ledger.NotFoundError{Kind: "claim", ID: fmt.Sprint(claim)}
 	case err != nil:

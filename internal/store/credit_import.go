@@ -516,7 +516,7 @@ func (ci *creditImport) taken(ctx context.Context, q queued) error {
 			return err
 		}
 	}
-	if diff := differences(existing, nc); diff != "" {
+	if diff := nc.Differences(existing); diff != "" {
 		return ci.problem(ctx, problemConflict, q.line, nc.IdempotencyKey, 0, existing.ID, diff)
 	}
 	ci.res.AlreadyRecorded++
@@ -588,7 +588,7 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 			if kind == problemRepeated {
 				report(line, &ledger.DuplicateKeyError{What: "idempotency key", Key: key, FirstLine: first})
 			} else {
-				report(line, ledger.Conflictf("idempotency key %q was already used for credit %d with a different %s", key, credit, diff))
+				report(line, ledger.KeyConflict(key, credit, diff))
 			}
 			return nil
 		}, `SELECT kind, line, key, first_line, credit_id, diff FROM temp.import_problems ORDER BY kind, rowid`)

@@ -374,7 +374,7 @@ func TestCreditImportValues(t *testing.T) {
 	for i, c := range got {
 		want := credit(i)
 		if c.ID != int64(i+1) || c.Customer != want.Customer || c.AmountMinor != want.AmountMinor || c.Currency != want.Currency ||
-			c.Reason != want.Reason || c.Note != want.Note || !sameTime(c.ExpiresAt, want.ExpiresAt) ||
+			want.Differences(c) != "" ||
 			c.IdempotencyKey != want.IdempotencyKey || !c.IssuedAt.Equal(testNow) || c.RemainingMinor != want.AmountMinor {
 			t.Fatalf("credit %d = %+v, want %+v", i+1, c, want)
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
-	"github.com/makegood/makegood/pkg/money"
 )
 
 // creditSelect yields one row per credit with what remains of it and its
@@ -57,9 +56,8 @@ func issueCredit(ctx context.Context, tx *sql.Tx, nc ledger.NewCredit) (ledger.C
 		existing, err := creditByKey(ctx, tx, nc.IdempotencyKey)
 		switch {
 		case err == nil:
-			if diff := differences(existing, nc); diff != "" {
-				return ledger.Credit{}, false, ledger.Conflictf(
-					"idempotency key %q was already used for credit %d with a different %s", nc.IdempotencyKey, existing.ID, diff)
+			if err := nc.CheckRetry(existing); err != nil {
+				return ledger.Credit{}, false, err
 			}
 			return existing, false, nil
 		case !errors.Is(err, sql.ErrNoRows):
@@ -128,30 +126,16 @@ func issueCredit(ctx context.Context, tx *sql.Tx, nc ledger.NewCredit) (ledger.C
 	}, true, nil
 }
 
-// compensation finds the customer's live (not voided) credit or gesture
-// for an incident, the oldest if several; without one, it returns the
-// key a new compensation takes (ledger.CompensationKey).
+// compensation reads the customer's credits and gestures for an incident
+// and finds their compensation among them (ledger.FindCompensation).
 func compensation(ctx context.Context, tx *sql.Tx, incident int64, customer string) (*ledger.Credit, string, error) {
-	rows, err := tx.QueryContext(ctx, creditSelect+` WHERE c.incident_id = ? AND c.customer_id = ? ORDER BY c.id`, incident, customer)
+	given, err := queryAll(ctx, tx, "look up compensation", creditSelect+` WHERE c.incident_id = ? AND c.customer_id = ? ORDER BY c.id`,
+		[]any{incident, customer}, scanCredit)
 	if err != nil {
-		return nil, "", fmt.Errorf("look up compensation: %w", err)
+		return nil, "", err
 	}
-	defer rows.Close()
-	var voided int64
-	for rows.Next() {
-		c, err := scanCredit(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		if c.VoidedAt == nil {
-			return &c, "", nil
-		}
-		voided = max(voided, c.ID)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("look up compensation: %w", err)
-	}
-	return nil, ledger.CompensationKey(incident, customer, voided), nil
+	c, key := ledger.FindCompensation(incident, customer, given)
+	return c, key, nil
 }
 
 // givenInPeriod is what was credited in currency in [from, until), net of
@@ -221,44 +205,6 @@ func issuedIn(ctx context.Context, q querier, currency string, upTo int64) (int6
 		return 0, fmt.Errorf("sum the ledger's %s credits: %w", currency, err)
 	}
 	return issued, nil
-}
-
-// differences names the fields in which a retried request differs from the
-// credit first recorded under its idempotency key.
-func differences(c ledger.Credit, nc ledger.NewCredit) string {
-	var d []string
-	if c.Customer != nc.Customer {
-		d = append(d, "customer")
-	}
-	if c.AmountMinor != nc.AmountMinor {
-		d = append(d, "amount")
-	}
-	if c.Currency != nc.Currency {
-		d = append(d, "currency")
-	}
-	if c.Reason != nc.Reason {
-		d = append(d, "reason")
-	}
-	if c.Note != nc.Note {
-		d = append(d, "note")
-	}
-	if !sameTime(c.ExpiresAt, nc.ExpiresAt) {
-		d = append(d, "expiry")
-	}
-	if c.IncidentID != nc.IncidentID {
-		d = append(d, "incident")
-	}
-	if c.Gesture != nc.Gesture {
-		d = append(d, "gesture")
-	}
-	return strings.Join(d, ", ")
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
 }
 
 type querier interface {
@@ -331,7 +277,7 @@ func creditsQuery(f ledger.CreditFilter) (string, []any, error) {
 		q += " WHERE void_at IS NULL AND remaining > 0 AND (expires_at IS NULL OR expires_at > ?)"
 		args = append(args, now)
 	default:
-		return "", nil, ledger.ValidateStatus("--status", f.Status)
+		return "", nil, ledger.ValidateStatus("status", f.Status)
 	}
 	q += " ORDER BY id DESC"
 	if f.Limit > 0 {
@@ -395,14 +341,20 @@ func scanCredit(r scanner) (ledger.Credit, error) {
 
 // VoidCredit writes a reversing entry for what remains of a credit.
 func (s *SQLite) VoidCredit(ctx context.Context, id int64, reason string, at time.Time) (ledger.Credit, error) {
+	if err := ledger.ValidateVoidReason("reason", reason); err != nil {
+		return ledger.Credit{}, err
+	}
+	if err := ledger.ValidateTime("at", at); err != nil {
+		return ledger.Credit{}, err
+	}
 	var out ledger.Credit
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		c, err := creditByID(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if c.VoidedAt != nil {
-			return ledger.Conflictf("credit %d was already voided at %s", id, c.VoidedAt.Format(time.RFC3339))
+		if err := c.CheckVoid(); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO credit_entries
 			(credit_id, customer_id, currency, expires_at, kind, amount_minor, note, at)
@@ -437,9 +389,8 @@ func (s *SQLite) ApplyCredit(ctx context.Context, a ledger.Apply) (ledger.Credit
 			prev, err := entryByKey(ctx, tx, a.IdempotencyKey)
 			switch {
 			case err == nil:
-				if prev.Kind != ledger.EntryApply || prev.CreditID != a.Credit || -prev.AmountMinor != a.AmountMinor || prev.Invoice != a.Invoice {
-					return ledger.Conflictf("idempotency key %q was already used for another apply (credit %d, %s, invoice %s)",
-						a.IdempotencyKey, prev.CreditID, money.Format(-prev.AmountMinor, prev.Currency), prev.Invoice)
+				if err := a.CheckRetry(prev); err != nil {
+					return err
 				}
 				out = c
 				return nil

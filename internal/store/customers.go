@@ -28,7 +28,7 @@ func insertCustomer(ctx context.Context, tx *sql.Tx, c ledger.Customer) error {
 		c.ID, c.Name, c.Email, c.Plan, c.PriceMinor, c.Currency, periodOrDefault(c.Period),
 		fmtDate(c.Since), c.Locale, string(tags), c.Advocate, fmtTime(c.CreatedAt), fmtTime(c.UpdatedAt))
 	if isUniqueViolation(err) {
-		return ledger.Conflictf("customer %q already exists; use makegood customer edit to change it", c.ID)
+		return ledger.CustomerExists(c.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("add customer %q: %w", c.ID, err)

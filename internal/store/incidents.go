@@ -54,10 +54,8 @@ func (s *SQLite) OpenIncident(ctx context.Context, n ledger.NewIncident) (ledger
 // insertIncident is the body of OpenIncident, shared with RecordCase. With
 // a case key already recorded it returns that incident and existing=true.
 func insertIncident(ctx context.Context, tx *sql.Tx, n ledger.NewIncident) (id int64, existing bool, err error) {
-	for _, t := range []time.Time{n.StartedAt, n.ReportedAt, n.CreatedAt} {
-		if err := ledger.ValidateTime("incident time", t); err != nil {
-			return 0, false, err
-		}
+	if err := n.CheckTimes(); err != nil {
+		return 0, false, err
 	}
 	if n.CaseKey != "" {
 		err := tx.QueryRowContext(ctx, `SELECT id FROM incidents WHERE case_key = ?`, n.CaseKey).Scan(&id)
@@ -68,17 +66,10 @@ func insertIncident(ctx context.Context, tx *sql.Tx, n ledger.NewIncident) (id i
 			return 0, false, fmt.Errorf("look up case key: %w", err)
 		}
 	}
-	severity := n.Severity
-	if severity == "" {
-		severity = ledger.SeverityNormal
-	}
-	impact := n.ImpactBP
-	if impact == 0 {
-		impact = ledger.FullImpact
-	}
+	n = n.WithDefaults()
 	res, err := tx.ExecContext(ctx, `INSERT INTO incidents
 		(title, what, severity, started_at, reported_at, created_at, impact_bp, case_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.Title, n.What, severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt), impact, nullString(n.CaseKey))
+		n.Title, n.What, n.Severity, fmtTime(n.StartedAt), fmtTime(n.ReportedAt), fmtTime(n.CreatedAt), n.ImpactBP, nullString(n.CaseKey))
 	if err != nil {
 		return 0, false, fmt.Errorf("insert incident: %w", err)
 	}
@@ -127,10 +118,6 @@ func (s *SQLite) FixIncident(ctx context.Context, id int64, fixedAt, recordedAt 
 		if err != nil {
 			return err
 		}
-		if inc.FixedAt != nil {
-			return ledger.Conflictf("incident %d was already fixed at %s; a fix is recorded once",
-				id, inc.FixedAt.Format(time.RFC3339))
-		}
 		if err := insertFix(ctx, tx, inc, fixedAt, recordedAt); err != nil {
 			return err
 		}
@@ -150,15 +137,8 @@ func (s *SQLite) CorrectFix(ctx context.Context, id int64, fixedAt, recordedAt t
 		if err != nil {
 			return err
 		}
-		if err := ledger.ValidateTime("--at", fixedAt); err != nil {
+		if err := inc.CheckCorrection(fixedAtField, fixedAt); err != nil {
 			return err
-		}
-		if inc.FixedAt == nil {
-			return ledger.Conflictf("incident %d has no fix to correct; record it with makegood incident fix %d", id, id)
-		}
-		if fixedAt.Before(inc.StartedAt) {
-			return ledger.Fieldf("--at", "%s is before incident %d started (%s)",
-				fixedAt.UTC().Format(time.RFC3339), inc.ID, inc.StartedAt.Format(time.RFC3339))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO incident_fix_corrections (incident_id, fixed_at, recorded_at) VALUES (?, ?, ?)`,
 			id, fmtTime(fixedAt), fmtTime(recordedAt)); err != nil {
@@ -201,13 +181,14 @@ func (s *SQLite) Fixes(ctx context.Context, id int64) ([]ledger.Fix, error) {
 	return out, rows.Err()
 }
 
+// fixedAtField names a fix time in the errors of the checks made as it is
+// written; commands check first, naming their flags.
+const fixedAtField = "fixed_at"
+
+// insertFix records inc's fix, once (ledger's Incident.CheckFix).
 func insertFix(ctx context.Context, tx *sql.Tx, inc ledger.Incident, fixedAt, recordedAt time.Time) error {
-	if err := ledger.ValidateTime("--at", fixedAt); err != nil {
+	if err := inc.CheckFix(fixedAtField, fixedAt); err != nil {
 		return err
-	}
-	if fixedAt.Before(inc.StartedAt) {
-		return ledger.Fieldf("--at", "%s is before incident %d started (%s)",
-			fixedAt.UTC().Format(time.RFC3339), inc.ID, inc.StartedAt.Format(time.RFC3339))
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO incident_fixes (incident_id, fixed_at, recorded_at) VALUES (?, ?, ?)`,
 		inc.ID, fmtTime(fixedAt), fmtTime(recordedAt)); err != nil {
@@ -250,7 +231,7 @@ func (s *SQLite) Incidents(ctx context.Context, f ledger.IncidentFilter) ([]ledg
 	case ledger.IncidentFixed:
 		where = append(where, "f.fixed_at IS NOT NULL")
 	default:
-		return nil, ledger.Fieldf("--status", "%q is not an incident status; use open or fixed", f.Status)
+		return nil, ledger.ValidateIncidentStatus("status", f.Status)
 	}
 	q, args := listQuery(incidentSelect, where, args, "i.id", f.Limit)
 	return queryAll(ctx, s.db, "list incidents", q, args, scanIncident)
@@ -299,12 +280,7 @@ func (s *SQLite) RecordApology(ctx context.Context, a ledger.NewApology) (ledger
 }
 
 func insertApology(ctx context.Context, tx *sql.Tx, a ledger.NewApology) (ledger.Apology, error) {
-	if a.Via == "" {
-		a.Via = "email"
-	}
-	if a.Status == "" {
-		a.Status = ledger.ApologySent
-	}
+	a = a.WithDefaults()
 	if err := addAffected(ctx, tx, a.Incident, a.Customer, a.RecordedAt); err != nil {
 		return ledger.Apology{}, err
 	}
@@ -380,8 +356,8 @@ func recordResolution(ctx context.Context, tx *sql.Tx, r ledger.Resolution) (led
 		}
 		out.Apology = &rec
 	}
-	if len(r.Credits) > 1 {
-		return out, fmt.Errorf("record resolution: %d credits for customer %q; a resolution gives one", len(r.Credits), r.Customer)
+	if err := r.CheckCredits(); err != nil {
+		return out, err
 	}
 	for _, nc := range r.Credits {
 		nc.Customer, nc.IncidentID, nc.NewCustomer = r.Customer, inc.ID, nil

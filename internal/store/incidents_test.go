@@ -59,7 +59,7 @@ func TestIncidentLifecycle(t *testing.T) {
 	}
 
 	var fe *ledger.FieldError
-	if _, err := s.FixIncident(ctx, inc.ID, t0.Add(-6*time.Hour), t0); !errors.As(err, &fe) || fe.Field != "--at" {
+	if _, err := s.FixIncident(ctx, inc.ID, t0.Add(-6*time.Hour), t0); !errors.As(err, &fe) || fe.Field != "fixed_at" {
 		t.Fatalf("fix before the start: %v", err)
 	}
 	fixed, err := s.FixIncident(ctx, inc.ID, t0.Add(-2*time.Hour), t0)
@@ -502,7 +502,7 @@ func TestFixCorrections(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fe *ledger.FieldError
-	if _, err := s.CorrectFix(ctx, inc.ID, t0.Add(-11*time.Hour), t0); !errors.As(err, &fe) || fe.Field != "--at" {
+	if _, err := s.CorrectFix(ctx, inc.ID, t0.Add(-11*time.Hour), t0); !errors.As(err, &fe) || fe.Field != "fixed_at" {
 		t.Fatalf("a correction before the start: %v", err)
 	}
 	got, err := s.CorrectFix(ctx, inc.ID, t0.Add(-7*time.Hour), t0.Add(time.Minute))

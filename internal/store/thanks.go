@@ -20,19 +20,15 @@ FROM thank_you_notes n`
 // credit and its issue entry, and the outcome of its claim, all in one
 // transaction.
 func (s *SQLite) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (ledger.ThankYouNote, error) {
-	if n.Credit != nil && n.Status != ledger.NoteSent {
-		return ledger.ThankYouNote{}, fmt.Errorf("record thank-you note: a %s note cannot carry a credit", n.Status)
+	if err := n.CheckCredit(); err != nil {
+		return ledger.ThankYouNote{}, err
 	}
 	var out ledger.ThankYouNote
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var creditID any
 		var credit *ledger.Credit
 		if n.Credit != nil {
-			nc := *n.Credit
-			if nc.Customer != n.Customer {
-				return fmt.Errorf("record thank-you note: credit for %q attached to a note for %q", nc.Customer, n.Customer)
-			}
-			c, _, err := issueCredit(ctx, tx, nc)
+			c, _, err := issueCredit(ctx, tx, *n.Credit)
 			if err != nil {
 				return fmt.Errorf("thank-you credit: %w", err)
 			}
@@ -44,7 +40,7 @@ func (s *SQLite) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (
 			n.Customer, n.Occasion, n.Key, n.Via, n.Status, nullString(n.MessageID), n.Subject, n.Error,
 			fmtTime(n.At), creditID)
 		if isUniqueViolation(err) {
-			return ledger.Conflictf("customer %q was already thanked for %s", n.Customer, n.Key)
+			return ledger.AlreadyThanked(n.Customer, n.Key)
 		}
 		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
 			return &ledger.NotFoundError{Kind: "customer", ID: n.Customer}

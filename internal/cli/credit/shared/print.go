@@ -1,4 +1,6 @@
-package credit
+// Package shared is what commands other than credit's own share with them:
+// how an issued credit is reported.
+package shared
 
 import (
 	"fmt"
@@ -32,11 +34,11 @@ func PrintIssued(ios *iostreams.IOStreams, c ledger.Credit, cust ledger.Customer
 			incident = fmt.Sprintf(" (incident %d)", c.IncidentID)
 		}
 		if c.IsGesture() {
-			_, err = fmt.Fprintf(ios.Out, "Recorded gesture %d: %s, for %s%s.\n", c.ID, cmdutil.Escape(c.Gesture), customerLabel(cust), incident)
+			_, err = fmt.Fprintf(ios.Out, "Recorded gesture %d: %s, for %s%s.\n", c.ID, cmdutil.Escape(c.Gesture), cmdutil.CustomerLabel(cust), incident)
 			break
 		}
 		_, err = fmt.Fprintf(ios.Out, "Issued credit %d: %s to %s for %s%s.\n", c.ID,
-			money.Format(c.AmountMinor, c.Currency), customerLabel(cust), c.Reason, incident)
+			money.Format(c.AmountMinor, c.Currency), cmdutil.CustomerLabel(cust), c.Reason, incident)
 	default:
 		_, err = fmt.Fprintln(ios.Out, c.ID)
 	}
