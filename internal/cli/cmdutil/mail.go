@@ -41,7 +41,7 @@ func (f *Factory) MailConfig() (mail.Config, error) {
 		return c, configErrorf("mail.via %q is not one of %s", c.Via, strings.Join(ledger.Vias(), ", "))
 	}
 	if c.Outbox == "" {
-		c.Outbox = filepath.Join(filepath.Dir(v.GetString("db")), "outbox")
+		c.Outbox = filepath.Join(f.besideLedger(v.GetString("db")), "outbox")
 	}
 	if s := strings.TrimSpace(v.GetString("smtp.port")); s != "" {
 		p, err := strconv.Atoi(s)

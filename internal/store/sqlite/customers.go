@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 const customerColumns = `id, name, email, plan, price_minor, currency, period, since, locale, tags, advocate, created_at, updated_at`
 
 // AddCustomer inserts a new customer.
-func (s *SQLite) AddCustomer(ctx context.Context, c ledger.Customer) error {
+func (s *Ledger) AddCustomer(ctx context.Context, c ledger.Customer) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return insertCustomer(ctx, tx, c) })
 }
 
@@ -37,7 +37,7 @@ func insertCustomer(ctx context.Context, tx *sql.Tx, c ledger.Customer) error {
 }
 
 // UpdateCustomer replaces a customer's fields.
-func (s *SQLite) UpdateCustomer(ctx context.Context, c ledger.Customer) error {
+func (s *Ledger) UpdateCustomer(ctx context.Context, c ledger.Customer) error {
 	tags, err := json.Marshal(nonNilTags(c.Tags))
 	if err != nil {
 		return fmt.Errorf("encode tags: %w", err)
@@ -59,7 +59,7 @@ func (s *SQLite) UpdateCustomer(ctx context.Context, c ledger.Customer) error {
 }
 
 // Customer returns one customer.
-func (s *SQLite) Customer(ctx context.Context, id string) (ledger.Customer, error) {
+func (s *Ledger) Customer(ctx context.Context, id string) (ledger.Customer, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+customerSelectColumns+` FROM customers WHERE id = ?`, id)
 	c, err := scanCustomer(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -69,7 +69,7 @@ func (s *SQLite) Customer(ctx context.Context, id string) (ledger.Customer, erro
 }
 
 // Customers lists every customer by id.
-func (s *SQLite) Customers(ctx context.Context) ([]ledger.Customer, error) {
+func (s *Ledger) Customers(ctx context.Context) ([]ledger.Customer, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+customerSelectColumns+` FROM customers ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)

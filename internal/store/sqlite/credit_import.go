@@ -1,10 +1,12 @@
-package store
+package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,20 +32,35 @@ const creditColumns = 8
 // (with every customer's index entries in a page of their own, that copy
 // was most of an import's time). The import makes the checks itself:
 // every row's customer is looked up (Add), the entries come from the
-// credits just written and are counted, and a row left out must be one
-// whose idempotency key is taken, which sortOut then explains.
+// credits just written (the ids the INSERT returns) and are counted, and
+// a row left out must be one whose idempotency key is taken, which taken
+// then explains.
 type creditImport struct {
 	*batch
 	customer, insert, entries *sql.Stmt
 	known                     map[string]string // customer id -> currency
 
-	before int64 // the last credit id before this import
-	last   int64 // the last credit id written
+	// before is the last credit id before this import: an upper bound on
+	// how many credits the ledger held (see countTotal) and on how big it
+	// is (see Add). Which credits are the import's own is known exactly
+	// (lines, see ids), not taken to be those after it.
+	before int64
+	// maxID is the largest credit id the import knows of.
+	maxID int64
 
 	pending []queued
 	args    []any
 	times   timeCache
 	lines   lineRuns
+
+	// Per batch, reused: the id each pending row was written with (0:
+	// not written), the first row of each key, the ids of rows without
+	// a key, the written rows in id order, and the ids of their entries.
+	rowIDs   []int64
+	keyRow   map[string]int
+	unkeyed  []int64
+	byID     []writtenRow
+	entryIDs []any
 
 	// issued is, per currency, what the ledger held before the import
 	// (exactly, or an upper bound while one is enough: see
@@ -83,21 +100,20 @@ type queued struct {
 var _ ledger.CreditImport = (*creditImport)(nil)
 
 // BeginCreditImport starts a credit import's transaction.
-func (s *SQLite) BeginCreditImport(ctx context.Context) (ledger.CreditImport, error) {
+func (s *Ledger) BeginCreditImport(ctx context.Context) (ledger.CreditImport, error) {
 	b, err := s.beginBatch(ctx, batchOptions{noForeignKeys: true})
 	if err != nil {
 		return nil, err
 	}
 	ci := &creditImport{batch: b, known: make(map[string]string), rebuildMin: s.rebuildMin,
 		pending: make([]queued, 0, importBatch), args: make([]any, 0, importBatch*creditColumns),
-		issued: map[string]*currencyTotal{}, res: ledger.ImportResult{Totals: map[string]int64{}}}
-	// The transaction holds the write lock from BEGIN, so the ids after
-	// this one are the import's.
+		issued: map[string]*currencyTotal{}, res: ledger.ImportResult{Totals: map[string]int64{}},
+		rowIDs: make([]int64, importBatch), keyRow: make(map[string]int, importBatch)}
 	if err := b.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&ci.before); err != nil {
 		_ = b.Rollback()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	ci.last = ci.before
+	ci.maxID = ci.before
 	if err := ci.suspendTriggers(ctx); err != nil {
 		_ = b.Rollback()
 		return nil, err
@@ -108,23 +124,29 @@ func (s *SQLite) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 	if ci.insert, err = b.prepare(ctx, creditInsert(importBatch)); err != nil {
 		return nil, err
 	}
-	if ci.entries, err = b.prepare(ctx, `INSERT OR IGNORE INTO credit_entries
-		(credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
-		SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits
-		WHERE id > ? ORDER BY id`); err != nil {
+	if ci.entries, err = b.prepare(ctx, entriesInsert+`BETWEEN ? AND ? ORDER BY id`); err != nil {
 		return nil, err
 	}
 	return ci, nil
 }
 
 // creditInsert writes n credits; a row whose idempotency key is taken is
-// left out.
+// left out. (Not RETURNING their ids: SQLite carries out a RETURNING
+// clause like a trigger, which keeps a statement journal, and hands the
+// rows back one by one; see ids for how the ids are known instead.)
 func creditInsert(n int) string {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", creditColumns), ", ") + ")"
 	return `INSERT OR IGNORE INTO credits
 		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key) VALUES ` +
 		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
+
+// entriesInsert writes the issue entries of credits by id; the caller
+// ends it with the ids.
+const entriesInsert = `INSERT OR IGNORE INTO credit_entries
+		(credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
+		SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits
+		WHERE id `
 
 func (ci *creditImport) Customer(ctx context.Context, id string) (bool, string, error) {
 	if cur, ok := ci.known[id]; ok {
@@ -224,10 +246,12 @@ func (ci *creditImport) countTotal(ctx context.Context, line int, nc ledger.NewC
 	}
 	err := ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
 	if err != nil && !t.exact {
-		if t.before, err = issuedIn(ctx, ci.tx, nc.Currency, ci.before); err != nil {
-			return err
+		// Everything in the currency, less what this import wrote of it.
+		all, sumErr := issuedIn(ctx, ci.tx, nc.Currency)
+		if sumErr != nil {
+			return sumErr
 		}
-		t.exact = true
+		t.before, t.exact = all-ci.res.Totals[nc.Currency], true
 		err = ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
 	}
 	if err != nil {
@@ -407,38 +431,189 @@ func (ci *creditImport) flush(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("write credits: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("write credits: %w", err)
-	}
-	first := ci.last + 1
-	if err := ci.writeEntries(ctx, n); err != nil {
+	if err := ci.ids(ctx, rows, res); err != nil {
 		return err
 	}
-	if n == int64(len(rows)) {
-		for i := range rows {
-			ci.count(ctx, first+int64(i), rows[i])
+	if err := ci.writeEntries(ctx); err != nil {
+		return err
+	}
+	for _, w := range ci.byID {
+		ci.count(ctx, w.id, rows[w.row])
+	}
+	for i, q := range rows {
+		if ci.rowIDs[i] != 0 {
+			continue
 		}
-	} else if err := ci.sortOut(ctx, first, rows); err != nil {
-		return err
+		if err := ci.taken(ctx, q); err != nil {
+			return err
+		}
 	}
 	ci.pending = ci.pending[:0]
 	return ci.lines.err
 }
 
-// writeEntries writes the issue entries of the n credits after ci.last.
-func (ci *creditImport) writeEntries(ctx context.Context, n int64) error {
+// ids finds the id each row of the batch was written with, from what the
+// INSERT reports: how many rows it wrote (n) and the id of the last
+// (last). The import does not take the ids after the largest it knew
+// (maxID) to be its own; it checks. When last is maxID+n, the n rows
+// written hold exactly the n ids after maxID, so no other writer's
+// credit can be among them; and when every row was written, SQLite
+// numbered them in the order of the VALUES, each one more than the
+// largest before it (its rowid rule), so row i is maxID+1+i. When some
+// rows were left out (their keys were taken), the range is read back
+// with its keys and matched. And when the ids are not that one range (an
+// engine with writers beside this one, or ids handed out out of order),
+// the batch's credits are found as what they alone are: credits without
+// their issue entry yet, which every other credit has.
+func (ci *creditImport) ids(ctx context.Context, rows []queued, res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("write credits: %w", err)
+	}
+	ids := ci.rowIDs[:len(rows)]
+	clear(ids)
+	ci.byID = ci.byID[:0]
+	if n == 0 {
+		return nil // every row's key was taken
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("write credits: %w", err)
+	}
+	switch {
+	case last-ci.maxID == n && n == int64(len(rows)):
+		for i := range rows {
+			ids[i] = ci.maxID + 1 + int64(i)
+			ci.byID = append(ci.byID, writtenRow{id: ids[i], row: i})
+		}
+	case last-ci.maxID == n:
+		got, err := ci.tx.QueryContext(ctx, `SELECT id, idempotency_key FROM credits WHERE id BETWEEN ? AND ?`, ci.maxID+1, last)
+		if err != nil {
+			return fmt.Errorf("read back credits: %w", err)
+		}
+		if err := ci.match(rows, got); err != nil {
+			return err
+		}
+	default:
+		got, err := ci.tx.QueryContext(ctx, `SELECT c.id, c.idempotency_key FROM credits c WHERE c.id > ?
+			AND NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.credit_id = c.id AND e.kind = 'issue')`, ci.maxID)
+		if err != nil {
+			return fmt.Errorf("read back credits: %w", err)
+		}
+		if err := ci.match(rows, got); err != nil {
+			return err
+		}
+		if len(ci.byID) > 0 {
+			last = ci.byID[len(ci.byID)-1].id
+		}
+	}
+	if int64(len(ci.byID)) != n {
+		return fmt.Errorf("write credits: %d credits written, %d found", n, len(ci.byID))
+	}
+	ci.maxID = max(ci.maxID, last)
+	return nil
+}
+
+// writtenRow is a pending row written as credit id.
+type writtenRow struct {
+	id  int64
+	row int
+}
+
+// match reads the id and key of each credit the batch wrote (got, in
+// any order) and gives each to its row: a row with a key gets the id read
+// with its key (the first row of the batch with that key; a later one was
+// left out), and the rows without a key, which are all written, take the
+// other ids in ascending order. (Which of those goes to which keyless row
+// matters to no one: they can be named by nothing but their id.)
+// ci.byID lists the written rows by id.
+func (ci *creditImport) match(rows []queued, got *sql.Rows) error {
+	defer got.Close()
+	clear(ci.keyRow)
+	ids := ci.rowIDs[:len(rows)]
+	clear(ids)
+	for i := range rows {
+		if k := rows[i].nc.IdempotencyKey; k != "" {
+			if _, ok := ci.keyRow[k]; !ok {
+				ci.keyRow[k] = i
+			}
+		}
+	}
+	ci.unkeyed = ci.unkeyed[:0]
+	for got.Next() {
+		var (
+			id  int64
+			key sql.RawBytes
+		)
+		if err := got.Scan(&id, &key); err != nil {
+			return fmt.Errorf("write credits: %w", err)
+		}
+		if key == nil {
+			ci.unkeyed = append(ci.unkeyed, id)
+			continue
+		}
+		i, ok := ci.keyRow[string(key)]
+		if !ok || ids[i] != 0 {
+			return fmt.Errorf("write credits: credit %d matches no row", id)
+		}
+		ids[i] = id
+	}
+	if err := got.Err(); err != nil {
+		return fmt.Errorf("write credits: %w", err)
+	}
+	slices.Sort(ci.unkeyed)
+	next := 0
+	for i := range rows {
+		if rows[i].nc.IdempotencyKey != "" {
+			continue
+		}
+		if next == len(ci.unkeyed) {
+			return fmt.Errorf("write credits: the credit from line %d was not written", rows[i].line)
+		}
+		ids[i] = ci.unkeyed[next]
+		next++
+	}
+	if next != len(ci.unkeyed) {
+		return fmt.Errorf("write credits: credit %d matches no row", ci.unkeyed[next])
+	}
+	ci.byID = ci.byID[:0]
+	for i, id := range ids {
+		if id != 0 {
+			ci.byID = append(ci.byID, writtenRow{id: id, row: i})
+		}
+	}
+	slices.SortFunc(ci.byID, func(a, b writtenRow) int { return cmp.Compare(a.id, b.id) })
+	return nil
+}
+
+// writeEntries writes the issue entries of the credits the batch wrote
+// (ci.byID). Ids that make one run, as SQLite gives them, are read as a
+// range, with a prepared statement; others are listed.
+func (ci *creditImport) writeEntries(ctx context.Context) error {
+	n := int64(len(ci.byID))
 	if n == 0 {
 		return nil
 	}
-	res, err := ci.entries.ExecContext(ctx, ci.last)
+	lo, hi := ci.byID[0].id, ci.byID[n-1].id
+	var (
+		res sql.Result
+		err error
+	)
+	if hi-lo+1 == n { // n distinct ids from lo to hi: every id between is the batch's
+		res, err = ci.entries.ExecContext(ctx, lo, hi)
+	} else {
+		ci.entryIDs = ci.entryIDs[:0]
+		for _, w := range ci.byID {
+			ci.entryIDs = append(ci.entryIDs, w.id)
+		}
+		res, err = ci.tx.ExecContext(ctx, entriesInsert+`IN (?`+strings.Repeat(", ?", int(n)-1)+`) ORDER BY id`, ci.entryIDs...)
+	}
 	if err != nil {
 		return fmt.Errorf("write credit entries: %w", err)
 	}
 	if m, err := res.RowsAffected(); err != nil || m != n {
 		return fmt.Errorf("write credit entries: %d of %d written (%v)", m, n, err)
 	}
-	ci.last += n
 	return nil
 }
 
@@ -447,44 +622,6 @@ func (ci *creditImport) count(ctx context.Context, id int64, q queued) {
 	ci.lines.add(ctx, ci.tx, id, q.line)
 	ci.res.Issued++
 	ci.res.Totals[q.nc.Currency] += q.nc.AmountMinor
-}
-
-// sortOut finds which of rows were written, with ids from first on in
-// order, and explains each of the others.
-func (ci *creditImport) sortOut(ctx context.Context, first int64, rows []queued) error {
-	type credit struct {
-		id  int64
-		key sql.NullString
-	}
-	var got []credit
-	err := eachRow(ctx, ci.tx, func(r *sql.Rows) error {
-		var c credit
-		if err := r.Scan(&c.id, &c.key); err != nil {
-			return err
-		}
-		got = append(got, c)
-		return nil
-	}, `SELECT id, idempotency_key FROM credits WHERE id >= ? ORDER BY id`, first)
-	if err != nil {
-		return fmt.Errorf("read back credits: %w", err)
-	}
-	for _, q := range rows {
-		if len(got) > 0 && got[0].key.String == q.nc.IdempotencyKey {
-			ci.count(ctx, got[0].id, q)
-			got = got[1:]
-			continue
-		}
-		if q.nc.IdempotencyKey == "" {
-			return fmt.Errorf("write credits: the credit from line %d was not written", q.line)
-		}
-		if err := ci.taken(ctx, q); err != nil {
-			return err
-		}
-	}
-	if len(got) > 0 {
-		return fmt.Errorf("write credits: credit %d matches no row", got[0].id)
-	}
-	return nil
 }
 
 // taken explains a row that was not written because its idempotency key
@@ -497,17 +634,18 @@ func (ci *creditImport) taken(ctx context.Context, q queued) error {
 		return fmt.Errorf("write credits: the credit from line %d was not written", q.line)
 	case err != nil:
 		return fmt.Errorf("look up idempotency key: %w", err)
-	case existing.ID > ci.before:
+	}
+	first, ours, err := ci.lines.line(ctx, ci.tx, existing.ID)
+	if err != nil {
+		return err
+	}
+	if ours {
 		// Written by this import from an earlier line.
-		first, err := ci.lines.line(ctx, ci.tx, existing.ID)
-		if err != nil {
-			return err
-		}
 		return ci.problem(ctx, problemRepeated, q.line, nc.IdempotencyKey, first, 0, "")
 	}
 	// Recorded before this import. A second line with the key is still a
 	// repeat, though neither is written: remember which line came first.
-	first, err := ci.firstUse(ctx, nc.IdempotencyKey, q.line)
+	first, err = ci.firstUse(ctx, nc.IdempotencyKey, q.line)
 	if err != nil {
 		return err
 	}
@@ -647,54 +785,82 @@ func (c *timeCache) formatPtr(t *time.Time) any {
 	return fmtTime(*t)
 }
 
-// lineRuns maps the credits an import wrote back to the lines they came
-// from, for the message about a key repeated later in the file. Ids and
-// lines mostly advance together, so it keeps only where a run of them
-// starts; past maxRuns the runs move to a temporary table.
+// lineRuns knows which credits an import wrote and the line each came
+// from: for the message about a key repeated later in the file, and to
+// tell the import's own credits from those recorded before it. Ids and
+// lines mostly advance together, so it keeps runs of them (n credits with
+// ids from id, from n lines from line); past maxRuns, or when an id comes
+// below the runs kept, the runs move to a temporary table.
 type lineRuns struct {
-	ids, lines []int64
-	err        error // from moving runs to the table
+	runs []lineRun // in ascending id order, not overlapping
+	// spilled is set once runs are in temp.import_lines.
+	spilled bool
+	err     error // from moving runs to the table
 }
+
+type lineRun struct{ id, line, n int64 }
 
 const maxRuns = 4096
 
+// add records credit id, written from line. Ids come in ascending order,
+// as an engine's ids grow; one that does not is kept all the same.
 func (r *lineRuns) add(ctx context.Context, tx *sql.Tx, id int64, line int) {
-	if n := len(r.ids); n > 0 && id-r.ids[n-1] == int64(line)-r.lines[n-1] {
-		return
+	if n := len(r.runs); n > 0 {
+		last := &r.runs[n-1]
+		if id == last.id+last.n && int64(line) == last.line+last.n {
+			last.n++
+			return
+		}
+		if id < last.id+last.n && r.err == nil {
+			r.err = r.spill(ctx, tx)
+		}
 	}
-	if len(r.ids) == maxRuns && r.err == nil {
+	if len(r.runs) == maxRuns && r.err == nil {
 		r.err = r.spill(ctx, tx)
 	}
-	r.ids = append(r.ids, id)
-	r.lines = append(r.lines, int64(line))
+	r.runs = append(r.runs, lineRun{id: id, line: int64(line), n: 1})
 }
 
 func (r *lineRuns) spill(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_lines
-		(id INTEGER PRIMARY KEY, line INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("remember lines: %w", err)
+	if !r.spilled {
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_lines
+			(id INTEGER PRIMARY KEY, line INTEGER NOT NULL, n INTEGER NOT NULL); DELETE FROM temp.import_lines`); err != nil {
+			return fmt.Errorf("remember lines: %w", err)
+		}
+		r.spilled = true
 	}
-	for i := range r.ids {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO temp.import_lines (id, line) VALUES (?, ?)`, r.ids[i], r.lines[i]); err != nil {
+	for _, run := range r.runs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO temp.import_lines (id, line, n) VALUES (?, ?, ?)`, run.id, run.line, run.n); err != nil {
 			return fmt.Errorf("remember lines: %w", err)
 		}
 	}
-	r.ids, r.lines = r.ids[:0], r.lines[:0]
+	r.runs = r.runs[:0]
 	return nil
 }
 
-// line is the line credit id was written from.
-func (r *lineRuns) line(ctx context.Context, tx *sql.Tx, id int64) (int, error) {
-	if len(r.ids) > 0 && id >= r.ids[0] {
-		i := sort.Search(len(r.ids), func(i int) bool { return r.ids[i] > id }) - 1
-		return int(r.lines[i] + id - r.ids[i]), nil
+// line is the line credit id was written from; ours is false when this
+// import did not write it.
+func (r *lineRuns) line(ctx context.Context, tx *sql.Tx, id int64) (line int, ours bool, err error) {
+	if i := sort.Search(len(r.runs), func(i int) bool { return r.runs[i].id > id }) - 1; i >= 0 {
+		if run := r.runs[i]; id < run.id+run.n {
+			return int(run.line + id - run.id), true, nil
+		}
 	}
-	var start, line int64
-	err := tx.QueryRowContext(ctx, `SELECT id, line FROM temp.import_lines WHERE id <= ? ORDER BY id DESC LIMIT 1`, id).Scan(&start, &line)
-	if err != nil {
-		return 0, fmt.Errorf("find line of credit %d: %w", id, err)
+	if !r.spilled {
+		return 0, false, nil
 	}
-	return int(line + id - start), nil
+	var run lineRun
+	err = tx.QueryRowContext(ctx, `SELECT id, line, n FROM temp.import_lines WHERE id <= ? ORDER BY id DESC LIMIT 1`, id).
+		Scan(&run.id, &run.line, &run.n)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("find line of credit %d: %w", id, err)
+	case id >= run.id+run.n:
+		return 0, false, nil
+	}
+	return int(run.line + id - run.id), true, nil
 }
 
 // eachRow runs q and calls fn for every row.

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/makegood/makegood/internal/ledger"
 )
 
-func openTest(t *testing.T) *SQLite {
+func openTest(t *testing.T) *Ledger {
 	t.Helper()
 	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
@@ -24,7 +24,7 @@ func openTest(t *testing.T) *SQLite {
 var testNow = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 // fill imports n credits spread over customers, through the bulk path.
-func fill(t *testing.T, st *SQLite, customers, n int) {
+func fill(t *testing.T, st *Ledger, customers, n int) {
 	t.Helper()
 	ctx := context.Background()
 	imp, err := st.BeginCreditImport(ctx)

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/makegood/makegood/internal/thanks"
 )
 
-var _ report.Source = (*SQLite)(nil)
+var _ report.Source = (*Ledger)(nil)
 
 // ReportFacts answers a report's query with sums by month: the ledger is
 // never read row by row into Go. The money (entries and expiries) is read
@@ -21,7 +21,7 @@ var _ report.Source = (*SQLite)(nil)
 // time, because the machine has two cores and the two halves take about as
 // long.
 // Migration 0006 has the indexes these queries walk.
-func (s *SQLite) ReportFacts(ctx context.Context, q report.Query) (report.Facts, error) {
+func (s *Ledger) ReportFacts(ctx context.Context, q report.Query) (report.Facts, error) {
 	var (
 		f          report.Facts
 		wg         sync.WaitGroup
@@ -55,7 +55,7 @@ func (s *SQLite) ReportFacts(ctx context.Context, q report.Query) (report.Facts,
 
 // readTx runs fn in a read transaction: a deferred BEGIN, so it neither
 // takes the write lock nor waits for writers (WAL).
-func (s *SQLite) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Ledger) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
@@ -245,7 +245,7 @@ func reportPeople(ctx context.Context, tx *sql.Tx, q report.Query, f *report.Fac
 
 // ReportPlans returns SQLite's query plan of each money query of a report,
 // so a test can prove they walk the report indexes without sorting.
-func (s *SQLite) ReportPlans(ctx context.Context, q report.Query) (map[string][]string, error) {
+func (s *Ledger) ReportPlans(ctx context.Context, q report.Query) (map[string][]string, error) {
 	to := fmtTime(q.To)
 	cur, curArgs := currencyClause(q, "currency")
 	out := map[string][]string{}

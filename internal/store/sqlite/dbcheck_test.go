@@ -1,11 +1,11 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
 	"path/filepath"
 	"testing"
 
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
 // TestCheckFileOnASoundLedger: the fixture (every kind of entry, expiries,
@@ -15,7 +15,7 @@ import (
 func TestCheckFileOnASoundLedger(t *testing.T) {
 	st := filled(t)
 	ctx := context.Background()
-	res, err := store.CheckFile(ctx, st.Path())
+	res, err := sqlite.CheckFile(ctx, st.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestBackupIsTheLedger(t *testing.T) {
 	if _, err := st.Backup(ctx, dest, false); err == nil {
 		t.Error("a second backup to the same file without replace succeeded")
 	}
-	b, err := store.Open(ctx, dest)
+	b, err := sqlite.Open(ctx, dest)
 	if err != nil {
 		t.Fatal(err)
 	}

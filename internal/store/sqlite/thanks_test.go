@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func failedNote(customer, key, why string) ledger.NewThankYouNote {
 	return n
 }
 
-func record(t *testing.T, s *SQLite, n ledger.NewThankYouNote) ledger.ThankYouNote {
+func record(t *testing.T, s *Ledger, n ledger.NewThankYouNote) ledger.ThankYouNote {
 	t.Helper()
 	got, err := s.RecordThankYou(context.Background(), n)
 	if err != nil {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -16,13 +16,13 @@ import (
 // use is allocated, the keys) are in internal/stripe, and only integrity
 // (no overdraw, one claim per push, one answer per claim) is checked here.
 
-var _ stripe.Ledger = (*SQLite)(nil)
+var _ stripe.Ledger = (*Ledger)(nil)
 
 // customerSelectColumns are the columns scanCustomer reads.
 const customerSelectColumns = customerColumns + `, stripe_id`
 
 // LedgerID is the ledger's identity, written by migration 0006.
-func (s *SQLite) LedgerID(ctx context.Context) (string, error) {
+func (s *Ledger) LedgerID(ctx context.Context) (string, error) {
 	var id string
 	if err := s.db.QueryRowContext(ctx, `SELECT uuid FROM ledger_identity WHERE id = 1`).Scan(&id); err != nil {
 		return "", fmt.Errorf("read the ledger identity: %w", err)
@@ -31,7 +31,7 @@ func (s *SQLite) LedgerID(ctx context.Context) (string, error) {
 }
 
 // CreditPushed reports whether a credit was claimed for a push to Stripe.
-func (s *SQLite) CreditPushed(ctx context.Context, creditID int64) (bool, error) {
+func (s *Ledger) CreditPushed(ctx context.Context, creditID int64) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM stripe_pushes WHERE credit_id = ? AND kind = 'credit'`,
 		creditID).Scan(&n)
@@ -43,7 +43,7 @@ func (s *SQLite) CreditPushed(ctx context.Context, creditID int64) (bool, error)
 
 // SaveStripeCustomers creates and updates customers from Stripe in one
 // transaction.
-func (s *SQLite) SaveStripeCustomers(ctx context.Context, changes []stripe.CustomerChange) error {
+func (s *Ledger) SaveStripeCustomers(ctx context.Context, changes []stripe.CustomerChange) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, ch := range changes {
 			c := ch.Customer
@@ -96,7 +96,7 @@ func scanPush(r scanner) (stripe.Push, error) {
 
 // Candidates lists the customers' money credits with what remains, what
 // Stripe would hold, and their pushes.
-func (s *SQLite) Candidates(ctx context.Context, customers []string) ([]stripe.Candidate, error) {
+func (s *Ledger) Candidates(ctx context.Context, customers []string) ([]stripe.Candidate, error) {
 	var out []stripe.Candidate
 	for _, cust := range customers {
 		credits, err := queryAll(ctx, s.db, "list credits to push", creditSelect+
@@ -142,7 +142,7 @@ func (s *SQLite) Candidates(ctx context.Context, customers []string) ([]stripe.C
 }
 
 // ClaimPushes records pushes before they are sent, in one transaction.
-func (s *SQLite) ClaimPushes(ctx context.Context, pushes []stripe.Push) (int, error) {
+func (s *Ledger) ClaimPushes(ctx context.Context, pushes []stripe.Push) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		n = 0
@@ -169,7 +169,7 @@ func (s *SQLite) ClaimPushes(ctx context.Context, pushes []stripe.Push) (int, er
 }
 
 // PendingPushes lists claims without an answer, oldest first.
-func (s *SQLite) PendingPushes(ctx context.Context, customer string) ([]stripe.Push, error) {
+func (s *Ledger) PendingPushes(ctx context.Context, customer string) ([]stripe.Push, error) {
 	q := `SELECT ` + pushColumns + pushFrom + ` WHERE r.push_id IS NULL`
 	var args []any
 	if customer != "" {
@@ -180,7 +180,7 @@ func (s *SQLite) PendingPushes(ctx context.Context, customer string) ([]stripe.P
 }
 
 // ConfirmPush records the balance transaction Stripe created for a claim.
-func (s *SQLite) ConfirmPush(ctx context.Context, pushID int64, txnID, how string, at time.Time) error {
+func (s *Ledger) ConfirmPush(ctx context.Context, pushID int64, txnID, how string, at time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var have string
 		err := tx.QueryRowContext(ctx, `SELECT transaction_id FROM stripe_push_results WHERE push_id = ?`, pushID).Scan(&have)
@@ -209,7 +209,7 @@ func (s *SQLite) ConfirmPush(ctx context.Context, pushID int64, txnID, how strin
 }
 
 // PullCursor is the newest transaction time the last pull saw.
-func (s *SQLite) PullCursor(ctx context.Context, stripeCustomer string) (int64, bool, error) {
+func (s *Ledger) PullCursor(ctx context.Context, stripeCustomer string) (int64, bool, error) {
 	var v int64
 	err := s.db.QueryRowContext(ctx, `SELECT created_unix FROM stripe_pull_cursors WHERE stripe_customer = ?
 		ORDER BY id DESC LIMIT 1`, stripeCustomer).Scan(&v)
@@ -223,7 +223,7 @@ func (s *SQLite) PullCursor(ctx context.Context, stripeCustomer string) (int64, 
 }
 
 // Known reports which transactions the ledger holds already.
-func (s *SQLite) Known(ctx context.Context, ids []string) (map[string]bool, error) {
+func (s *Ledger) Known(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for _, id := range ids {
 		var n int
@@ -239,7 +239,7 @@ func (s *SQLite) Known(ctx context.Context, ids []string) (map[string]bool, erro
 }
 
 // Pushables lists the customer's credits claimed for a push.
-func (s *SQLite) Pushables(ctx context.Context, customer string) ([]stripe.Pushable, error) {
+func (s *Ledger) Pushables(ctx context.Context, customer string) ([]stripe.Pushable, error) {
 	credits, err := queryAll(ctx, s.db, "list pushed credits", creditSelect+
 		` WHERE c.customer_id = ? AND c.gesture IS NULL AND EXISTS
 		(SELECT 1 FROM stripe_pushes p WHERE p.credit_id = c.id AND p.kind = 'credit') ORDER BY c.id`,
@@ -256,7 +256,7 @@ func (s *SQLite) Pushables(ctx context.Context, customer string) ([]stripe.Pusha
 }
 
 // InvoiceUses sums, per credit, what pulls recorded for an invoice.
-func (s *SQLite) InvoiceUses(ctx context.Context, customer, invoice string) ([]stripe.InvoiceUse, error) {
+func (s *Ledger) InvoiceUses(ctx context.Context, customer, invoice string) ([]stripe.InvoiceUse, error) {
 	return queryAll(ctx, s.db, "list invoice uses", `SELECT pe.credit_id, -SUM(pe.amount_minor),
 		EXISTS (SELECT 1 FROM credit_entries v WHERE v.credit_id = pe.credit_id AND v.kind = 'void')
 		FROM stripe_pull_entries pe JOIN credits c ON c.id = pe.credit_id
@@ -269,7 +269,7 @@ func (s *SQLite) InvoiceUses(ctx context.Context, customer, invoice string) ([]s
 }
 
 // RecordPull writes one customer's pull in one transaction.
-func (s *SQLite) RecordPull(ctx context.Context, rec stripe.PullRecord) error {
+func (s *Ledger) RecordPull(ctx context.Context, rec stripe.PullRecord) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, t := range rec.Txns {
 			var n int
@@ -353,7 +353,7 @@ func writePullEntry(ctx context.Context, tx *sql.Tx, customer string, t stripe.P
 
 // PulledTotals sums a customer's recorded foreign adjustments and
 // unallocated uses per currency.
-func (s *SQLite) PulledTotals(ctx context.Context, customer string) (map[string]stripe.PulledTotal, error) {
+func (s *Ledger) PulledTotals(ctx context.Context, customer string) (map[string]stripe.PulledTotal, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT currency,
 		SUM(CASE WHEN disposition = 'foreign' THEN -amount_minor ELSE 0 END),
 		SUM(CASE disposition WHEN 'applied' THEN unallocated_minor WHEN 'unapplied' THEN -unallocated_minor ELSE 0 END)

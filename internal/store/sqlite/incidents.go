@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -38,7 +38,7 @@ type queryer interface {
 
 // OpenIncident records an incident and its affected customers in one
 // transaction; an unknown customer leaves nothing behind.
-func (s *SQLite) OpenIncident(ctx context.Context, n ledger.NewIncident) (ledger.Incident, error) {
+func (s *Ledger) OpenIncident(ctx context.Context, n ledger.NewIncident) (ledger.Incident, error) {
 	var out ledger.Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		id, _, err := insertIncident(ctx, tx, n)
@@ -111,7 +111,7 @@ func addAffected(ctx context.Context, tx *sql.Tx, incident int64, customer strin
 }
 
 // FixIncident records the fix, once.
-func (s *SQLite) FixIncident(ctx context.Context, id int64, fixedAt, recordedAt time.Time) (ledger.Incident, error) {
+func (s *Ledger) FixIncident(ctx context.Context, id int64, fixedAt, recordedAt time.Time) (ledger.Incident, error) {
 	var out ledger.Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		inc, err := incidentByID(ctx, tx, id)
@@ -130,7 +130,7 @@ func (s *SQLite) FixIncident(ctx context.Context, id int64, fixedAt, recordedAt 
 // CorrectFix appends a correction of the incident's fix. The fix row and
 // every earlier correction stay as they are: the latest correction is the
 // fix time from now on.
-func (s *SQLite) CorrectFix(ctx context.Context, id int64, fixedAt, recordedAt time.Time) (ledger.Incident, error) {
+func (s *Ledger) CorrectFix(ctx context.Context, id int64, fixedAt, recordedAt time.Time) (ledger.Incident, error) {
 	var out ledger.Incident
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		inc, err := incidentByID(ctx, tx, id)
@@ -151,7 +151,7 @@ func (s *SQLite) CorrectFix(ctx context.Context, id int64, fixedAt, recordedAt t
 }
 
 // Fixes lists the fix as first recorded and its corrections, oldest first.
-func (s *SQLite) Fixes(ctx context.Context, id int64) ([]ledger.Fix, error) {
+func (s *Ledger) Fixes(ctx context.Context, id int64) ([]ledger.Fix, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT fixed_at, recorded_at, 0 FROM incident_fixes WHERE incident_id = ?
 		UNION ALL
 		SELECT fixed_at, recorded_at, 1 FROM (SELECT fixed_at, recorded_at FROM incident_fix_corrections WHERE incident_id = ? ORDER BY id)`,
@@ -198,7 +198,7 @@ func insertFix(ctx context.Context, tx *sql.Tx, inc ledger.Incident, fixedAt, re
 }
 
 // Incident returns one incident with its affected customers.
-func (s *SQLite) Incident(ctx context.Context, id int64) (ledger.Incident, error) {
+func (s *Ledger) Incident(ctx context.Context, id int64) (ledger.Incident, error) {
 	return incidentByID(ctx, s.db, id)
 }
 
@@ -211,7 +211,7 @@ func incidentByID(ctx context.Context, q querier, id int64) (ledger.Incident, er
 }
 
 // Incidents lists incidents, newest first.
-func (s *SQLite) Incidents(ctx context.Context, f ledger.IncidentFilter) ([]ledger.Incident, error) {
+func (s *Ledger) Incidents(ctx context.Context, f ledger.IncidentFilter) ([]ledger.Incident, error) {
 	var (
 		where []string
 		args  []any
@@ -269,7 +269,7 @@ func scanIncident(r scanner) (ledger.Incident, error) {
 
 // RecordApology stores an apology, adding its customer to the incident's
 // affected customers if needed.
-func (s *SQLite) RecordApology(ctx context.Context, a ledger.NewApology) (ledger.Apology, error) {
+func (s *Ledger) RecordApology(ctx context.Context, a ledger.NewApology) (ledger.Apology, error) {
 	var out ledger.Apology
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -299,7 +299,7 @@ func insertApology(ctx context.Context, tx *sql.Tx, a ledger.NewApology) (ledger
 }
 
 // Apologies lists apologies, newest first.
-func (s *SQLite) Apologies(ctx context.Context, f ledger.ApologyFilter) ([]ledger.Apology, error) {
+func (s *Ledger) Apologies(ctx context.Context, f ledger.ApologyFilter) ([]ledger.Apology, error) {
 	var (
 		where []string
 		args  []any
@@ -318,7 +318,7 @@ func (s *SQLite) Apologies(ctx context.Context, f ledger.ApologyFilter) ([]ledge
 
 // RecordResolution records an apology, the fix and credits for one customer
 // and one incident in a single transaction: all of it, or none.
-func (s *SQLite) RecordResolution(ctx context.Context, r ledger.Resolution) (ledger.ResolutionResult, error) {
+func (s *Ledger) RecordResolution(ctx context.Context, r ledger.Resolution) (ledger.ResolutionResult, error) {
 	var out ledger.ResolutionResult
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -375,7 +375,7 @@ func recordResolution(ctx context.Context, tx *sql.Tx, r ledger.Resolution) (led
 
 // GoodwillTotals sums the history goodwill suggest weighs. Credits count
 // net of voids: a voided credit was not given, a used one was.
-func (s *SQLite) GoodwillTotals(ctx context.Context, q ledger.GoodwillQuery) (ledger.GoodwillTotals, error) {
+func (s *Ledger) GoodwillTotals(ctx context.Context, q ledger.GoodwillQuery) (ledger.GoodwillTotals, error) {
 	var t ledger.GoodwillTotals
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents i
 		JOIN incident_customers ic ON ic.incident_id = i.id

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -60,7 +60,7 @@ type batchOptions struct {
 	noForeignKeys bool
 }
 
-func (s *SQLite) beginBatch(ctx context.Context, o batchOptions) (*batch, error) {
+func (s *Ledger) beginBatch(ctx context.Context, o batchOptions) (*batch, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -232,7 +232,7 @@ type customerImport struct {
 var _ ledger.CustomerImport = (*customerImport)(nil)
 
 // BeginCustomerImport starts a customer import's transaction.
-func (s *SQLite) BeginCustomerImport(ctx context.Context) (ledger.CustomerImport, error) {
+func (s *Ledger) BeginCustomerImport(ctx context.Context) (ledger.CustomerImport, error) {
 	b, err := s.beginBatch(ctx, batchOptions{})
 	if err != nil {
 		return nil, err
@@ -297,7 +297,7 @@ func (ci *customerImport) Put(ctx context.Context, c ledger.Customer, create boo
 const importColumns = `id, kind, at, sha256, source, rows, written, already_recorded, operator`
 
 // Imports lists recorded imports, newest first.
-func (s *SQLite) Imports(ctx context.Context) ([]ledger.Import, error) {
+func (s *Ledger) Imports(ctx context.Context) ([]ledger.Import, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+importColumns+` FROM imports ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list imports: %w", err)

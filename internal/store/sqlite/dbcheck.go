@@ -1,40 +1,16 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/makegood/makegood/internal/ledger"
 )
-
-// Finding is one thing wrong with a ledger file.
-type Finding struct {
-	Check  string // what was checked: integrity, schema_version, trigger, …
-	Detail string
-}
-
-func (f Finding) String() string { return f.Check + ": " + f.Detail }
-
-// CheckResult is what CheckFile found.
-type CheckResult struct {
-	SchemaVersion int
-	Latest        int // the newest schema this makegood knows
-	Triggers      int // triggers the migrations define, all checked
-	Credits       int64
-	Entries       int64
-	Findings      []Finding
-}
-
-// Sound reports whether nothing was found.
-func (r CheckResult) Sound() bool { return len(r.Findings) == 0 }
-
-// maxPerCheck caps the findings of one kind: a ledger with a million
-// overdrawn credits needs the first few and a count, not a million lines.
-const maxPerCheck = 20
 
 // CheckFile checks the ledger at path without changing it: SQLite's
 // integrity_check and foreign_key_check, the schema version, every trigger
@@ -45,8 +21,8 @@ const maxPerCheck = 20
 // its amount, nothing left below zero, a voided credit at zero, entry
 // signs by kind, entries' copies of their credit's customer, currency and
 // expiry, no entry without its credit, gestures without money.
-func CheckFile(ctx context.Context, path string) (CheckResult, error) {
-	var res CheckResult
+func CheckFile(ctx context.Context, path string) (ledger.CheckResult, error) {
+	var res ledger.CheckResult
 	if _, err := os.Stat(path); err != nil {
 		return res, fmt.Errorf("db check: %w", err)
 	}
@@ -64,7 +40,7 @@ func CheckFile(ctx context.Context, path string) (CheckResult, error) {
 	}
 	res.Latest = len(ms)
 	add := func(check, format string, args ...any) {
-		res.Findings = append(res.Findings, Finding{Check: check, Detail: fmt.Sprintf(format, args...)})
+		res.Findings = append(res.Findings, ledger.Finding{Check: check, Detail: fmt.Sprintf(format, args...)})
 	}
 	rows := func(check, q string, line func(scanner) (string, error)) error {
 		rs, err := db.QueryContext(ctx, q)
@@ -75,7 +51,7 @@ func CheckFile(ctx context.Context, path string) (CheckResult, error) {
 		n := 0
 		for rs.Next() {
 			n++
-			if n > maxPerCheck {
+			if n > ledger.MaxFindingsPerCheck {
 				continue
 			}
 			s, err := line(rs)
@@ -84,8 +60,8 @@ func CheckFile(ctx context.Context, path string) (CheckResult, error) {
 			}
 			add(check, "%s", s)
 		}
-		if n > maxPerCheck {
-			add(check, "and %d more", n-maxPerCheck)
+		if n > ledger.MaxFindingsPerCheck {
+			add(check, "and %d more", n-ledger.MaxFindingsPerCheck)
 		}
 		return rs.Err()
 	}
@@ -161,7 +137,7 @@ func CheckFile(ctx context.Context, path string) (CheckResult, error) {
 // checkSchema compares the file's tables, triggers and indexes with those
 // the migrations make: each must be there, with the same statement (a
 // table stripped of a CHECK or a trigger emptied shows up here).
-func checkSchema(ctx context.Context, db *sql.DB, ms []migration, res *CheckResult, add func(check, format string, args ...any)) error {
+func checkSchema(ctx context.Context, db *sql.DB, ms []migration, res *ledger.CheckResult, add func(check, format string, args ...any)) error {
 	want, err := expectedSchema(ctx, ms)
 	if err != nil {
 		return err
@@ -267,6 +243,11 @@ func oneLineSQL(s string) string {
 	return s
 }
 
+// Check checks the ledger file without changing it (CheckFile).
+func (s *Ledger) Check(ctx context.Context) (ledger.CheckResult, error) {
+	return CheckFile(ctx, s.path)
+}
+
 // Backup writes a consistent copy of the ledger to dest while other
 // processes go on writing: VACUUM INTO reads one snapshot (a read
 // transaction, which in WAL mode neither waits for writers nor blocks
@@ -274,10 +255,10 @@ func oneLineSQL(s string) string {
 // mode 0600, checked with CheckFile, synced, and only then renamed to
 // dest, so dest is either the old file or a sound backup. An existing dest
 // is replaced only with replace.
-func (s *SQLite) Backup(ctx context.Context, dest string, replace bool) (CheckResult, error) {
-	var res CheckResult
+func (s *Ledger) Backup(ctx context.Context, dest string, replace bool) (ledger.CheckResult, error) {
+	var res ledger.CheckResult
 	if _, err := os.Stat(dest); err == nil && !replace {
-		return res, &ExistsError{Path: dest}
+		return res, &ledger.ExistsError{Path: dest}
 	}
 	tmp, err := privateTemp(dest)
 	if err != nil {
@@ -298,11 +279,6 @@ func (s *SQLite) Backup(ctx context.Context, dest string, replace bool) (CheckRe
 	}
 	return res, nil
 }
-
-// ExistsError is a file that would be overwritten.
-type ExistsError struct{ Path string }
-
-func (e *ExistsError) Error() string { return e.Path + " already exists" }
 
 // privateTemp makes an empty 0600 file beside path (VACUUM INTO accepts an
 // empty file), so the copy is never readable by others, even briefly.
@@ -346,19 +322,6 @@ func syncRename(tmp, dest string) error {
 	return nil
 }
 
-// NotEmptyError is a restore that would overwrite a ledger holding data.
-type NotEmptyError struct {
-	Path string
-	Rows int64
-}
-
-func (e *NotEmptyError) Error() string {
-	return fmt.Sprintf("%s is not empty (%d rows of customers, credits, incidents, notes or imports)", e.Path, e.Rows)
-}
-
-// ErrUnsound is a restore from a file that does not pass CheckFile.
-var ErrUnsound = errors.New("not a sound ledger")
-
 // Restore replaces the ledger at dest with a copy of src. src must pass
 // CheckFile. A dest holding anything is replaced only with replace, and is
 // then kept beside it as <dest>.before-restore-<time>, its write-ahead log
@@ -366,12 +329,12 @@ var ErrUnsound = errors.New("not a sound ledger")
 // with VACUUM INTO into a 0600 file beside dest and renamed into place.
 // Stop anything writing to the ledger (cron) while restoring: a process
 // that has the old ledger open keeps writing to the kept file.
-func Restore(ctx context.Context, src, dest string, replace bool, now time.Time) (kept string, res CheckResult, err error) {
+func Restore(ctx context.Context, src, dest string, replace bool, now time.Time) (kept string, res ledger.CheckResult, err error) {
 	if res, err = CheckFile(ctx, src); err != nil {
 		return "", res, err
 	}
 	if !res.Sound() {
-		return "", res, fmt.Errorf("restore %s: %w: %s", src, ErrUnsound, res.Findings[0])
+		return "", res, fmt.Errorf("restore %s: %w: %s", src, ledger.ErrUnsound, res.Findings[0])
 	}
 	if same, _ := sameFile(src, dest); same {
 		return "", res, fmt.Errorf("restore: %s is the ledger itself", src)
@@ -382,7 +345,7 @@ func Restore(ctx context.Context, src, dest string, replace bool, now time.Time)
 			return "", res, err
 		}
 		if n > 0 && !replace {
-			return "", res, &NotEmptyError{Path: dest, Rows: n}
+			return "", res, &ledger.NotEmptyError{Path: dest, Rows: n}
 		}
 	}
 	tmp, err := privateTemp(dest)

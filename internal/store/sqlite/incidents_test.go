@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/makegood/makegood/internal/ledger"
 )
 
-func openIncident(t *testing.T, s *SQLite, n ledger.NewIncident) ledger.Incident {
+func openIncident(t *testing.T, s *Ledger, n ledger.NewIncident) ledger.Incident {
 	t.Helper()
 	if n.Title == "" {
 		n.Title = "Login outage"

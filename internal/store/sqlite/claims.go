@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -17,16 +17,12 @@ const claimSelect = `SELECT c.id, c.kind, c.key, c.customer_id, c.attempt, c.via
 	o.status, o.message_id, o.error, o.by_hand, o.at
 FROM delivery_claims c LEFT JOIN delivery_outcomes o ON o.claim_id = c.id`
 
-// claimTaken is the append-only trigger's message for a second claim of
-// the same attempt: the trigger answers before the UNIQUE constraint can.
-const claimTaken = "this attempt is claimed already"
-
 // Claim appends an attempt at n.Message, in its own IMMEDIATE transaction,
 // once ledger.StateOf and MaySend (or MayMark) allow it. The transaction
 // holds SQLite's write lock from its start, so the state read is the state
 // the claim is added to; the UNIQUE attempt number refuses a second claim
 // even on an engine that does not serialize.
-func (s *SQLite) Claim(ctx context.Context, n ledger.NewClaim) (ledger.Claim, error) {
+func (s *Ledger) Claim(ctx context.Context, n ledger.NewClaim) (ledger.Claim, error) {
 	var out ledger.Claim
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		st, err := messageState(ctx, tx, n.Message, n.At, n.Alive)
@@ -46,13 +42,21 @@ func (s *SQLite) Claim(ctx context.Context, n ledger.NewClaim) (ledger.Claim, er
 			attempt = st.Last.Attempt + 1
 		}
 		out = ledger.Claim{Message: n.Message, Attempt: attempt, Via: n.Via, Nonce: n.Nonce, ClaimedAt: n.At.UTC(), By: n.By}
+		var taken int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM delivery_claims WHERE kind = ? AND key = ? AND customer_id = ? AND attempt = ?`,
+			n.Message.Kind, n.Message.Key, n.Message.Customer, attempt).Scan(&taken); err != nil {
+			return fmt.Errorf("claim %s: %w", n.Message, err)
+		}
+		if taken > 0 {
+			return ledger.ClaimRaced(n.Message)
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO delivery_claims
 			(kind, key, customer_id, attempt, via, nonce, claimed_at, host, pid, run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			n.Message.Kind, n.Message.Key, n.Message.Customer, attempt, n.Via, n.Nonce, fmtTime(n.At), n.By.Host, n.By.PID, n.By.Run)
 		switch {
-		case err != nil && (isUniqueViolation(err) || strings.Contains(err.Error(), claimTaken)):
+		case isUniqueViolation(err):
 			return ledger.ClaimRaced(n.Message)
-		case err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
+		case isForeignKeyViolation(err):
 			return &ledger.NotFoundError{Kind: "customer", ID: n.Message.Customer}
 		case err != nil:
 			return fmt.Errorf("claim %s: %w", n.Message, err)
@@ -64,7 +68,7 @@ func (s *SQLite) Claim(ctx context.Context, n ledger.NewClaim) (ledger.Claim, er
 }
 
 // MessageState is where a message stands.
-func (s *SQLite) MessageState(ctx context.Context, m ledger.MessageRef, now time.Time, alive ledger.Liveness) (ledger.MessageState, error) {
+func (s *Ledger) MessageState(ctx context.Context, m ledger.MessageRef, now time.Time, alive ledger.Liveness) (ledger.MessageState, error) {
 	return messageState(ctx, s.db, m, now, alive)
 }
 
@@ -124,7 +128,7 @@ func messageStateOnce(ctx context.Context, q queryer, m ledger.MessageRef, now t
 }
 
 // Claims lists claims with their outcomes, oldest first.
-func (s *SQLite) Claims(ctx context.Context, f ledger.ClaimFilter) ([]ledger.Claim, error) {
+func (s *Ledger) Claims(ctx context.Context, f ledger.ClaimFilter) ([]ledger.Claim, error) {
 	var (
 		where []string
 		args  []any
@@ -146,7 +150,7 @@ func (s *SQLite) Claims(ctx context.Context, f ledger.ClaimFilter) ([]ledger.Cla
 }
 
 // RecordOutcome appends the outcome of a claim that has none.
-func (s *SQLite) RecordOutcome(ctx context.Context, claim int64, o ledger.Outcome) error {
+func (s *Ledger) RecordOutcome(ctx context.Context, claim int64, o ledger.Outcome) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return insertOutcome(ctx, tx, claim, o, nil, nil) })
 }
 
@@ -157,12 +161,19 @@ func insertOutcome(ctx context.Context, tx *sql.Tx, claim int64, o ledger.Outcom
 	if o.ByHand {
 		byHand = 1
 	}
+	var recorded int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM delivery_outcomes WHERE claim_id = ?`, claim).Scan(&recorded); err != nil {
+		return fmt.Errorf("record outcome of claim %d: %w", claim, err)
+	}
+	if recorded > 0 {
+		return ledger.OutcomeRecorded(claim)
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO delivery_outcomes (claim_id, status, message_id, error, by_hand, at, note_id, delivery_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, claim, o.Status, nullString(o.MessageID), o.Error, byHand, fmtTime(o.At), noteID, deliveryID)
 	switch {
-	case err != nil && (isUniqueViolation(err) || strings.Contains(err.Error(), "an outcome is recorded once")):
+	case isUniqueViolation(err):
 		return ledger.OutcomeRecorded(claim)
-	case err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
+	case isForeignKeyViolation(err):
 		return &ledger.NotFoundError{Kind: "claim", ID: fmt.Sprint(claim)}
 	case err != nil:
 		return fmt.Errorf("record outcome of claim %d: %w", claim, err)

@@ -1,7 +1,8 @@
-package store
+package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -18,7 +19,7 @@ type importProblem struct {
 
 // importRows runs one credit import of rows (line -> credit) through
 // Finish and returns what it reported; commit says whether to commit.
-func importRows(t *testing.T, st *SQLite, lines []int, credit func(i int) ledger.NewCredit, commit bool) (ledger.ImportResult, []importProblem) {
+func importRows(t *testing.T, st *Ledger, lines []int, credit func(i int) ledger.NewCredit, commit bool) (ledger.ImportResult, []importProblem) {
 	t.Helper()
 	ctx := context.Background()
 	imp, err := st.BeginCreditImport(ctx)
@@ -253,7 +254,7 @@ func TestCreditImportRebuildsIndexes(t *testing.T) {
 	}
 }
 
-func eachRowDB(ctx context.Context, st *SQLite, q string, fn func(string)) error {
+func eachRowDB(ctx context.Context, st *Ledger, q string, fn func(string)) error {
 	rows, err := st.DB().QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -378,5 +379,224 @@ func TestCreditImportValues(t *testing.T) {
 			c.IdempotencyKey != want.IdempotencyKey || !c.IssuedAt.Equal(testNow) || c.RemainingMinor != want.AmountMinor {
 			t.Fatalf("credit %d = %+v, want %+v", i+1, c, want)
 		}
+	}
+}
+
+// TestImportMatchesRowsByKeyNotPosition: the ids an INSERT … RETURNING
+// hands back come in no set order and, on an engine with several
+// writers, not one after another. match gives each keyed row the id that
+// came with its key, the first of two rows with one key, and the keyless
+// rows the other ids; here the "returned" rows are a query's, in an order
+// and with ids no single writer would give.
+func TestImportMatchesRowsByKeyNotPosition(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	ci := imp.(*creditImport)
+	row := func(line int, key string) queued {
+		return queued{line: line, nc: ledger.NewCredit{Customer: "c", AmountMinor: 1, Currency: "USD", IdempotencyKey: key}}
+	}
+	rows := []queued{row(2, "a"), row(3, ""), row(4, "b"), row(5, "a"), row(6, ""), row(7, "c")}
+	// "c" was taken: not returned. The second "a" was left out.
+	got, err := ci.tx.QueryContext(ctx, `SELECT column1, column2 FROM (VALUES (90, 'b'), (17, NULL), (40, 'a'), (12, NULL)) ORDER BY column1 % 7`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ci.match(rows, got); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{40, 12, 90, 0, 17, 0}; !slices.Equal(ci.rowIDs[:len(rows)], want) {
+		t.Fatalf("ids = %v, want %v", ci.rowIDs[:len(rows)], want)
+	}
+	var order []int
+	for _, w := range ci.byID {
+		order = append(order, w.row)
+	}
+	if want := []int{1, 4, 0, 2}; !slices.Equal(order, want) {
+		t.Fatalf("rows by id = %v, want %v", order, want)
+	}
+
+	// A returned key no row has, or a keyless row with no id left, is an
+	// error, never a guess.
+	for _, q := range []string{
+		`SELECT 5, 'zzz'`,
+		`SELECT 5, 'a' UNION ALL SELECT 6, 'b'`,
+	} {
+		got, err := ci.tx.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ci.match(rows, got); err == nil {
+			t.Errorf("%s: matched", q)
+		}
+	}
+}
+
+// TestImportEntriesForScatteredIds: the issue entries of a batch whose ids
+// are not one run are written all the same (by list rather than by range),
+// each for its own credit only.
+func TestImportEntriesForScatteredIds(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	fill(t, st, 2, 3) // credits 1 to 3, with entries
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	ci := imp.(*creditImport)
+	for _, id := range []int64{10, 20, 11} {
+		if _, err := ci.tx.ExecContext(ctx, `INSERT INTO credits (id, customer_id, amount_minor, currency, reason, note, issued_at)
+			VALUES (?, 'cus_0', ?, 'USD', 'outage', '', ?)`, id, id*100, fmtTime(testNow)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ci.byID = []writtenRow{{id: 10}, {id: 11}, {id: 20}}
+	if err := ci.writeEntries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := eachRow(ctx, ci.tx, func(r *sql.Rows) error {
+		var id, amount int64
+		if err := r.Scan(&id, &amount); err != nil {
+			return err
+		}
+		got = append(got, fmt.Sprintf("%d:%d", id, amount))
+		return nil
+	}, `SELECT credit_id, amount_minor FROM credit_entries WHERE kind = 'issue' ORDER BY credit_id`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"1:100", "2:101", "3:102", "10:1000", "11:1100", "20:2000"}; !slices.Equal(got, want) {
+		t.Fatalf("issue entries = %v, want %v", got, want)
+	}
+}
+
+// TestImportLineRuns: the import knows exactly which credits it wrote and
+// from which line, in memory and once spilled to its temporary table,
+// whatever order the ids came in.
+func TestImportLineRuns(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	tx := imp.(*creditImport).tx
+	var r lineRuns
+	written := map[int64]int{}
+	add := func(id int64, line int) {
+		r.add(ctx, tx, id, line)
+		written[id] = line
+	}
+	for i := range 5 { // one run: ids 101-105, lines 2-6
+		add(int64(101+i), 2+i)
+	}
+	add(107, 7) // a gap in ids
+	add(108, 9) // a gap in lines
+	add(50, 10) // an id below the runs: they move to the table
+	add(51, 11)
+	add(200, 12)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if !r.spilled {
+		t.Fatal("an id below the runs did not spill them")
+	}
+	for id := int64(40); id <= 210; id++ {
+		line, ours, err := r.line(ctx, tx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantOurs := written[id]
+		if ours != wantOurs || line != want && ours {
+			t.Errorf("credit %d: line %d, ours %v; want line %d, ours %v", id, line, ours, want, wantOurs)
+		}
+	}
+	// Past maxRuns the runs spill too, and stay exact.
+	var many lineRuns
+	for i := range maxRuns + 10 {
+		many.add(ctx, tx, int64(1000+2*i), 3*i) // every id its own run
+	}
+	if many.err != nil || !many.spilled {
+		t.Fatalf("spill: %v, %v", many.spilled, many.err)
+	}
+	for _, id := range []int64{1000, 1001, 1000 + 2*maxRuns + 18, 1000 + 2*maxRuns + 19} {
+		line, ours, err := many.line(ctx, tx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantOurs := id%2 == 0; ours != wantOurs || ours && line != int(3*(id-1000)/2) {
+			t.Errorf("credit %d: line %d, ours %v", id, line, ours)
+		}
+	}
+}
+
+// TestImportFindsItsCreditsWithoutTheRange: when a batch's ids are not the
+// run after the largest the import knew (here it is made to know less
+// than there is, as if another writer had written meanwhile), the import
+// finds its own credits by what only they lack, their issue entry, and
+// still counts, keys and reports every row exactly.
+func TestImportFindsItsCreditsWithoutTheRange(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	fill(t, st, 2, 5) // k0..k4
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	imp.(*creditImport).maxID = 1 // credits 2 to 5 look like someone else's
+	credit := func(key string, amount int64) ledger.NewCredit {
+		c := ledger.NewCredit{Customer: "cus_0", AmountMinor: amount, Currency: "USD", Reason: "outage", IssuedAt: testNow, IdempotencyKey: key}
+		if key == "k3" { // as fill recorded it
+			c.Customer = "cus_1"
+		}
+		return c
+	}
+	for i, nc := range []ledger.NewCredit{credit("new-1", 10), credit("", 20), credit("k3", 103), credit("new-2", 30), credit("new-1", 10)} {
+		if err := imp.Add(ctx, 2+i, nc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var problems []string
+	res, err := imp.Finish(ctx, false, func(line int, err error) { problems = append(problems, fmt.Sprintf("line %d: %v", line, err)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`line 6: idempotency key "new-1" is also used on line 2; each row needs its own`}
+	if !slices.Equal(problems, want) || res.AlreadyRecorded != 1 {
+		t.Fatalf("problems %q, %+v; want %q and k3 already recorded", problems, res, want)
+	}
+	// Without the repeat the same rows import, each with its entry.
+	imp.Rollback()
+	imp, err = st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Rollback()
+	imp.(*creditImport).maxID = 1
+	for i, nc := range []ledger.NewCredit{credit("new-1", 10), credit("", 20), credit("k3", 103), credit("new-2", 30)} {
+		if err := imp.Add(ctx, 2+i, nc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err = imp.Finish(ctx, true, func(line int, err error) { t.Errorf("line %d: %v", line, err) })
+	if err != nil || res.Issued != 3 || res.AlreadyRecorded != 1 || res.Totals["USD"] != 60 {
+		t.Fatalf("finish: %+v, %v", res, err)
+	}
+	if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: testNow, SHA256: "x", Rows: 4, Written: 3}); err != nil {
+		t.Fatal(err)
+	}
+	bal, err := st.Balances(ctx, "cus_0", testNow)
+	if err != nil || len(bal) != 1 || bal[0].BalanceMinor != 100+102+104+60 {
+		t.Fatalf("balance: %+v, %v", bal, err)
+	}
+	if res, err := st.Check(ctx); err != nil || !res.Sound() {
+		t.Fatalf("check: %+v, %v", res, err)
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 // CreditsPlan returns SQLite's query plan for Credits(f), one line per step,
 // so tests and benchmarks can show which indexes a listing uses.
-func (s *SQLite) CreditsPlan(ctx context.Context, f ledger.CreditFilter) ([]string, error) {
+func (s *Ledger) CreditsPlan(ctx context.Context, f ledger.CreditFilter) ([]string, error) {
 	q, args, err := creditsQuery(f)
 	if err != nil {
 		return nil, err
@@ -19,12 +19,12 @@ func (s *SQLite) CreditsPlan(ctx context.Context, f ledger.CreditFilter) ([]stri
 }
 
 // BalancesPlan returns SQLite's query plan for Balances(customer, now).
-func (s *SQLite) BalancesPlan(ctx context.Context, customer string, now time.Time) ([]string, error) {
+func (s *Ledger) BalancesPlan(ctx context.Context, customer string, now time.Time) ([]string, error) {
 	q, args := balancesQuery(customer, now)
 	return s.plan(ctx, q, args)
 }
 
-func (s *SQLite) plan(ctx context.Context, q string, args []any) ([]string, error) {
+func (s *Ledger) plan(ctx context.Context, q string, args []any) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("explain: %w", err)

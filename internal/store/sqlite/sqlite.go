@@ -1,6 +1,7 @@
-// Package store is makegood's SQLite storage engine: opening the ledger,
-// its migrations and every query. All SQL lives in this package.
-package store
+// Package sqlite is makegood's SQLite storage engine: opening the ledger,
+// its migrations and every query. All of its SQL lives in this package;
+// internal/store picks it from --db.
+package sqlite
 
 import (
 	"context"
@@ -19,7 +20,7 @@ import (
 
 	"github.com/makegood/makegood/internal/ledger"
 
-	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlitedrv "modernc.org/sqlite" // also registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -30,19 +31,19 @@ var migrationFS embed.FS
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // SQLite is a ledger.Store backed by one SQLite file.
-type SQLite struct {
+type Ledger struct {
 	db   *sql.DB
 	path string
 	// rebuildMin is rebuildMinRows; tests lower it.
 	rebuildMin int
 }
 
-var _ ledger.Store = (*SQLite)(nil)
+var _ ledger.Store = (*Ledger)(nil)
 
 // Open opens (creating if needed) the ledger at path and applies pending
 // migrations. A new file is created with mode 0600 and new directories with
 // 0700: the ledger holds customers' emails.
-func Open(ctx context.Context, path string) (*SQLite, error) {
+func Open(ctx context.Context, path string) (*Ledger, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
@@ -57,7 +58,7 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	s := &SQLite{db: db, path: path, rebuildMin: rebuildMinRows}
+	s := &Ledger{db: db, path: path, rebuildMin: rebuildMinRows}
 	if err := s.useWAL(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
@@ -89,7 +90,7 @@ func dsn(path string) string {
 // the first open of a new ledger changes it; when several processes race to
 // do that, SQLite answers SQLITE_BUSY at once instead of waiting on its busy
 // handler, so the switch is retried here until busyTimeout.
-func (s *SQLite) useWAL(ctx context.Context) error {
+func (s *Ledger) useWAL(ctx context.Context) error {
 	deadline := time.Now().Add(busyTimeout)
 	for delay := 2 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
 		var mode string
@@ -111,19 +112,19 @@ func (s *SQLite) useWAL(ctx context.Context) error {
 }
 
 func isBusy(err error) bool {
-	var se *sqlite.Error
+	var se *sqlitedrv.Error
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Path is the ledger file's location.
-func (s *SQLite) Path() string { return s.path }
+func (s *Ledger) Path() string { return s.path }
 
 // DB exposes the handle to tests in this package's callers that need raw
 // access (integrity checks). Commands never use it.
-func (s *SQLite) DB() *sql.DB { return s.db }
+func (s *Ledger) DB() *sql.DB { return s.db }
 
 // Close closes the ledger.
-func (s *SQLite) Close() error { return s.db.Close() }
+func (s *Ledger) Close() error { return s.db.Close() }
 
 type migration struct {
 	version int
@@ -163,7 +164,7 @@ func migrations() ([]migration, error) {
 // means several processes opening a new ledger at once migrate it exactly
 // once: the others wait, then find nothing to do. (goose's SQLite support
 // has no lock for that race, which is why this is hand-written.)
-func (s *SQLite) migrate(ctx context.Context) error {
+func (s *Ledger) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -215,7 +216,7 @@ func checkVersion(v, latest int) error {
 }
 
 // SchemaVersion reports the applied migration number.
-func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
+func (s *Ledger) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err
@@ -223,7 +224,7 @@ func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 
 // tx runs fn in a write transaction, committing on nil and rolling back
 // otherwise.
-func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Ledger) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -280,24 +281,29 @@ func nullInt(n int64) any {
 	return n
 }
 
-// isUniqueViolation reports an insert refused because a unique key is
-// taken: by a UNIQUE or PRIMARY KEY constraint, or by the append-only
-// insert triggers (migration 0006), which refuse a taken key before the
-// constraint is checked and say so with takenMarker.
+// isUniqueViolation reports an insert refused by a UNIQUE or PRIMARY KEY
+// constraint, by its result code. The append-only insert triggers
+// (migrations 0007 to 0009) refuse a taken key before the constraint
+// can, with a message and no code of their own, so code never relies on
+// them: it checks a key inside its write transaction before inserting
+// (that transaction holds SQLite's write lock from BEGIN, so nothing can
+// take the key in between), and a trigger's refusal is then an error like
+// any other.
 func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
+	var se *sqlitedrv.Error
 	if !errors.As(err, &se) {
 		return false
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return true
-	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
-		return strings.Contains(se.Error(), takenMarker)
 	}
 	return false
 }
 
-// takenMarker ends the message of every insert trigger of migration 0006
-// that refuses a taken id or key.
-const takenMarker = "(REPLACE and upserts are refused)"
+// isForeignKeyViolation reports a write refused because a row it points
+// at (a customer, a claim) does not exist.
+func isForeignKeyViolation(err error) bool {
+	var se *sqlitedrv.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 )
 
 // seedEveryTable writes at least one row to every ledger table.
-func seedEveryTable(t *testing.T, s *SQLite) {
+func seedEveryTable(t *testing.T, s *Ledger) {
 	t.Helper()
 	ctx := context.Background()
 	addCustomer(t, s, "a", "USD")
@@ -109,7 +109,7 @@ func TestInsertTriggersRefuseReplace(t *testing.T) {
 }
 
 // dump is every ledger table's rows, as text.
-func dump(t *testing.T, s *SQLite) string {
+func dump(t *testing.T, s *Ledger) string {
 	t.Helper()
 	var b strings.Builder
 	tables := slices.Sorted(maps.Keys(ledgerTables))
@@ -174,7 +174,7 @@ func TestImportKeepsTheTriggers(t *testing.T) {
 // insertCredits writes n credits of amount in currency straight into the
 // tables, as fast as SQLite can: enough of them to reach the ledger's
 // bounds, which goes through the same sums as credits issued one by one.
-func insertCredits(t *testing.T, s *SQLite, customer, currency string, amount int64, n int) {
+func insertCredits(t *testing.T, s *Ledger, customer, currency string, amount int64, n int) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := s.DB().ExecContext(ctx, `WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < ?)

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/makegood/makegood/internal/report"
 )
 
-var _ report.BookSource = (*SQLite)(nil)
+var _ report.BookSource = (*Ledger)(nil)
 
 // bookEvents is every entry up to a time with its credit's facts, and an
 // expiry event for every credit expired by then with what its entries
@@ -38,7 +38,7 @@ const bookEvents = `SELECT t, kind, eid, credit_id, customer_id, currency, amoun
 // ExportBooks streams the ledger as it stood at to: head gets the
 // accounts to declare, then each gets every event in time order. One read
 // transaction, so the books are one snapshot even while others write.
-func (s *SQLite) ExportBooks(ctx context.Context, to time.Time, head func(report.BookHeader) error, each func(report.BookEvent) error) error {
+func (s *Ledger) ExportBooks(ctx context.Context, to time.Time, head func(report.BookHeader) error, each func(report.BookEvent) error) error {
 	return s.readTx(ctx, func(tx *sql.Tx) error {
 		h := report.BookHeader{To: to}
 		at := fmtTime(to)

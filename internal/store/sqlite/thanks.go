@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -19,7 +19,7 @@ FROM thank_you_notes n`
 // RecordThankYou writes a note and, for a sent note with a credit, the
 // credit and its issue entry, and the outcome of its claim, all in one
 // transaction.
-func (s *SQLite) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (ledger.ThankYouNote, error) {
+func (s *Ledger) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (ledger.ThankYouNote, error) {
 	if err := n.CheckCredit(); err != nil {
 		return ledger.ThankYouNote{}, err
 	}
@@ -34,6 +34,16 @@ func (s *SQLite) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (
 			}
 			creditID, credit = c.ID, &c
 		}
+		if n.Status == ledger.NoteSent {
+			var sent int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM thank_you_notes
+				WHERE customer_id = ? AND occasion_key = ? AND status = 'sent'`, n.Customer, n.Key).Scan(&sent); err != nil {
+				return fmt.Errorf("record thank-you note: %w", err)
+			}
+			if sent > 0 {
+				return ledger.AlreadyThanked(n.Customer, n.Key)
+			}
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO thank_you_notes
 			(customer_id, occasion, occasion_key, via, status, message_id, subject, error, at, credit_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -42,7 +52,7 @@ func (s *SQLite) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (
 		if isUniqueViolation(err) {
 			return ledger.AlreadyThanked(n.Customer, n.Key)
 		}
-		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
+		if isForeignKeyViolation(err) {
 			return &ledger.NotFoundError{Kind: "customer", ID: n.Customer}
 		}
 		if err != nil {
@@ -66,7 +76,7 @@ func (s *SQLite) RecordThankYou(ctx context.Context, n ledger.NewThankYouNote) (
 }
 
 // ThankYouNotes lists notes, newest first.
-func (s *SQLite) ThankYouNotes(ctx context.Context, f ledger.ThanksFilter) ([]ledger.ThankYouNote, error) {
+func (s *Ledger) ThankYouNotes(ctx context.Context, f ledger.ThanksFilter) ([]ledger.ThankYouNote, error) {
 	var (
 		where []string
 		args  []any

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -9,12 +9,12 @@ import (
 
 	"github.com/makegood/makegood/internal/report"
 	"github.com/makegood/makegood/internal/report/reporttest"
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
-func filled(t *testing.T) *store.SQLite {
+func filled(t *testing.T) *sqlite.Ledger {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func fixtureQuery() report.Query {
 		RepeatSince: to.AddDate(-1, 0, 0), RecoveredSince: to.AddDate(-1, 0, 0)}
 }
 
-func build(t *testing.T, st *store.SQLite, q report.Query) report.Report {
+func build(t *testing.T, st *sqlite.Ledger, q report.Query) report.Report {
 	t.Helper()
 	f, err := st.ReportFacts(context.Background(), q)
 	if err != nil {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -20,7 +20,7 @@ const creditSelect = `SELECT c.id, c.customer_id, c.amount_minor, c.currency, c.
 FROM credits c LEFT JOIN credit_entries v ON v.credit_id = c.id AND v.kind = 'void'`
 
 // IssueCredit records a credit and its issue entry in one transaction.
-func (s *SQLite) IssueCredit(ctx context.Context, nc ledger.NewCredit) (ledger.Credit, bool, error) {
+func (s *Ledger) IssueCredit(ctx context.Context, nc ledger.NewCredit) (ledger.Credit, bool, error) {
 	var (
 		out     ledger.Credit
 		created bool
@@ -169,7 +169,7 @@ func checkCurrencyTotal(ctx context.Context, tx *sql.Tx, field, currency string,
 	if ledger.CurrencyTotalHeadroom(span, rowMax, amount) {
 		return nil
 	}
-	issued, err := issuedIn(ctx, tx, currency, 0)
+	issued, err := issuedIn(ctx, tx, currency)
 	if err != nil {
 		return err
 	}
@@ -192,16 +192,10 @@ func creditSpan(ctx context.Context, q querier) (int64, error) {
 	return hi.Int64 - lo.Int64 + 1, nil
 }
 
-// issuedIn sums what was ever issued in currency, in credits up to id
-// upTo (0 for all).
-func issuedIn(ctx context.Context, q querier, currency string, upTo int64) (int64, error) {
-	query, args := `SELECT COALESCE(SUM(amount_minor), 0) FROM credits WHERE currency = ?`, []any{currency}
-	if upTo > 0 {
-		query += ` AND id <= ?`
-		args = append(args, upTo)
-	}
+// issuedIn sums what was ever issued in currency.
+func issuedIn(ctx context.Context, q querier, currency string) (int64, error) {
 	var issued int64
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&issued); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount_minor), 0) FROM credits WHERE currency = ?`, currency).Scan(&issued); err != nil {
 		return 0, fmt.Errorf("sum the ledger's %s credits: %w", currency, err)
 	}
 	return issued, nil
@@ -224,7 +218,7 @@ func creditByID(ctx context.Context, q querier, id int64) (ledger.Credit, error)
 }
 
 // Credit returns one credit.
-func (s *SQLite) Credit(ctx context.Context, id int64) (ledger.Credit, error) {
+func (s *Ledger) Credit(ctx context.Context, id int64) (ledger.Credit, error) {
 	return creditByID(ctx, s.db, id)
 }
 
@@ -288,7 +282,7 @@ func creditsQuery(f ledger.CreditFilter) (string, []any, error) {
 }
 
 // Credits lists credits, newest first.
-func (s *SQLite) Credits(ctx context.Context, f ledger.CreditFilter) ([]ledger.Credit, error) {
+func (s *Ledger) Credits(ctx context.Context, f ledger.CreditFilter) ([]ledger.Credit, error) {
 	q, args, err := creditsQuery(f)
 	if err != nil {
 		return nil, err
@@ -340,7 +334,7 @@ func scanCredit(r scanner) (ledger.Credit, error) {
 }
 
 // VoidCredit writes a reversing entry for what remains of a credit.
-func (s *SQLite) VoidCredit(ctx context.Context, id int64, reason string, at time.Time) (ledger.Credit, error) {
+func (s *Ledger) VoidCredit(ctx context.Context, id int64, reason string, at time.Time) (ledger.Credit, error) {
 	if err := ledger.ValidateVoidReason("reason", reason); err != nil {
 		return ledger.Credit{}, err
 	}
@@ -372,7 +366,7 @@ func (s *SQLite) VoidCredit(ctx context.Context, id int64, reason string, at tim
 // Whether the apply was made before (its key, or the same invoice) is
 // decided inside the transaction that writes it, so that retries and
 // overlapping runs apply once.
-func (s *SQLite) ApplyCredit(ctx context.Context, a ledger.Apply) (ledger.Credit, bool, error) {
+func (s *Ledger) ApplyCredit(ctx context.Context, a ledger.Apply) (ledger.Credit, bool, error) {
 	if err := a.Validate(); err != nil {
 		return ledger.Credit{}, false, err
 	}
@@ -459,7 +453,7 @@ func applyTo(ctx context.Context, q querier, credit int64, invoice string) (ledg
 
 // Balances sums unexpired entries per customer and currency. The covering
 // index credit_entries_balance answers it without reading the table.
-func (s *SQLite) Balances(ctx context.Context, customer string, now time.Time) ([]ledger.Balance, error) {
+func (s *Ledger) Balances(ctx context.Context, customer string, now time.Time) ([]ledger.Balance, error) {
 	q, args := balancesQuery(customer, now)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -491,7 +485,7 @@ func balancesQuery(customer string, now time.Time) (string, []any) {
 }
 
 // History lists a customer's credit entries, newest first.
-func (s *SQLite) History(ctx context.Context, customer string) ([]ledger.Entry, error) {
+func (s *Ledger) History(ctx context.Context, customer string) ([]ledger.Entry, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT e.id, e.credit_id, e.customer_id, e.kind, e.amount_minor,
 		e.currency, e.invoice, CASE WHEN e.kind = 'issue' THEN c.note ELSE e.note END, c.reason, e.at,
 		COALESCE(c.gesture, ''), COALESCE(c.incident_id, 0)

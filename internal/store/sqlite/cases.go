@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -71,7 +71,7 @@ func scanApology(r scanner) (ledger.Apology, error) {
 }
 
 // RecordCase writes a whole case in one transaction.
-func (s *SQLite) RecordCase(ctx context.Context, c ledger.Case) (ledger.CaseResult, error) {
+func (s *Ledger) RecordCase(ctx context.Context, c ledger.Case) (ledger.CaseResult, error) {
 	var out ledger.CaseResult
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		out = ledger.CaseResult{}
@@ -115,7 +115,7 @@ func (s *SQLite) RecordCase(ctx context.Context, c ledger.Case) (ledger.CaseResu
 }
 
 // Apology returns one apology with its delivery status.
-func (s *SQLite) Apology(ctx context.Context, id int64) (ledger.Apology, error) {
+func (s *Ledger) Apology(ctx context.Context, id int64) (ledger.Apology, error) {
 	a, err := scanApology(s.db.QueryRowContext(ctx, apologySelect+` WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, &ledger.NotFoundError{Kind: "apology", ID: fmt.Sprint(id)}
@@ -128,7 +128,7 @@ func (s *SQLite) Apology(ctx context.Context, id int64) (ledger.Apology, error) 
 
 // RecordDelivery appends a delivery attempt, and the outcome of its claim
 // in the same transaction.
-func (s *SQLite) RecordDelivery(ctx context.Context, d ledger.Delivery) error {
+func (s *Ledger) RecordDelivery(ctx context.Context, d ledger.Delivery) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM apologies WHERE id = ?`, d.Apology).Scan(&n); err != nil {
@@ -159,7 +159,7 @@ func (s *SQLite) RecordDelivery(ctx context.Context, d ledger.Delivery) error {
 }
 
 // Deliveries lists an apology's delivery attempts, oldest first.
-func (s *SQLite) Deliveries(ctx context.Context, apology int64) ([]ledger.Delivery, error) {
+func (s *Ledger) Deliveries(ctx context.Context, apology int64) ([]ledger.Delivery, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT apology_id, via, status, COALESCE(message_id, ''), COALESCE(error, ''), at
 		FROM apology_deliveries WHERE apology_id = ? ORDER BY id`, apology)
 	if err != nil {
