@@ -52,110 +52,6 @@ func keyed(customers int) func(i int) ledger.NewCredit {
 	}
 }
 
-// TestCreditImportRepeatedKeys: a key used twice in a file is reported on
-// the later line with the line that used it first, however far apart the
-// two are (other batches, lines that do not follow one another) and
-// whether the first one was written by the import or recorded before it.
-func TestCreditImportRepeatedKeys(t *testing.T) {
-	st := openTest(t)
-	fill(t, st, 3, 5) // k0..k4 recorded
-
-	// A line left out after every second row (a blank line, a row that
-	// failed), so that the import keeps more runs of lines than it holds
-	// in memory.
-	n := 2*maxRuns + 1200
-	lines := make([]int, n)
-	for i := range lines {
-		lines[i] = 2 + i + i/2
-	}
-	credit := func(i int) ledger.NewCredit {
-		nc := keyed(3)(i)
-		switch i {
-		case n - 3: // repeats an early row, its run long since moved to the table
-			nc = keyed(3)(1)
-		case n - 2: // repeats a row in the same batch
-			nc = keyed(3)(n - 5)
-		case n - 1: // recorded before, the same values: skipped
-			nc.IdempotencyKey, nc.AmountMinor, nc.Customer = "k1", 101, "cus_1"
-		case 10: // recorded before, the same values: skipped, but see below
-			nc.IdempotencyKey, nc.AmountMinor, nc.Customer = "k2", 102, "cus_2"
-		case 11: // ... used again: a repeat, though neither line is written
-			nc.IdempotencyKey, nc.AmountMinor, nc.Customer = "k2", 102, "cus_2"
-		}
-		return nc
-	}
-	res, problems := importRows(t, st, lines, credit, false)
-	want := []string{
-		fmt.Sprintf("line %d: key-1 first on line 3", lines[n-3]),
-		fmt.Sprintf("line %d: key-%d first on line %d", lines[n-2], n-5, lines[n-5]),
-		fmt.Sprintf("line %d: k2 first on line %d", lines[11], lines[10]),
-	}
-	var got []string
-	for _, p := range problems {
-		var dup *ledger.DuplicateKeyError
-		if !errors.As(p.err, &dup) {
-			t.Fatalf("line %d: %v, want a repeated key", p.line, p.err)
-		}
-		got = append(got, fmt.Sprintf("line %d: %s first on line %d", p.line, dup.Key, dup.FirstLine))
-	}
-	// Reported in the order of the file.
-	slices.SortFunc(want, func(a, b string) int { return lineOf(a) - lineOf(b) })
-	if !slices.Equal(got, want) {
-		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if res.AlreadyRecorded != 3 {
-		t.Errorf("already recorded = %d, want 3 (lines %d, %d, %d)", res.AlreadyRecorded, lines[10], lines[11], lines[n-1])
-	}
-	if c := count(t, st, "credits"); c != 5 {
-		t.Errorf("credits = %d after a file with problems, want the 5 from before", c)
-	}
-}
-
-func lineOf(s string) int {
-	var n int
-	fmt.Sscanf(s, "line %d:", &n)
-	return n
-}
-
-// TestCreditImportConflictsAfterRepeats: problems come repeats first,
-// then keys recorded with other values, each in the file's order, as the
-// command prints them.
-func TestCreditImportConflictsAfterRepeats(t *testing.T) {
-	st := openTest(t)
-	fill(t, st, 1, 2) // k0 (100), k1 (101) for cus_0
-	credit := func(i int) ledger.NewCredit {
-		nc := ledger.NewCredit{Customer: "cus_0", AmountMinor: 5, Currency: "USD", Reason: "outage", IssuedAt: testNow}
-		switch i {
-		case 0:
-			nc.IdempotencyKey, nc.AmountMinor = "k1", 7 // conflict
-		case 1:
-			nc.IdempotencyKey = "a"
-		case 2:
-			nc.IdempotencyKey, nc.AmountMinor, nc.Reason = "k0", 100, "other" // conflict
-		case 3:
-			nc.IdempotencyKey = "a" // repeat of line 3
-		}
-		return nc
-	}
-	_, problems := importRows(t, st, []int{2, 3, 4, 5, 6}, credit, false)
-	if len(problems) != 3 {
-		t.Fatalf("problems = %v", problems)
-	}
-	var dup *ledger.DuplicateKeyError
-	if problems[0].line != 5 || !errors.As(problems[0].err, &dup) || dup.FirstLine != 3 {
-		t.Errorf("first problem = %d: %v, want the repeat on line 5", problems[0].line, problems[0].err)
-	}
-	for i, w := range []struct {
-		line int
-		diff string
-	}{{2, "with a different amount"}, {4, "with a different reason"}} {
-		p := problems[1+i]
-		if p.line != w.line || !errors.Is(p.err, ledger.ErrConflict) || !strings.Contains(p.err.Error(), w.diff) {
-			t.Errorf("problem %d = %d: %v, want line %d %s", 1+i, p.line, p.err, w.line, w.diff)
-		}
-	}
-}
-
 // TestCreditImportRebuildsIndexes: an import as big as the ledger drops
 // the credit tables' indexes led by the customer and builds them again
 // before it commits; the ledger ends with the same schema, sound, and its
@@ -268,118 +164,6 @@ func eachRowDB(ctx context.Context, st *Ledger, q string, fn func(string)) error
 		fn(s)
 	}
 	return rows.Err()
-}
-
-// TestCreditImportChecksOnlyWithoutWrite: Finish without write (a dry
-// run) reports what would be issued, and the import cannot then be
-// committed; nothing is written.
-func TestCreditImportChecksOnlyWithoutWrite(t *testing.T) {
-	ctx := context.Background()
-	st := openTest(t)
-	fill(t, st, 2, 2)
-	imp, err := st.BeginCreditImport(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer imp.Rollback()
-	for i := range 600 {
-		nc := keyed(2)(i)
-		nc.IdempotencyKey = ""
-		if err := imp.Add(ctx, i+2, nc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	res, err := imp.Finish(ctx, false, func(line int, err error) { t.Errorf("line %d: %v", line, err) })
-	if err != nil || res.Issued != 600 || res.Totals["USD"] != 600*100+599*600/2 {
-		t.Fatalf("Finish = %+v, %v", res, err)
-	}
-	if _, err := imp.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: testNow, SHA256: "dry"}); err == nil {
-		t.Fatal("Commit after Finish without write succeeded")
-	}
-	if n := count(t, st, "credits"); n != 2 {
-		t.Errorf("credits = %d, want the 2 from before", n)
-	}
-	if n := count(t, st, "imports"); n != 1 {
-		t.Errorf("imports = %d, want the 1 from before", n)
-	}
-}
-
-// TestCreditImportChecksCustomers: the import's connection leaves foreign
-// keys to the import, which refuses a credit for a customer the ledger
-// does not have; afterwards the connection checks them again.
-func TestCreditImportChecksCustomers(t *testing.T) {
-	ctx := context.Background()
-	st := openTest(t)
-	st.DB().SetMaxOpenConns(1) // the import's connection is the one checked below
-	fill(t, st, 1, 1)
-	imp, err := st.BeginCreditImport(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc := keyed(1)(5)
-	nc.Customer = "nobody"
-	var nf *ledger.NotFoundError
-	if err := imp.Add(ctx, 2, nc); !errors.As(err, &nf) || nf.ID != "nobody" {
-		t.Errorf("Add for an unknown customer: %v", err)
-	}
-	if err := imp.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	var fk, cache int
-	if err := st.DB().QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
-		t.Errorf("foreign_keys after an import = %d, %v", fk, err)
-	}
-	if err := st.DB().QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil || cache != -2000 {
-		t.Errorf("cache_size after an import = %d, %v; want SQLite's default", cache, err)
-	}
-	if _, err := st.DB().ExecContext(ctx, `INSERT INTO credits (customer_id, amount_minor, currency, reason, issued_at)
-		VALUES ('nobody', 1, 'USD', 'x', 'x')`); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
-		t.Errorf("a credit for an unknown customer outside imports: %v", err)
-	}
-}
-
-// TestCreditImportValues: each credit is written with its own row's
-// values, whether the rows of its batch share them or not.
-func TestCreditImportValues(t *testing.T) {
-	ctx := context.Background()
-	st := openTest(t)
-	fill(t, st, 3, 0)
-	exp := testNow.AddDate(0, 3, 0)
-	credit := func(i int) ledger.NewCredit {
-		nc := ledger.NewCredit{Customer: fmt.Sprintf("cus_%d", i%3), AmountMinor: int64(1 + i), Currency: "USD",
-			Reason: "outage", IssuedAt: testNow}
-		if i >= 300 && i%7 == 0 { // the second batch mixes them
-			nc.Reason, nc.Currency = "delay", "EUR"
-			nc.ExpiresAt = &exp
-		}
-		if i >= 500 { // the last, partial batch: a note each
-			nc.Note = fmt.Sprintf("note %d", i)
-		}
-		if i%2 == 0 {
-			nc.IdempotencyKey = fmt.Sprintf("v%d", i)
-		}
-		return nc
-	}
-	lines := make([]int, 600)
-	for i := range lines {
-		lines[i] = i + 2
-	}
-	if res, problems := importRows(t, st, lines, credit, true); len(problems) > 0 || res.Issued != 600 {
-		t.Fatalf("import: %+v, %v", res, problems)
-	}
-	got, err := st.Credits(ctx, ledger.CreditFilter{Now: testNow})
-	if err != nil || len(got) != 600 {
-		t.Fatalf("credits: %d, %v", len(got), err)
-	}
-	slices.Reverse(got) // newest first
-	for i, c := range got {
-		want := credit(i)
-		if c.ID != int64(i+1) || c.Customer != want.Customer || c.AmountMinor != want.AmountMinor || c.Currency != want.Currency ||
-			want.Differences(c) != "" ||
-			c.IdempotencyKey != want.IdempotencyKey || !c.IssuedAt.Equal(testNow) || c.RemainingMinor != want.AmountMinor {
-			t.Fatalf("credit %d = %+v, want %+v", i+1, c, want)
-		}
-	}
 }
 
 // TestImportMatchesRowsByKeyNotPosition: the ids an INSERT … RETURNING
@@ -598,5 +382,40 @@ func TestImportFindsItsCreditsWithoutTheRange(t *testing.T) {
 	}
 	if res, err := st.Check(ctx); err != nil || !res.Sound() {
 		t.Fatalf("check: %+v, %v", res, err)
+	}
+}
+
+// TestCreditImportRestoresTheConnection: the import's connection leaves
+// foreign keys to the import, which refuses a credit for a customer the
+// ledger does not have (the contract suite); afterwards the connection
+// checks them again and has SQLite's default cache.
+func TestCreditImportRestoresTheConnection(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	st.DB().SetMaxOpenConns(1) // the import's connection is the one checked below
+	fill(t, st, 1, 1)
+	imp, err := st.BeginCreditImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc := keyed(1)(5)
+	nc.Customer = "nobody"
+	var nf *ledger.NotFoundError
+	if err := imp.Add(ctx, 2, nc); !errors.As(err, &nf) || nf.ID != "nobody" {
+		t.Errorf("Add for an unknown customer: %v", err)
+	}
+	if err := imp.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	var fk, cache int
+	if err := st.DB().QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Errorf("foreign_keys after an import = %d, %v", fk, err)
+	}
+	if err := st.DB().QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil || cache != -2000 {
+		t.Errorf("cache_size after an import = %d, %v; want SQLite's default", cache, err)
+	}
+	if _, err := st.DB().ExecContext(ctx, `INSERT INTO credits (customer_id, amount_minor, currency, reason, issued_at)
+		VALUES ('nobody', 1, 'USD', 'x', 'x')`); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("a credit for an unknown customer outside imports: %v", err)
 	}
 }
