@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
 // sizes is how big a ledger to make.
@@ -28,7 +28,7 @@ type sizes struct {
 // every severity with two customers each, nine in ten fixed, apologies to
 // most customers; thank-you notes for every occasion.
 func generate(ctx context.Context, path string, z sizes) error {
-	st, err := store.Open(ctx, path)
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
 // TestBackupWhileOthersWrite runs `makegood db backup` again and again
@@ -86,7 +86,7 @@ func TestBackupWhileOthersWrite(t *testing.T) {
 		if fi, err := os.Stat(b); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Fatalf("%s: %v, mode %v", b, err, fi.Mode())
 		}
-		res, err := store.CheckFile(context.Background(), b)
+		res, err := sqlite.CheckFile(context.Background(), b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,11 +102,11 @@ func TestBackupWhileOthersWrite(t *testing.T) {
 			t.Errorf("credit balance on %s: %v\n%s", b, err, out)
 		}
 	}
-	final, err := store.CheckFile(context.Background(), db)
+	final, err := sqlite.CheckFile(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, _ := store.CheckFile(context.Background(), backups[0])
+	first, _ := sqlite.CheckFile(context.Background(), backups[0])
 	if first.Credits >= final.Credits || during < 8 {
 		t.Errorf("the backups were not taken while others wrote: first backup %d credits, ledger %d, %d issued during",
 			first.Credits, final.Credits, during)

@@ -15,7 +15,7 @@ import (
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/report"
 	"github.com/makegood/makegood/internal/report/reporttest"
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 	"github.com/makegood/makegood/pkg/money"
 )
 
@@ -42,7 +42,7 @@ func bookLedger(t *testing.T) (db string, env []string) {
 	t.Helper()
 	dir := t.TempDir()
 	db = filepath.Join(dir, "ledger.db")
-	st, err := store.Open(context.Background(), db)
+	st, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestExportStopsAtTo(t *testing.T) {
 			t.Errorf("transaction %+v does not balance", tx)
 		}
 	}
-	st, err := store.Open(context.Background(), db)
+	st, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
 // crashRows is big enough that the import is still writing when it is
@@ -82,7 +82,7 @@ func TestKillMidImport(t *testing.T) {
 
 	check := func(wantCredits int) {
 		t.Helper()
-		st, err := store.Open(context.Background(), db)
+		st, err := sqlite.Open(context.Background(), db)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/mail/mailtest"
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
 // At most once to a customer, tried the way the issue found it broken:
@@ -137,7 +137,7 @@ func (h *deliveryHome) outboxMessages(t *testing.T) map[string]int {
 // sql runs a query on the ledger and returns its single integer.
 func (h *deliveryHome) count(t *testing.T, query string) int {
 	t.Helper()
-	st, err := store.Open(context.Background(), h.db)
+	st, err := sqlite.Open(context.Background(), h.db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -92,14 +93,30 @@ func (h *ledgerHome) credits(t *testing.T) []view.Credit {
 	return cs
 }
 
-// dump is the ledger as SQL text, to show that a command changed nothing.
+// dump is the ledger's schema and rows, as the scripts' ledgerdump has
+// them, to show that a command changed nothing.
 func (h *ledgerHome) dump(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("sqlite3", h.ledger, ".dump").Output()
+	db := h.db(t)
+	defer db.Close()
+	out, err := dumpSQLite(db)
 	if err != nil {
-		t.Fatalf("sqlite3 %s .dump: %v", h.ledger, err)
+		t.Fatalf("dump %s: %v", h.ledger, err)
 	}
-	return string(out)
+	return out
+}
+
+// db opens the ledger file for reading.
+func (h *ledgerHome) db(t *testing.T) *sql.DB {
+	t.Helper()
+	if _, err := os.Stat(h.ledger); err != nil {
+		t.Fatalf("no ledger: %v", err)
+	}
+	db, err := registeredEngines()[0].Open(h.ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // expectUnchanged fails the test if the ledger differs from an earlier dump.

@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -23,10 +25,21 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script against the
-// real binary, each in a fresh HOME with its own ledger. $LEDGER names the
-// default ledger file so scripts can inspect it with sqlite3.
+// real binary, each in a fresh HOME with its own ledger, once per engine
+// (TestScripts/sqlite/<script>; see scriptEngines). $LEDGER names the
+// script's ledger (the default file for SQLite; MAKEGOOD_DB is set too for
+// an engine whose ledger is not a file); scripts read it with ledgersql
+// and ledgerdump, which work on every engine.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
+	for _, eng := range scriptEngines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			testscript.Run(t, scriptParams(eng))
+		})
+	}
+}
+
+func scriptParams(eng scriptEngine) testscript.Params {
+	return testscript.Params{
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
 		RequireExplicitExec: true,
 		UpdateScripts:       *update,
@@ -35,20 +48,39 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", home)
 			env.Setenv("XDG_DATA_HOME", filepath.Join(home, ".local", "share"))
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-			env.Setenv("LEDGER", filepath.Join(home, ".local", "share", "makegood", "ledger.db"))
 			env.Setenv("TZ", "UTC")
 			env.Values[smtpdKey{}] = &smtpdState{}
-			return os.MkdirAll(home, 0o755)
+			if err := os.MkdirAll(home, 0o755); err != nil {
+				return err
+			}
+			ledger, db, err := eng.Setup(env)
+			if err != nil {
+				return err
+			}
+			env.Setenv("LEDGER", ledger)
+			if db != "" {
+				env.Setenv("MAKEGOOD_DB", db)
+			}
+			return nil
+		},
+		// [engine:sqlite] is true in the SQLite run only.
+		Condition: func(cond string) (bool, error) {
+			if name, ok := strings.CutPrefix(cond, "engine:"); ok {
+				return name == eng.Name, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
-			"filemode": cmdFilemode,
-			"mailcat":  cmdMailcat,
-			"smtpd":    cmdSMTPD,
+			"exitcode":   cmdExitCode,
+			"filemode":   cmdFilemode,
+			"mailcat":    cmdMailcat,
+			"smtpd":      cmdSMTPD,
+			"ledgersql":  cmdLedgerSQL,
+			"ledgerdump": cmdLedgerDump,
 			// fakestripe and stripemock: cmd/makegood/stripe_test.go.
 			"fakestripe": cmdFakeStripe, "stripemock": cmdStripeMock,
 		},
-	})
+	}
 }
 
 // cmdExitCode is `exitcode N program [args...]`: run the program like exec

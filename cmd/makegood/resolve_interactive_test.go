@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,13 +68,18 @@ func stepApologizeAsDrafted(c *ptytest.Console) {
 	c.Send(ptytest.Enter)
 }
 
+// sql reads the ledger as the scripts' ledgersql does (rows as a|b|c).
 func (h *ledgerHome) sql(t *testing.T, query string) string {
 	t.Helper()
-	out, err := exec.Command("sqlite3", h.ledger, query).Output()
-	if err != nil {
-		t.Fatalf("sqlite3 %q: %v", query, err)
+	db := h.db(t)
+	defer db.Close()
+	var out strings.Builder
+	for _, q := range splitStatements(query) {
+		if err := writeRows(&out, db, q); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(out.String())
 }
 
 func (h *ledgerHome) outbox(t *testing.T) []string {

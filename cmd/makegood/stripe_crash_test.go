@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 	"github.com/makegood/makegood/internal/stripe/stripetest"
 )
 
@@ -111,7 +111,7 @@ func TestKillMidPush(t *testing.T) {
 	if total != pushCredits || len(seen) != pushCredits {
 		t.Fatalf("Stripe holds %d transactions for %d credits, want %d", total, len(seen), pushCredits)
 	}
-	st, err := store.Open(context.Background(), db)
+	st, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/delivery"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/mail"
@@ -27,14 +26,14 @@ func SplitSubject(text, title string) (subject, body string) {
 }
 
 // Message is the mail for a recorded apology to c at address to.
-func Message(mc cmdutil.MailConfig, c ledger.Customer, to string, a ledger.Apology, title string) mail.Message {
+func Message(mc mail.Config, c ledger.Customer, to string, a ledger.Apology, title string) mail.Message {
 	subject, body := SplitSubject(a.Body, title)
 	return mail.Message{FromName: mc.FromName, FromAddr: mc.FromAddr, ToName: c.Name, ToAddr: to,
 		Subject: subject, Body: body, Headers: map[string]string{"X-Makegood-Apology": fmt.Sprint(a.ID)}}
 }
 
 // NewCourier is the courier for apologies sent by via (outbox or smtp).
-func NewCourier(st ledger.Store, mc cmdutil.MailConfig, via string, now func() time.Time, resendUnknown bool) *delivery.Courier {
+func NewCourier(st ledger.Store, mc mail.Config, via string, now func() time.Time, resendUnknown bool) *delivery.Courier {
 	self := procs.Self()
 	return &delivery.Courier{Store: st, Via: via, Outbox: mail.Outbox{Dir: mc.Outbox, Now: now}, By: self,
 		Alive: procs.Liveness(self), Now: now, ResendUnknown: resendUnknown}
@@ -53,7 +52,7 @@ type Result struct {
 // result carries its error for the caller to report with the retry
 // command. The error is for what stops the command: no address for the
 // customer, or a ledger that cannot be written.
-func Deliver(ctx context.Context, st ledger.Store, co *delivery.Courier, sender mail.Sender, mc cmdutil.MailConfig,
+func Deliver(ctx context.Context, st ledger.Store, co *delivery.Courier, sender mail.Sender, mc mail.Config,
 	c ledger.Customer, a ledger.Apology, title string) (Result, error) {
 	to, err := c.MailAddress()
 	if err != nil {

@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/delivery"
 	"github.com/makegood/makegood/internal/ledger"
 	gomail "github.com/makegood/makegood/internal/mail"
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
 var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -34,10 +33,10 @@ func TestSplitSubject(t *testing.T) {
 }
 
 // recorded opens a ledger with one apology recorded for ana.
-func recorded(t *testing.T) (*store.SQLite, ledger.Customer, ledger.Apology) {
+func recorded(t *testing.T) (*sqlite.Ledger, ledger.Customer, ledger.Apology) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +52,9 @@ func recorded(t *testing.T) (*store.SQLite, ledger.Customer, ledger.Apology) {
 	return st, c, *res.Resolutions[0].Apology
 }
 
-var from = cmdutil.MailConfig{FromName: "Sam", FromAddr: "sam@shop.example"}
+var from = gomail.Config{FromName: "Sam", FromAddr: "sam@shop.example"}
 
-func courier(st ledger.Store, mc cmdutil.MailConfig, via string) *delivery.Courier {
+func courier(st ledger.Store, mc gomail.Config, via string) *delivery.Courier {
 	return NewCourier(st, mc, via, func() time.Time { return t0 }, false)
 }
 

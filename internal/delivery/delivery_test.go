@@ -11,7 +11,7 @@ import (
 
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/mail"
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
 var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -35,7 +35,7 @@ func alive(c ledger.Claimer) (bool, bool) {
 }
 
 type fixture struct {
-	st     *store.SQLite
+	st     *sqlite.Ledger
 	outbox mail.Outbox
 	msg    ledger.MessageRef
 }
@@ -43,7 +43,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := store.Open(context.Background(), filepath.Join(dir, "ledger.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

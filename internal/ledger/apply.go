@@ -27,10 +27,7 @@ func (a Apply) Validate() error {
 	if a.AmountMinor <= 0 {
 		return Fieldf("--amount", "must be greater than zero")
 	}
-	if a.Invoice == "" {
-		return Fieldf("--invoice", "must not be empty")
-	}
-	if err := ValidateID("--invoice", a.Invoice); err != nil {
+	if err := ValidateInvoice("--invoice", a.Invoice); err != nil {
 		return err
 	}
 	if a.IdempotencyKey != "" {
@@ -39,6 +36,44 @@ func (a Apply) Validate() error {
 		}
 	}
 	return ValidateTime("--at", a.At)
+}
+
+// ValidateInvoice checks the invoice a credit is applied to: named, as an
+// id is.
+func ValidateInvoice(field, invoice string) error {
+	if invoice == "" {
+		return Fieldf(field, "must not be empty")
+	}
+	return ValidateID(field, invoice)
+}
+
+// CheckRetry decides what the entry recorded under a's idempotency key
+// means: nil when it is this very apply (a retry: nothing more is
+// written), a ConflictError when the key was used for anything else.
+func (a Apply) CheckRetry(prev Entry) error {
+	if prev.Kind != EntryApply || prev.CreditID != a.Credit || -prev.AmountMinor != a.AmountMinor || prev.Invoice != a.Invoice {
+		return Conflictf("idempotency key %q was already used for another apply (credit %d, %s, invoice %s)",
+			a.IdempotencyKey, prev.CreditID, money.Format(-prev.AmountMinor, prev.Currency), prev.Invoice)
+	}
+	return nil
+}
+
+// CheckVoid refuses to void a credit twice: a void reverses what
+// remained, once.
+func (c Credit) CheckVoid() error {
+	if c.VoidedAt != nil {
+		return Conflictf("credit %d was already voided at %s", c.ID, c.VoidedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ValidateVoidReason checks why a credit is voided: it must be said, as a
+// note is.
+func ValidateVoidReason(field, reason string) error {
+	if reason == "" {
+		return Fieldf(field, "must not be empty")
+	}
+	return ValidateText(field, reason, MaxNoteLen)
 }
 
 // CheckApplicable refuses to apply a credit that has nothing to give at

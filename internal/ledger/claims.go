@@ -349,3 +349,15 @@ type ClaimStore interface {
 	// stopped before writing). A second outcome is a ConflictError.
 	RecordOutcome(ctx context.Context, claim int64, o Outcome) error
 }
+
+// ClaimRaced is a claim refused because another run claimed the same
+// attempt at the same moment: the database's unique attempt number said
+// so, after the state read allowed it.
+func ClaimRaced(m MessageRef) error {
+	return &RefusedError{State: MessageState{Kind: m.Kind, State: StateSending}, Msg: "another run claimed it at the same moment"}
+}
+
+// OutcomeRecorded refuses a second outcome of one claim.
+func OutcomeRecorded(claim int64) error {
+	return Conflictf("claim %d has its outcome recorded already", claim)
+}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,8 +128,8 @@ func (n NewIncident) Validate() error {
 			return err
 		}
 	}
-	if n.ReportedAt.Before(n.StartedAt) {
-		return Fieldf("--reported", "%s is before --started %s", n.ReportedAt.Format(time.RFC3339), n.StartedAt.Format(time.RFC3339))
+	if err := CheckReported("--reported", "--started", n.ReportedAt, n.StartedAt); err != nil {
+		return err
 	}
 	if n.ImpactBP < 0 || n.ImpactBP > FullImpact {
 		return Fieldf("--impact", "%s is not between 0%% and 100%%", FormatImpact(n.ImpactBP))
@@ -137,6 +138,14 @@ func (n NewIncident) Validate() error {
 		if err := ValidateID("--customers", c); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// CheckReported refuses an incident reported before it started.
+func CheckReported(field, startedField string, reported, started time.Time) error {
+	if reported.Before(started) {
+		return Fieldf(field, "%s is before %s %s", reported.UTC().Format(time.RFC3339), startedField, started.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -400,4 +409,97 @@ func Summarize(inc Incident, apologies []Apology, credits []Credit) []Affected {
 		slices.SortStableFunc(out[i].Given, func(a, b Credit) int { return cmp.Compare(a.ID, b.ID) })
 	}
 	return out
+}
+
+// ValidateIncidentStatus checks an incident status filter.
+func ValidateIncidentStatus(field, s string) error {
+	if s != IncidentOpen && s != IncidentFixed {
+		return Fieldf(field, "%q is not an incident status; use open or fixed", s)
+	}
+	return nil
+}
+
+// CheckAfterStart refuses a time before the incident started: nothing
+// about it (its fix, an apology for it) can come before it.
+func (i Incident) CheckAfterStart(field string, t time.Time) error {
+	if !t.Before(i.StartedAt) {
+		return nil
+	}
+	if i.ID == 0 { // not recorded yet (resolve --title)
+		return Fieldf(field, "%s is before the incident started (%s)",
+			t.UTC().Format(time.RFC3339), i.StartedAt.UTC().Format(time.RFC3339))
+	}
+	return Fieldf(field, "%s is before incident %d started (%s)",
+		t.UTC().Format(time.RFC3339), i.ID, i.StartedAt.UTC().Format(time.RFC3339))
+}
+
+// CheckFix is the rule for recording an incident's fix at fixedAt: once
+// (a second fix is a ConflictError; a wrong one is corrected, see
+// CheckCorrection), within the years the ledger holds, not before the
+// incident started. field names fixedAt in errors: the command's flag, or
+// "fixed_at" when an engine checks it again as it writes.
+func (i Incident) CheckFix(field string, fixedAt time.Time) error {
+	if i.FixedAt != nil {
+		return Conflictf("incident %d was already fixed at %s; a fix is recorded once", i.ID, i.FixedAt.UTC().Format(time.RFC3339))
+	}
+	if err := ValidateTime(field, fixedAt); err != nil {
+		return err
+	}
+	return i.CheckAfterStart(field, fixedAt)
+}
+
+// CheckCorrection is the rule for correcting a recorded fix to fixedAt:
+// there must be a fix to correct, and the new time obeys what a fix does.
+func (i Incident) CheckCorrection(field string, fixedAt time.Time) error {
+	if err := ValidateTime(field, fixedAt); err != nil {
+		return err
+	}
+	if i.FixedAt == nil {
+		return Conflictf("incident %d has no fix to correct; record it with makegood incident fix %d", i.ID, i.ID)
+	}
+	return i.CheckAfterStart(field, fixedAt)
+}
+
+// WithDefaults fills in what an incident opened without them takes: normal
+// severity, an outage's impact.
+func (n NewIncident) WithDefaults() NewIncident {
+	if n.Severity == "" {
+		n.Severity = SeverityNormal
+	}
+	if n.ImpactBP == 0 {
+		n.ImpactBP = FullImpact
+	}
+	return n
+}
+
+// CheckTimes checks the incident's times are ones the ledger holds: the
+// check every engine makes as it writes, whatever the caller checked.
+func (n NewIncident) CheckTimes() error {
+	for _, t := range []time.Time{n.StartedAt, n.ReportedAt, n.CreatedAt} {
+		if err := ValidateTime("incident time", t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WithDefaults fills in what an apology recorded without them takes: sent
+// by email.
+func (a NewApology) WithDefaults() NewApology {
+	if a.Via == "" {
+		a.Via = "email"
+	}
+	if a.Status == "" {
+		a.Status = ApologySent
+	}
+	return a
+}
+
+// CheckCredits refuses a resolution giving more than one credit or
+// gesture: it is the customer's compensation for the incident, one thing.
+func (r Resolution) CheckCredits() error {
+	if len(r.Credits) > 1 {
+		return fmt.Errorf("record resolution: %d credits for customer %q; a resolution gives one", len(r.Credits), r.Customer)
+	}
+	return nil
 }

@@ -46,3 +46,30 @@ func CaseKey(title string, started time.Time, customers []string) string {
 	}
 	return "case:" + hex.EncodeToString(h.Sum(nil))
 }
+
+// FindCompensation is the rule on which of a customer's credits and
+// gestures for an incident is their compensation: the oldest not voided.
+// given is every credit or gesture the customer has for the incident.
+// Without one it returns nil and the key a new compensation takes
+// (CompensationKey, after the latest voided one).
+func FindCompensation(incident int64, customer string, given []Credit) (*Credit, string) {
+	var live *Credit
+	var voided int64
+	for i := range given {
+		c := given[i]
+		if c.IncidentID != incident || c.Customer != customer {
+			continue
+		}
+		if c.VoidedAt != nil {
+			voided = max(voided, c.ID)
+			continue
+		}
+		if live == nil || c.ID < live.ID {
+			live = &given[i]
+		}
+	}
+	if live != nil {
+		return live, ""
+	}
+	return nil, CompensationKey(incident, customer, voided)
+}

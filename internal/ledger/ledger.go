@@ -32,9 +32,19 @@ const (
 	PeriodYear  = "year"
 )
 
+// Reasons a credit is given for.
+const (
+	ReasonOutage   = "outage"
+	ReasonBug      = "bug"
+	ReasonBilling  = "billing"
+	ReasonDelay    = "delay"
+	ReasonGoodwill = "goodwill"
+	ReasonOther    = "other"
+)
+
 // Reasons lists why a credit may be given, in the order prompts offer them.
 func Reasons() []string {
-	return []string{"outage", "bug", "billing", "delay", "goodwill", "other"}
+	return []string{ReasonOutage, ReasonBug, ReasonBilling, ReasonDelay, ReasonGoodwill, ReasonOther}
 }
 
 // Credit statuses, derived from entries and the clock rather than stored, so
@@ -354,6 +364,27 @@ func ParseTime(field, s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// CheckPast refuses a time after now: the ledger records what happened,
+// so a time in the future is a typo. Every command that takes the time
+// something happened (a fix, an incident's start and report, an apology)
+// asks here.
+func CheckPast(field string, t, now time.Time) error {
+	if t.After(now) {
+		return Fieldf(field, "%s is in the future", t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ParsePastTime reads a time as ParseTime does and refuses one after now
+// (CheckPast).
+func ParsePastTime(field, s string, now time.Time) (time.Time, error) {
+	t, err := ParseTime(field, s)
+	if err != nil {
+		return t, err
+	}
+	return t, CheckPast(field, t, now)
+}
+
 // ParseExpiry reads --expires: a date (the credit stops counting at the
 // start of that day, UTC) or a number of days from today ("90d").
 func ParseExpiry(field, s string, now time.Time) (time.Time, error) {
@@ -417,4 +448,64 @@ func NormalizeTags(field string, tags []string) ([]string, error) {
 		return nil, Fieldf(field, "at most %d tags are allowed", MaxTags)
 	}
 	return out, nil
+}
+
+// Differences names the fields in which nc differs from c, the credit
+// first recorded under nc's idempotency key: "" when nc is a retry of it.
+func (nc NewCredit) Differences(c Credit) string {
+	var d []string
+	if c.Customer != nc.Customer {
+		d = append(d, "customer")
+	}
+	if c.AmountMinor != nc.AmountMinor {
+		d = append(d, "amount")
+	}
+	if c.Currency != nc.Currency {
+		d = append(d, "currency")
+	}
+	if c.Reason != nc.Reason {
+		d = append(d, "reason")
+	}
+	if c.Note != nc.Note {
+		d = append(d, "note")
+	}
+	if !sameTime(c.ExpiresAt, nc.ExpiresAt) {
+		d = append(d, "expiry")
+	}
+	if c.IncidentID != nc.IncidentID {
+		d = append(d, "incident")
+	}
+	if c.Gesture != nc.Gesture {
+		d = append(d, "gesture")
+	}
+	return strings.Join(d, ", ")
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+// CheckRetry decides what the credit recorded under nc's idempotency key
+// means: nil when nc is a retry of it (the existing credit is the
+// answer, nothing is written), a ConflictError naming what differs when
+// the key was used for another credit.
+func (nc NewCredit) CheckRetry(existing Credit) error {
+	if diff := nc.Differences(existing); diff != "" {
+		return KeyConflict(nc.IdempotencyKey, existing.ID, diff)
+	}
+	return nil
+}
+
+// KeyConflict is an idempotency key used for credit with other values
+// (diff names them, as NewCredit.Differences does).
+func KeyConflict(key string, credit int64, diff string) error {
+	return Conflictf("idempotency key %q was already used for credit %d with a different %s", key, credit, diff)
+}
+
+// CustomerExists refuses to add a customer twice.
+func CustomerExists(id string) error {
+	return Conflictf("customer %q already exists; use makegood customer edit to change it", id)
 }

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -74,4 +75,25 @@ type ThanksStore interface {
 	RecordThankYou(ctx context.Context, n NewThankYouNote) (ThankYouNote, error)
 	// ThankYouNotes lists notes, newest first.
 	ThankYouNotes(ctx context.Context, f ThanksFilter) ([]ThankYouNote, error)
+}
+
+// CheckCredit refuses a note carrying a credit it cannot: only a sent note
+// gives one (a failed note promised nothing that reached the customer),
+// and only to the note's customer.
+func (n NewThankYouNote) CheckCredit() error {
+	if n.Credit == nil {
+		return nil
+	}
+	if n.Status != NoteSent {
+		return fmt.Errorf("record thank-you note: a %s note cannot carry a credit", n.Status)
+	}
+	if n.Credit.Customer != n.Customer {
+		return fmt.Errorf("record thank-you note: credit for %q attached to a note for %q", n.Credit.Customer, n.Customer)
+	}
+	return nil
+}
+
+// AlreadyThanked refuses a second sent note for one occasion.
+func AlreadyThanked(customer, key string) error {
+	return Conflictf("customer %q was already thanked for %s", customer, key)
 }

@@ -486,14 +486,9 @@ func thankYous(f Facts, o Options) Thanks {
 		t.Sent = append(t.Sent, OccasionCount{Occasion: string(occ), Notes: n})
 		t.SentTotal += n
 	}
-	customers := make([]thanks.Customer, len(f.Customers))
-	for i, c := range f.Customers {
-		customers[i] = thanks.Customer{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, PriceMinor: c.PriceMinor,
-			Currency: c.Currency, Since: c.Since, Locale: c.Locale, Tags: c.Tags}
-	}
 	opts := o.Windows
 	opts.Recoveries = f.Recoveries
-	for _, it := range thanks.Due(customers, f.Sent, o.Now, opts) {
+	for _, it := range thanks.Due(f.Customers, f.Sent, o.Now, opts) {
 		d := DueNote{Customer: it.Customer.ID, Name: optString(it.Customer.Name), Occasion: string(it.Occasion),
 			Key: it.Key, Why: it.Why}
 		if came := it.Came(); !came.IsZero() {

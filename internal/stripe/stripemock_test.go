@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 	"github.com/makegood/makegood/internal/stripe"
 	"github.com/makegood/makegood/internal/stripe/stripetest"
 )
@@ -54,7 +54,7 @@ func TestStripeMockAcceptsEveryRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
-	"github.com/makegood/makegood/internal/store"
+	"github.com/makegood/makegood/internal/store/sqlite"
 	"github.com/makegood/makegood/internal/stripe"
 	"github.com/makegood/makegood/internal/stripe/stripetest"
 )
@@ -21,7 +21,7 @@ var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 type env struct {
 	t     *testing.T
 	fake  *stripetest.Server
-	st    *store.SQLite
+	st    *sqlite.Ledger
 	sync  *stripe.Sync
 	now   time.Time
 	ctx   context.Context
@@ -34,7 +34,7 @@ func newEnv(t *testing.T, retries int) *env {
 	e := &env{t: t, fake: stripetest.New(t), now: t0, ctx: context.Background(), retry: retries}
 	e.fake.Key = testKey
 	e.fake.SetClock(func() time.Time { return e.now })
-	st, err := store.Open(e.ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	st, err := sqlite.Open(e.ctx, filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package thanks
 
 import (
+	"github.com/makegood/makegood/internal/ledger"
 	"testing"
 	"time"
 )
@@ -8,11 +9,11 @@ import (
 func TestCameIsTheDayTheOccasionCame(t *testing.T) {
 	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
 	now := day("2025-03-10").Add(15 * time.Hour)
-	leap := Customer{ID: "leap", Since: day("2020-02-29")}
-	fresh := Customer{ID: "fresh", Since: day("2025-03-01")}
+	leap := ledger.Customer{ID: "leap", Since: day("2020-02-29")}
+	fresh := ledger.Customer{ID: "fresh", Since: day("2025-03-01")}
 	// No cool-down: it would defer fresh's second note, and this is about when
 	// each occasion came.
-	items := Due([]Customer{leap, fresh}, nil, now, DueOptions{CooldownDays: -1, Recoveries: []Recovery{{
+	items := Due([]ledger.Customer{leap, fresh}, nil, now, DueOptions{CooldownDays: -1, Recoveries: []Recovery{{
 		CustomerID: "fresh", IncidentID: "7", Fixed: day("2025-03-02").Add(time.Hour), Compensated: day("2025-03-04").Add(time.Hour)}}})
 	got := map[string]string{}
 	for _, it := range items {

@@ -2,22 +2,10 @@ package thanks
 
 import (
 	"fmt"
+	"github.com/makegood/makegood/internal/ledger"
 	"slices"
 	"time"
 )
-
-// Customer is the part of a customer record the notes need.
-type Customer struct {
-	ID         string
-	Name       string
-	Email      string
-	Plan       string
-	PriceMinor int64 // price per period in minor units of Currency
-	Currency   string
-	Since      time.Time // zero when unknown: no welcome or anniversary
-	Locale     string
-	Tags       []string
-}
 
 // Sent is a note that was delivered (or written to the outbox). Pass only
 // successful ones: a failed note must stay due so a re-run retries it.
@@ -103,7 +91,7 @@ const (
 
 // DueItem is one note to write.
 type DueItem struct {
-	Customer Customer
+	Customer ledger.Customer
 	Occasion Occasion
 	// Key is the never-twice key to record with the note; empty only for
 	// some StatusNotDue decisions.
@@ -128,7 +116,7 @@ type Decision struct {
 }
 
 // Due lists the notes to send now: Evaluate without the skipped and not-due.
-func Due(customers []Customer, sent []Sent, now time.Time, opts DueOptions) []DueItem {
+func Due(customers []ledger.Customer, sent []Sent, now time.Time, opts DueOptions) []DueItem {
 	var out []DueItem
 	for _, d := range Evaluate(customers, sent, now, opts) {
 		if d.Status == StatusDue {
@@ -142,7 +130,7 @@ func Due(customers []Customer, sent []Sent, now time.Time, opts DueOptions) []Du
 // order and then occasion order, then holds unsettled ones and applies the
 // cool-down (Settle). after_recovery yields one decision per recovered
 // incident of the customer and none when there is none.
-func Evaluate(customers []Customer, sent []Sent, now time.Time, opts DueOptions) []Decision {
+func Evaluate(customers []ledger.Customer, sent []Sent, now time.Time, opts DueOptions) []Decision {
 	occasions := opts.Occasions
 	if len(occasions) == 0 {
 		occasions = []Occasion{Welcome, Anniversary, AfterRecovery}
@@ -187,7 +175,7 @@ func Evaluate(customers []Customer, sent []Sent, now time.Time, opts DueOptions)
 }
 
 type evaluator struct {
-	c     Customer
+	c     ledger.Customer
 	sent  []Sent
 	now   time.Time
 	today time.Time

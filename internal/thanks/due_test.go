@@ -1,6 +1,7 @@
 package thanks
 
 import (
+	"github.com/makegood/makegood/internal/ledger"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +18,8 @@ func date(s string) time.Time {
 func at(s string) time.Time { return date(s).Add(10 * time.Hour) }
 
 func TestEvaluate(t *testing.T) {
-	cust := func(since string) Customer {
-		c := Customer{ID: "cus_1", Name: "Ana Souza", Email: "ana@example.com", Plan: "pro"}
+	cust := func(since string) ledger.Customer {
+		c := ledger.Customer{ID: "cus_1", Name: "Ana Souza", Email: "ana@example.com", Plan: "pro"}
 		if since != "" {
 			c.Since = date(since)
 		}
@@ -105,7 +106,7 @@ func TestEvaluate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := at(tt.now)
 			var got []Decision
-			for _, d := range Evaluate([]Customer{cust(tt.since)}, tt.sent, now, tt.opts) {
+			for _, d := range Evaluate([]ledger.Customer{cust(tt.since)}, tt.sent, now, tt.opts) {
 				if d.Occasion == tt.occ {
 					got = append(got, d)
 				}
@@ -138,7 +139,7 @@ func TestEvaluate(t *testing.T) {
 
 func TestDueFiltersAndOrders(t *testing.T) {
 	now := at("2025-11-24")
-	customers := []Customer{
+	customers := []ledger.Customer{
 		{ID: "b", Since: date("2022-11-20")},
 		{ID: "a", Since: date("2025-11-20")},
 		{ID: "c", Since: date("2025-03-03")},
@@ -173,7 +174,7 @@ func TestDueFiltersAndOrders(t *testing.T) {
 // A re-run after sending what was due finds nothing more to send.
 func TestDueNeverTwice(t *testing.T) {
 	now := at("2025-11-24")
-	customers := []Customer{{ID: "a", Since: date("2025-11-20")}, {ID: "b", Since: date("2021-11-24")}}
+	customers := []ledger.Customer{{ID: "a", Since: date("2025-11-20")}, {ID: "b", Since: date("2021-11-24")}}
 	opts := DueOptions{Milestone: "launch", CooldownDays: -1}
 	first := Due(customers, nil, now, opts)
 	if len(first) != 4 {
@@ -245,7 +246,7 @@ func TestKeys(t *testing.T) {
 // out the cool-down, and of several due at once only the first goes.
 func TestCooldown(t *testing.T) {
 	now := at("2025-11-24")
-	customers := []Customer{
+	customers := []ledger.Customer{
 		{ID: "b", Since: date("2022-11-20")}, // anniversary and a recovery due
 		{ID: "a", Since: date("2025-11-20")}, // welcome due, apologized to yesterday
 		{ID: "c", Since: date("2024-11-22")}, // anniversary due, thanked 8 days ago

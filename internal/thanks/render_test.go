@@ -1,6 +1,7 @@
 package thanks
 
 import (
+	"github.com/makegood/makegood/internal/ledger"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,14 +176,14 @@ func TestRenderUnreadableOverride(t *testing.T) {
 
 func TestNewTemplateData(t *testing.T) {
 	item := DueItem{
-		Customer: Customer{Name: "  Ana  Souza ", Plan: "pro", Since: date("2024-09-24")},
+		Customer: ledger.Customer{Name: "  Ana  Souza ", Plan: "pro", Since: date("2024-09-24")},
 		Occasion: Anniversary, Years: 1,
 	}
 	d := NewTemplateData(item, at("2025-11-24"))
 	if d.CustomerName != "Ana  Souza" || d.FirstName != "Ana" || d.Plan != "pro" || d.Tenure != "1 year and 2 months" || d.Years != 1 {
 		t.Errorf("NewTemplateData = %+v", d)
 	}
-	item = DueItem{Customer: Customer{}, Incident: Recovery{Title: "Outage"}, Milestone: "launch"}
+	item = DueItem{Customer: ledger.Customer{}, Incident: Recovery{Title: "Outage"}, Milestone: "launch"}
 	d = NewTemplateData(item, at("2025-11-24"))
 	if d.FirstName != "" || d.Tenure != "" || d.Incident != "Outage" || d.Milestone != "launch" {
 		t.Errorf("NewTemplateData = %+v", d)

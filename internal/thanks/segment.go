@@ -2,6 +2,7 @@ package thanks
 
 import (
 	"fmt"
+	"github.com/makegood/makegood/internal/ledger"
 	"math/big"
 	"strconv"
 	"strings"
@@ -186,7 +187,7 @@ func allDigits(s string) bool {
 }
 
 // Match reports whether c satisfies every term on now's calendar date.
-func (s Segment) Match(c Customer, now time.Time) bool {
+func (s Segment) Match(c ledger.Customer, now time.Time) bool {
 	for _, t := range s.terms {
 		if !t.match(c, now) {
 			return false
@@ -198,7 +199,7 @@ func (s Segment) Match(c Customer, now time.Time) bool {
 // String returns the expression as given.
 func (s Segment) String() string { return s.src }
 
-func (t term) match(c Customer, now time.Time) bool {
+func (t term) match(c ledger.Customer, now time.Time) bool {
 	switch t.field {
 	case "tag":
 		has := false

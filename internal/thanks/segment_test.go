@@ -1,18 +1,19 @@
 package thanks
 
 import (
+	"github.com/makegood/makegood/internal/ledger"
 	"strings"
 	"testing"
 )
 
 func TestSegmentMatch(t *testing.T) {
 	now := at("2025-11-24")
-	ana := Customer{ID: "ana", Plan: "Pro", PriceMinor: 10000, Currency: "USD", Since: date("2023-11-24"), Tags: []string{"VIP", "beta"}}
-	bo := Customer{ID: "bo", Plan: "free", PriceMinor: 0, Currency: "usd", Since: date("2025-06-01")}
-	yen := Customer{ID: "yen", Plan: "pro", PriceMinor: 1000, Currency: "JPY", Since: date("2025-05-24"), Tags: []string{"trial"}}
-	kwd := Customer{ID: "kwd", Plan: "pro", PriceMinor: 100500, Currency: "KWD", Since: date("2020-02-29")}
-	odd := Customer{ID: "odd", Plan: "pro", PriceMinor: 10000, Currency: "XXX?"}
-	all := []Customer{ana, bo, yen, kwd, odd}
+	ana := ledger.Customer{ID: "ana", Plan: "Pro", PriceMinor: 10000, Currency: "USD", Since: date("2023-11-24"), Tags: []string{"VIP", "beta"}}
+	bo := ledger.Customer{ID: "bo", Plan: "free", PriceMinor: 0, Currency: "usd", Since: date("2025-06-01")}
+	yen := ledger.Customer{ID: "yen", Plan: "pro", PriceMinor: 1000, Currency: "JPY", Since: date("2025-05-24"), Tags: []string{"trial"}}
+	kwd := ledger.Customer{ID: "kwd", Plan: "pro", PriceMinor: 100500, Currency: "KWD", Since: date("2020-02-29")}
+	odd := ledger.Customer{ID: "odd", Plan: "pro", PriceMinor: 10000, Currency: "XXX?"}
+	all := []ledger.Customer{ana, bo, yen, kwd, odd}
 
 	tests := []struct {
 		expr string

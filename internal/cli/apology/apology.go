@@ -5,13 +5,11 @@ package apology
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 
+	"github.com/makegood/makegood/internal/cli/apology/shared"
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/fileutil"
 	"github.com/makegood/makegood/internal/iostreams"
@@ -44,27 +42,6 @@ never twice.`,
 	return cmd
 }
 
-// LoadRules reads apology.rules from the configuration (blame_shifting and
-// stock_phrases lists of {pattern, suggestion}); a list the configuration
-// leaves out keeps its default. An unusable pattern is bad input: the error
-// names its key, exit status 2.
-func LoadRules(cfg *viper.Viper) (apology.Rules, error) {
-	rules := apology.DefaultRules()
-	if cfg.IsSet("apology.rules") {
-		if err := cfg.UnmarshalKey("apology.rules", &rules); err != nil {
-			return rules, &ledger.FieldError{Field: "config apology.rules", Err: err}
-		}
-	}
-	if err := rules.Validate(); err != nil {
-		lines := strings.Split(err.Error(), "\n")
-		for i, l := range lines {
-			lines[i] = "apology.rules." + l
-		}
-		return rules, &ledger.FieldError{Field: "config", Err: errors.New(strings.Join(lines, "\n"))}
-	}
-	return rules, nil
-}
-
 // Drafting is the configuration drafts are written with: where template
 // overrides live, the sign-off, and the rules drafts are checked against.
 type Drafting struct {
@@ -78,7 +55,7 @@ func (d *Drafting) load(f *cmdutil.Factory) error {
 	if err != nil {
 		return err
 	}
-	if d.Rules, err = LoadRules(cfg); err != nil {
+	if d.Rules, err = shared.LoadRules(cfg); err != nil {
 		return err
 	}
 	d.ConfigDir, d.SenderName = f.ConfigDir(), cfg.GetString("sender.name")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/makegood/makegood/internal/cli/apology/shared"
 	"github.com/makegood/makegood/internal/cli/clitest"
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/ledger"
@@ -205,7 +206,7 @@ Zoë
 	if e.Stderr.String() != "" {
 		t.Fatalf("a clean draft warns: %q", e.Stderr.String())
 	}
-	rules, err := LoadRules(e.F.Viper)
+	rules, err := shared.LoadRules(e.F.Viper)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/makegood/makegood/internal/cli/apology/shared"
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/pkg/apology"
@@ -59,7 +60,7 @@ a list of {pattern, suggestion}) replaces a built-in list.`,
 			if err != nil {
 				return err
 			}
-			if opts.Rules, err = LoadRules(cfg); err != nil {
+			if opts.Rules, err = shared.LoadRules(cfg); err != nil {
 				return err
 			}
 			if runF != nil {

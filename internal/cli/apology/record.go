@@ -107,15 +107,12 @@ func recordRun(ctx context.Context, opts *RecordOptions) error {
 	now := opts.Now()
 	at := now
 	if opts.At != "" {
-		if at, err = ledger.ParseTime("--at", opts.At); err != nil {
+		if at, err = ledger.ParsePastTime("--at", opts.At, now); err != nil {
 			return err
 		}
-		if at.After(now) {
-			return ledger.Fieldf("--at", "%s is in the future", view.Time(at))
-		}
 	}
-	if at.Before(a.incident.StartedAt) {
-		return ledger.Fieldf("--at", "%s is before incident %d started (%s)", view.Time(at), a.incident.ID, view.Time(a.incident.StartedAt))
+	if err := a.incident.CheckAfterStart("--at", at); err != nil {
+		return err
 	}
 
 	var body string

@@ -15,6 +15,7 @@ import (
 	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/mail"
 )
 
 // SendOptions holds `apology send`'s inputs.
@@ -22,7 +23,7 @@ type SendOptions struct {
 	IO    *iostreams.IOStreams
 	Store func(context.Context) (ledger.Store, error)
 	Now   func() time.Time
-	Mail  func() (cmdutil.MailConfig, error)
+	Mail  func() (mail.Config, error)
 
 	ID            int64
 	Via           string
@@ -135,7 +136,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		if err != nil {
 			return err
 		}
-		sender, err := mc.Sender(via, opts.Now)
+		sender, err := cmdutil.MailSender(mc, via, opts.Now)
 		if err != nil {
 			return err
 		}

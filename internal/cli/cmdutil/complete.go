@@ -3,7 +3,6 @@ package cmdutil
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/store"
 	"github.com/makegood/makegood/internal/thanks"
 	"github.com/makegood/makegood/pkg/money"
 )
@@ -80,11 +80,11 @@ func (f *Factory) CompleteList(c Completer) cobra.CompletionFunc {
 // existingStore opens the ledger for completion only if it is already
 // there.
 func (f *Factory) existingStore(ctx context.Context) (ledger.Store, bool) {
-	cfg, err := f.Config()
+	loc, err := f.Location()
 	if err != nil {
 		return nil, false
 	}
-	if _, err := os.Stat(cfg.GetString("db")); err != nil {
+	if ok, err := store.Exists(ctx, loc); err != nil || !ok {
 		return nil, false
 	}
 	st, err := f.Store(ctx)

@@ -41,7 +41,7 @@ type Factory struct {
 
 	configOnce sync.Once
 	configErr  error
-	st         *store.SQLite
+	st         store.Ledger
 }
 
 // New returns a Factory on the process's streams and environment.
@@ -131,30 +131,44 @@ func xdgDir(getenv func(string) string, env, homeRel string) string {
 	return "."
 }
 
-// Store opens the ledger once per process.
-func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
-	st, err := f.SQLite(ctx)
+// Location is where --db (MAKEGOOD_DB, the config's db, or the default
+// file) says the ledger is, and so which engine keeps it. A value that is
+// not a ledger's place (an empty one, a URL of no engine makegood has) is
+// a usage error naming --db.
+func (f *Factory) Location() (store.Location, error) {
+	cfg, err := f.Config()
 	if err != nil {
-		return nil, err
+		return store.Location{}, err
 	}
-	return st, nil
+	loc, err := store.Parse("--db", cfg.GetString("db"))
+	if err != nil {
+		return loc, &FlagError{Err: err}
+	}
+	return loc, nil
 }
 
-// SQLite opens the ledger and returns the concrete engine, for the few
-// commands (db check, db backup) that are SQLite by nature.
-func (f *Factory) SQLite(ctx context.Context) (*store.SQLite, error) {
+// Store opens the ledger once per process. Commands get the ledger's
+// interface, never an engine's type.
+func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
+	return f.Ledger(ctx)
+}
+
+// Maintainer opens the ledger for makegood db (check, backup).
+func (f *Factory) Maintainer(ctx context.Context) (ledger.Maintainer, error) {
+	return f.Ledger(ctx)
+}
+
+// Ledger opens the ledger once per process, in the engine Location picks,
+// with everything the engine does (store.Ledger).
+func (f *Factory) Ledger(ctx context.Context) (store.Ledger, error) {
 	if f.st != nil {
 		return f.st, nil
 	}
-	cfg, err := f.Config()
+	loc, err := f.Location()
 	if err != nil {
 		return nil, err
 	}
-	path := cfg.GetString("db")
-	if path == "" {
-		return nil, FlagErrorf("--db: the ledger path is empty")
-	}
-	st, err := store.Open(ctx, path)
+	st, err := store.Open(ctx, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +184,19 @@ func (f *Factory) Close() error {
 	err := f.st.Close()
 	f.st = nil
 	return err
+}
+
+// besideLedger is the directory makegood keeps files beside the ledger
+// in (the outbox): the ledger file's, or for a ledger that is not a file
+// (PostgreSQL) the directory the default ledger file would be in.
+func (f *Factory) besideLedger(db string) string {
+	if loc, err := store.Parse("--db", db); err == nil {
+		if path, ok := loc.File(); ok {
+			return filepath.Dir(path)
+		}
+		return filepath.Dir(f.defaultDBPath())
+	}
+	return filepath.Dir(db)
 }
 
 // Now is the current time in UTC, second precision. MAKEGOOD_NOW (RFC 3339)

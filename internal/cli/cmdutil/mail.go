@@ -13,35 +13,15 @@ import (
 	"github.com/makegood/makegood/internal/mail"
 )
 
-// MailConfig is how notes leave the machine and who signs them, read from
-// the config file and MAKEGOOD_* environment. It is shared by every command
-// that sends mail (thanks now, apologies later).
-//
-//	mail.via        outbox (default), smtp or print
-//	mail.outbox     directory for .eml files (default: "outbox" beside the ledger)
-//	smtp.host, smtp.port, smtp.username, smtp.password, smtp.from,
-//	smtp.tls (starttls, tls, none), smtp.insecure, smtp.timeout
-//	sender.name, sender.email   who signs the notes (default: from smtp.from)
-//
-// Each key also comes from the environment: MAKEGOOD_SMTP_PASSWORD,
-// MAKEGOOD_SENDER_EMAIL, … The SMTP password has no flag on purpose.
-type MailConfig struct {
-	Via      string
-	Outbox   string
-	SMTP     mail.SMTPConfig
-	FromName string
-	FromAddr string
-}
-
 // MailConfig reads the mail settings. Errors name the config key at fault
 // and are usage errors (exit status 2); none of them can contain the
 // password, which is only ever copied into SMTP.Password.
-func (f *Factory) MailConfig() (MailConfig, error) {
+func (f *Factory) MailConfig() (mail.Config, error) {
 	v, err := f.Config()
 	if err != nil {
-		return MailConfig{}, err
+		return mail.Config{}, err
 	}
-	c := MailConfig{
+	c := mail.Config{
 		Via:    strings.ToLower(strings.TrimSpace(v.GetString("mail.via"))),
 		Outbox: v.GetString("mail.outbox"),
 		SMTP: mail.SMTPConfig{
@@ -61,7 +41,7 @@ func (f *Factory) MailConfig() (MailConfig, error) {
 		return c, configErrorf("mail.via %q is not one of %s", c.Via, strings.Join(ledger.Vias(), ", "))
 	}
 	if c.Outbox == "" {
-		c.Outbox = filepath.Join(filepath.Dir(v.GetString("db")), "outbox")
+		c.Outbox = filepath.Join(f.besideLedger(v.GetString("db")), "outbox")
 	}
 	if s := strings.TrimSpace(v.GetString("smtp.port")); s != "" {
 		p, err := strconv.Atoi(s)
@@ -107,9 +87,9 @@ func (f *Factory) MailConfig() (MailConfig, error) {
 	return c, nil
 }
 
-// Sender returns the way out for via (outbox or smtp; print writes no mail).
-// now stamps outbox files, so MAKEGOOD_NOW makes them reproducible.
-func (c MailConfig) Sender(via string, now func() time.Time) (mail.Sender, error) {
+// MailSender returns the way out for via (outbox or smtp; print writes no
+// mail). now stamps outbox files, so MAKEGOOD_NOW makes them reproducible.
+func MailSender(c mail.Config, via string, now func() time.Time) (mail.Sender, error) {
 	if via != ledger.ViaPrint && c.FromAddr == "" {
 		return nil, configErrorf("sender.email is not set: set it (or smtp.from) in the config file or MAKEGOOD_SENDER_EMAIL, so notes have a From address")
 	}

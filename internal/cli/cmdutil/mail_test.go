@@ -45,7 +45,7 @@ func TestMailConfigDefaults(t *testing.T) {
 	}
 	// Without a sender address no mail can be written, and the error says
 	// which setting to add.
-	_, err = c.Sender("outbox", time.Now)
+	_, err = cmdutil.MailSender(c, "outbox", time.Now)
 	if err == nil || !strings.Contains(err.Error(), "sender.email is not set") || cmdutil.ExitCode(err) != 2 {
 		t.Fatalf("err = %v", err)
 	}
@@ -81,14 +81,14 @@ smtp:
 	if c.Via != "smtp" || c.Outbox != "/srv/outbox" || c.FromName != "Zoë" || c.FromAddr != "zoe@example.com" {
 		t.Fatalf("config %+v", c)
 	}
-	s, err := c.Sender("smtp", time.Now)
+	s, err := cmdutil.MailSender(c, "smtp", time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, ok := s.(mail.SMTP); !ok || got.Config.Password != secret {
 		t.Fatalf("sender %T", s)
 	}
-	if o, err := c.Sender("outbox", time.Now); err != nil || o.(mail.Outbox).Dir != "/srv/outbox" {
+	if o, err := cmdutil.MailSender(c, "outbox", time.Now); err != nil || o.(mail.Outbox).Dir != "/srv/outbox" {
 		t.Fatalf("outbox sender %v %v", o, err)
 	}
 }
@@ -135,7 +135,7 @@ func TestMailConfigSMTPValidatedWithoutLeakingPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Sender("smtp", time.Now)
+	_, err = cmdutil.MailSender(c, "smtp", time.Now)
 	if err == nil || !strings.Contains(err.Error(), "smtp.insecure: true") || !errors.Is(err, mail.ErrInvalidConfig) {
 		t.Fatalf("err = %v", err)
 	}
@@ -146,7 +146,7 @@ func TestMailConfigSMTPValidatedWithoutLeakingPassword(t *testing.T) {
 	if c, err = f.MailConfig(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Sender("smtp", time.Now); err != nil {
+	if _, err := cmdutil.MailSender(c, "smtp", time.Now); err != nil {
 		t.Fatalf("tls none with insecure: %v", err)
 	}
 }

@@ -114,12 +114,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return &ledger.FieldError{Field: "--amount", Err: err}
 	}
-	validInvoice := func(s string) error {
-		if s == "" {
-			return ledger.Fieldf("--invoice", "must not be empty")
-		}
-		return ledger.ValidateID("--invoice", s)
-	}
+	validInvoice := func(s string) error { return ledger.ValidateInvoice("--invoice", s) }
 	if opts.Invoice == "" {
 		if opts.Invoice, err = opts.Prompter().Input(ctx, "Invoice reference", "", validInvoice); err != nil {
 			return err

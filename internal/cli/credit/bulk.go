@@ -205,22 +205,16 @@ func creditFromRow(ctx context.Context, imp ledger.CreditImport, row rows.Row, d
 		}
 	}
 
-	cur, field := row.Get(colCurrency), "currency"
-	switch {
-	case cur != "":
-	case d.currency != "":
-		cur, field = d.currency, "--currency"
-	case custCurrency != "":
-		cur = custCurrency
-	case d.configCurrency != "":
-		cur, field = d.configCurrency, "config currency"
-	default:
-		return ledger.NewCredit{}, at(ledger.Fieldf("currency", "is required: customer %q has no currency and no currency is configured", id))
+	cust := ledger.Customer{ID: id, Currency: custCurrency}
+	cur, field, err := ledger.CreditCurrency(cust, d.configCurrency,
+		ledger.CurrencyGiven{Currency: row.Get(colCurrency), Field: "currency"}, ledger.CurrencyGiven{Currency: d.currency, Field: "--currency"})
+	if err != nil {
+		return ledger.NewCredit{}, at(err)
 	}
-	if cur, err = money.NormalizeCurrency(cur); err != nil {
-		return ledger.NewCredit{}, at(&ledger.FieldError{Field: field, Err: err})
+	if cur == "" {
+		return ledger.NewCredit{}, at(ledger.NoCurrency("currency", cust))
 	}
-	if err := ledger.CheckCreditCurrency(field, ledger.Customer{ID: id, Currency: custCurrency}, cur, d.allowOther); err != nil {
+	if err := ledger.CheckCreditCurrency(field, cust, cur, d.allowOther); err != nil {
 		return ledger.NewCredit{}, at(err)
 	}
 	amt, err := money.Parse(row.Get(colAmount), cur)

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/credit/shared"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/prompt"
@@ -98,7 +100,9 @@ good for, and adds the customer to the incident's affected customers.`,
 	fl.StringVar(&opts.Customer, "customer", "", "Customer ID")
 	fl.StringVar(&opts.Amount, "amount", "", "Amount in the currency's units, e.g. 25.00")
 	fl.StringVar(&opts.Currency, "currency", "", "ISO 4217 currency (default: the customer's, then config currency)")
-	fl.StringVar(&opts.Reason, "reason", "other", "Why: outage, bug, billing, delay, goodwill or other")
+	reasons := ledger.Reasons()
+	fl.StringVar(&opts.Reason, "reason", ledger.ReasonOther,
+		"Why: "+strings.Join(reasons[:len(reasons)-1], ", ")+" or "+reasons[len(reasons)-1])
 	fl.StringVar(&opts.Note, "note", "", "A note for the ledger, up to 2,000 characters")
 	fl.StringVar(&opts.Expires, "expires", "", "Expiry: a date (2027-01-31) or days from today (90d)")
 	fl.StringVar(&opts.IdempotencyKey, "idempotency-key", "", "Issue at most once for this key")
@@ -206,27 +210,20 @@ func issueRun(ctx context.Context, opts *IssueOptions) error {
 	if err != nil {
 		return err
 	}
-	return PrintIssued(opts.IO, c, cust, created, opts.Output.JSON, now)
+	return shared.PrintIssued(opts.IO, c, cust, created, opts.Output.JSON, now)
 }
 
 // issueAmount settles the currency (flag, customer, config, or asked at a
 // terminal) and reads the amount in it. A customer added on the fly keeps
 // the currency of its first credit, so the next credit needs no --currency.
 func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cust ledger.Customer, newCust *ledger.Customer) (money.Amount, error) {
-	currency := opts.Currency
-	field := "--currency"
-	var err error
-	if currency == "" {
-		currency = cust.Currency
-		field = "customer currency"
-	}
-	if currency == "" {
-		currency = opts.DefaultCurrency
-		field = "config currency"
+	currency, _, err := ledger.CreditCurrency(cust, opts.DefaultCurrency, ledger.CurrencyGiven{Currency: opts.Currency, Field: "--currency"})
+	if err != nil {
+		return money.Amount{}, err
 	}
 	if currency == "" {
 		if !opts.CanPrompt {
-			return money.Amount{}, ledger.Fieldf("--currency", "is required: customer %q has no currency and no currency is configured", cust.ID)
+			return money.Amount{}, ledger.NoCurrency("--currency", cust)
 		}
 		// At a terminal a missing currency is asked for even when every
 		// other value came as a flag (an unknown --customer just added).
@@ -239,10 +236,9 @@ func issueAmount(ctx context.Context, opts *IssueOptions, p prompt.Prompter, cus
 		}); err != nil {
 			return money.Amount{}, err
 		}
-		field = "currency"
-	}
-	if currency, err = money.NormalizeCurrency(currency); err != nil {
-		return money.Amount{}, &ledger.FieldError{Field: field, Err: err}
+		if currency, err = money.NormalizeCurrency(currency); err != nil {
+			return money.Amount{}, &ledger.FieldError{Field: "currency", Err: err}
+		}
 	}
 	if err := otherCurrency(ctx, opts, p, cust, currency); err != nil {
 		return money.Amount{}, err

@@ -76,7 +76,7 @@ func runIssueForm(ctx context.Context, opts *IssueOptions, st ledger.Store, p pr
 	f := &issueForm{opts: opts, st: st, p: p, now: now, exp: expires, inc: incident,
 		reason: opts.Reason, note: opts.Note, expires: opts.Expires, incident: noIncident, addIt: true, confirmed: true}
 	if f.reason == "" || !opts.Changed("reason") {
-		f.reason = "outage"
+		f.reason = ledger.ReasonOutage
 	}
 	var err error
 	if f.customers, err = st.Customers(ctx); err != nil {
@@ -192,15 +192,18 @@ func (f *issueForm) setNew() {
 // currencyOf is the credit's currency before any is typed: --currency,
 // the customer's, the config's; "" when it must be asked.
 func (f *issueForm) currencyOf() string {
-	for _, c := range []string{f.opts.Currency, f.cust.Currency, f.opts.DefaultCurrency} {
-		if c != "" {
-			if n, err := money.NormalizeCurrency(c); err == nil {
-				return n
-			}
-			return c
+	cur, field, err := ledger.CreditCurrency(f.cust, f.opts.DefaultCurrency, ledger.CurrencyGiven{Currency: f.opts.Currency, Field: "--currency"})
+	if err != nil {
+		// As typed, for the amount's check to refuse.
+		switch field {
+		case "--currency":
+			return f.opts.Currency
+		case "customer currency":
+			return f.cust.Currency
 		}
+		return f.opts.DefaultCurrency
 	}
-	return ""
+	return cur
 }
 
 func (f *issueForm) amountPage(ctx context.Context, allowBack bool) (bool, prompt.Page, error) {

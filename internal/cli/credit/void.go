@@ -76,15 +76,10 @@ func voidRun(ctx context.Context, opts *VoidOptions) error {
 		return err
 	}
 	now := opts.Now()
-	if c.VoidedAt != nil {
-		return ledger.Conflictf("credit %d was already voided at %s", c.ID, c.VoidedAt.Format(time.RFC3339))
+	if err := c.CheckVoid(); err != nil {
+		return err
 	}
-	validate := func(s string) error {
-		if s == "" {
-			return ledger.Fieldf("--reason", "must not be empty")
-		}
-		return ledger.ValidateText("--reason", s, ledger.MaxNoteLen)
-	}
+	validate := func(s string) error { return ledger.ValidateVoidReason("--reason", s) }
 	if opts.Reason == "" {
 		if opts.Reason, err = opts.Prompter().Input(ctx, "Why void it?", "", validate); err != nil {
 			return err

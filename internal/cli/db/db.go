@@ -14,6 +14,7 @@ import (
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/store"
 )
 
@@ -30,30 +31,17 @@ ledger beside the new one. Backups and restored ledgers have mode 0600.`,
 	return cmd
 }
 
-// ledgerPath is the configured ledger file.
-func ledgerPath(f *cmdutil.Factory) (string, error) {
-	cfg, err := f.Config()
-	if err != nil {
-		return "", err
-	}
-	path := cfg.GetString("db")
-	if path == "" {
-		return "", cmdutil.FlagErrorf("--db: the ledger path is empty")
-	}
-	return path, nil
-}
-
 // BackupOptions holds `db backup`'s inputs.
 type BackupOptions struct {
 	IO     *iostreams.IOStreams
-	SQLite func(context.Context) (*store.SQLite, error)
+	Ledger func(context.Context) (ledger.Maintainer, error)
 	File   string
 	Force  bool
 }
 
 // NewCmdBackup builds `db backup`.
 func NewCmdBackup(f *cmdutil.Factory, runF func(*BackupOptions) error) *cobra.Command {
-	opts := &BackupOptions{IO: f.IOStreams, SQLite: f.SQLite}
+	opts := &BackupOptions{IO: f.IOStreams, Ledger: f.Maintainer}
 	cmd := &cobra.Command{
 		Use:   "backup FILE",
 		Short: "Copy the ledger to FILE, consistently, while others write",
@@ -77,13 +65,13 @@ FILE is replaced only with --force.`,
 }
 
 func backupRun(ctx context.Context, opts *BackupOptions) error {
-	st, err := opts.SQLite(ctx)
+	st, err := opts.Ledger(ctx)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	res, err := st.Backup(ctx, opts.File, opts.Force)
-	var exists *store.ExistsError
+	var exists *ledger.ExistsError
 	if errors.As(err, &exists) {
 		return cmdutil.FlagErrorf("%s; use --force to replace it", exists.Error())
 	}
@@ -97,14 +85,14 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 
 // CheckOptions holds `db check`'s inputs.
 type CheckOptions struct {
-	IO     *iostreams.IOStreams
-	Path   func() (string, error)
-	Output cmdutil.OutputFlags
+	IO       *iostreams.IOStreams
+	Location func() (store.Location, error)
+	Output   cmdutil.OutputFlags
 }
 
 // NewCmdCheck builds `db check`.
 func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Command {
-	opts := &CheckOptions{IO: f.IOStreams, Path: func() (string, error) { return ledgerPath(f) }}
+	opts := &CheckOptions{IO: f.IOStreams, Location: f.Location}
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Prove the ledger intact: SQLite's integrity and the ledger's own sums",
@@ -151,14 +139,17 @@ type FindingJSON struct {
 }
 
 func checkRun(ctx context.Context, opts *CheckOptions) error {
-	path, err := opts.Path()
+	loc, err := opts.Location()
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	path := loc.String()
+	if ok, err := store.Exists(ctx, loc); err != nil {
+		return err
+	} else if !ok {
 		return cmdutil.FlagErrorf("--db: there is no ledger at %s", path)
 	}
-	res, err := store.CheckFile(ctx, path)
+	res, err := store.Check(ctx, loc)
 	if err != nil {
 		return err
 	}
@@ -191,16 +182,16 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 
 // RestoreOptions holds `db restore`'s inputs.
 type RestoreOptions struct {
-	IO    *iostreams.IOStreams
-	Path  func() (string, error)
-	Now   func() time.Time
-	File  string
-	Force bool
+	IO       *iostreams.IOStreams
+	Location func() (store.Location, error)
+	Now      func() time.Time
+	File     string
+	Force    bool
 }
 
 // NewCmdRestore builds `db restore`.
 func NewCmdRestore(f *cmdutil.Factory, runF func(*RestoreOptions) error) *cobra.Command {
-	opts := &RestoreOptions{IO: f.IOStreams, Path: func() (string, error) { return ledgerPath(f) }, Now: f.Now}
+	opts := &RestoreOptions{IO: f.IOStreams, Location: f.Location, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "restore FILE",
 		Short: "Replace the ledger with a backup",
@@ -226,19 +217,20 @@ Stop anything that writes to the ledger (cron jobs) while restoring.`,
 }
 
 func restoreRun(ctx context.Context, opts *RestoreOptions) error {
-	path, err := opts.Path()
+	loc, err := opts.Location()
 	if err != nil {
 		return err
 	}
+	path := loc.String()
 	if _, err := os.Stat(opts.File); err != nil {
 		return cmdutil.FlagErrorf("FILE: %v", err)
 	}
-	kept, res, err := store.Restore(ctx, opts.File, path, opts.Force, opts.Now())
-	var notEmpty *store.NotEmptyError
+	kept, res, err := store.Restore(ctx, opts.File, loc, opts.Force, opts.Now())
+	var notEmpty *ledger.NotEmptyError
 	switch {
 	case errors.As(err, &notEmpty):
 		return cmdutil.FlagErrorf("%s; use --force to replace it (the old ledger is kept beside it)", notEmpty.Error())
-	case errors.Is(err, store.ErrUnsound):
+	case errors.Is(err, ledger.ErrUnsound):
 		return &cmdutil.FlagError{Err: err}
 	case err != nil:
 		return err

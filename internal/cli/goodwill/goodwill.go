@@ -5,14 +5,9 @@
 package goodwill
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
-	"github.com/makegood/makegood/internal/ledger"
-	"github.com/makegood/makegood/pkg/goodwill"
 )
 
 // NewCmdGoodwill builds `makegood goodwill` and its verbs.
@@ -31,19 +26,4 @@ comes from the goodwill.* configuration; goodwill policy prints it.`,
 		NewCmdPolicy(f, nil),
 	)
 	return cmd
-}
-
-// LoadPolicy reads the goodwill.* configuration over the defaults. An
-// invalid setting is bad input: the error names its key, exit status 2.
-func LoadPolicy(cfg *viper.Viper) (goodwill.Policy, error) {
-	p := goodwill.DefaultPolicy()
-	if cfg.IsSet("goodwill") {
-		if err := cfg.UnmarshalKey("goodwill", &p); err != nil {
-			return p, &ledger.FieldError{Field: "config goodwill", Err: err}
-		}
-	}
-	if err := p.Validate(); err != nil {
-		return p, &ledger.FieldError{Field: "config", Err: fmt.Errorf("invalid goodwill policy: %w", err)}
-	}
-	return p, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/goodwill/shared"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/pkg/goodwill"
 )
@@ -45,7 +46,7 @@ multipliers (1000 = ×1).`,
 			if err != nil {
 				return err
 			}
-			if opts.Policy, err = LoadPolicy(cfg); err != nil {
+			if opts.Policy, err = shared.LoadPolicy(cfg); err != nil {
 				return err
 			}
 			if runF != nil {

@@ -13,7 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
-	"github.com/makegood/makegood/internal/cli/credit"
+	creditshared "github.com/makegood/makegood/internal/cli/credit/shared"
+	"github.com/makegood/makegood/internal/cli/goodwill/shared"
 	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
@@ -111,7 +112,7 @@ pass it.`,
 				return err
 			}
 			opts.DefaultCurrency = cfg.GetString("currency")
-			if opts.Policy, err = LoadPolicy(cfg); err != nil {
+			if opts.Policy, err = shared.LoadPolicy(cfg); err != nil {
 				return err
 			}
 			if opts.Plans, err = cmdutil.Plans(cfg); err != nil {
@@ -303,75 +304,8 @@ func settleCase(ctx context.Context, opts *SuggestOptions, st ledger.Store, now 
 
 // suggest gathers the ledger's history and asks the policy engine.
 func suggest(ctx context.Context, opts *SuggestOptions, st ledger.Store, k suggestCase, now time.Time) (goodwill.Suggestion, error) {
-	return Suggest(ctx, st, opts.Policy, opts.DefaultCurrency, Case{Customer: k.customer, Incident: k.incident,
+	return shared.Suggest(ctx, st, opts.Policy, opts.DefaultCurrency, shared.Case{Customer: k.customer, Incident: k.incident,
 		Downtime: k.downtime, Severity: k.severity, DataLoss: opts.DataLoss, ImpactBP: k.impact, Plans: opts.Plans}, now)
-}
-
-// Case is what Suggest needs to know of one customer's case.
-type Case struct {
-	Customer ledger.Customer
-	Incident *ledger.Incident // nil for a downtime without an incident
-	Downtime time.Duration
-	Severity string
-	DataLoss bool
-	// ImpactBP is the share of the service lost, in basis points; 0 is
-	// all of it.
-	ImpactBP int64
-	// Plans prices a customer on a plan without a price of their own.
-	Plans ledger.PlanPrices
-}
-
-// Suggest gathers the ledger's history of the customer and asks the policy
-// engine; goodwill suggest and resolve share it. Errors name the field at
-// fault (the customer's currency or price).
-func Suggest(ctx context.Context, st ledger.Store, policy goodwill.Policy, defaultCurrency string, k Case, now time.Time) (goodwill.Suggestion, error) {
-	c := k.Plans.Apply(k.Customer)
-	currency, field := c.Currency, "customer currency"
-	if currency == "" {
-		currency, field = defaultCurrency, "config currency"
-	}
-	if currency == "" {
-		return goodwill.Suggestion{}, ledger.Fieldf("currency", "customer %q has no currency and no currency is configured; "+
-			"set one with `makegood customer edit %s --currency USD`", c.ID, c.ID)
-	}
-	currency, err := money.NormalizeCurrency(currency)
-	if err != nil {
-		return goodwill.Suggestion{}, &ledger.FieldError{Field: field, Err: err}
-	}
-	if c.PriceMinor <= 0 {
-		return goodwill.Suggestion{}, ledger.Fieldf("price", "customer %q has no price, and every option is worked out from it; "+
-			"set it with `makegood customer edit %s --price 49.00`, or price their plan in the config (plans: {PLAN: {price: 49.00, currency: USD, period: month}})", c.ID, c.ID)
-	}
-
-	// The window is the 12 months before the incident (or before now), and
-	// runs to now so that credits already given for it count.
-	ref := now
-	var exclude int64
-	if k.Incident != nil {
-		ref, exclude = k.Incident.StartedAt, k.Incident.ID
-	}
-	monthStart, monthEnd := ledger.BudgetMonth(now)
-	totals, err := st.GoodwillTotals(ctx, ledger.GoodwillQuery{
-		Customer: c.ID, Currency: currency, ExcludeIncident: exclude,
-		Since: ref.AddDate(-1, 0, 0), Until: now.Add(time.Second),
-		MonthStart: monthStart, MonthEnd: monthEnd,
-	})
-	if err != nil {
-		return goodwill.Suggestion{}, err
-	}
-	s, err := goodwill.Suggest(
-		goodwill.Customer{ID: c.ID, PriceMinor: c.PriceMinor, Currency: currency, Period: goodwill.Period(c.Period),
-			Since: c.Since, Advocate: c.Advocate},
-		goodwill.Incident{Downtime: k.Downtime, Severity: goodwill.Severity(k.Severity), DataLoss: k.DataLoss, ImpactBP: k.ImpactBP},
-		goodwill.History{IncidentsLast12M: totals.Incidents, CreditsLast12M: max(totals.CreditedMinor, 0),
-			GivenThisMonthMinor: max(totals.GivenThisMonthMinor, 0)},
-		policy, now)
-	if err != nil {
-		// The flags were checked above, so what is left is the customer's
-		// record (price, period, advocate weight).
-		return s, &ledger.FieldError{Field: "customer " + c.ID, Err: err}
-	}
-	return s, nil
 }
 
 // ParseDowntime reads a downtime: a Go duration (24h, 90m, 1h30m) with
@@ -558,7 +492,7 @@ func issue(ctx context.Context, opts *SuggestOptions, st ledger.Store, s goodwil
 			cmdutil.CustomerLabel(k.customer), k.incident.ID, c.ID, describeCredit(c), describeCredit(ledger.Credit{
 				AmountMinor: nc.AmountMinor, Currency: nc.Currency, Gesture: nc.Gesture}), c.ID)
 	}
-	return credit.PrintIssued(opts.IO, c, k.customer, created, opts.Output.JSON, now)
+	return creditshared.PrintIssued(opts.IO, c, k.customer, created, opts.Output.JSON, now)
 }
 
 // budgetRetries bounds how often a run works its suggestion out again
@@ -580,12 +514,12 @@ func optionCredit(opts *SuggestOptions, k suggestCase, s goodwill.Suggestion, o 
 				o.Kind, o.Amount, o.Reason)
 		}
 		nc.AmountMinor, nc.Currency = o.Amount.Minor, o.Amount.Currency
-		nc.Budget = BudgetFor(s, o, now)
+		nc.Budget = shared.BudgetFor(s, o, now)
 	}
 	if nc.Reason == "" {
-		nc.Reason = "goodwill"
+		nc.Reason = ledger.ReasonGoodwill
 		if k.downtime > 0 {
-			nc.Reason = "outage"
+			nc.Reason = ledger.ReasonOutage
 		}
 	}
 	if err := ledger.ValidateReason("--reason", nc.Reason); err != nil {
@@ -611,18 +545,6 @@ func optionCredit(opts *SuggestOptions, k suggestCase, s goodwill.Suggestion, o 
 		return nc, err
 	}
 	return nc, nil
-}
-
-// BudgetFor is the budget giving option o of s counts against: the
-// monthly budget, for the recommendation; nil for the other options,
-// which the budget does not cut.
-func BudgetFor(s goodwill.Suggestion, o goodwill.Option, now time.Time) *ledger.Budget {
-	if s.Budget == nil || o.Kind != goodwill.KindRecommended || o.Amount.Minor <= 0 {
-		return nil
-	}
-	from, until := ledger.BudgetMonth(now)
-	return &ledger.Budget{Name: "the monthly goodwill budget", Currency: o.Amount.Currency,
-		LimitMinor: s.Budget.LimitMinor, OwedMinor: s.Budget.OwedMinor, From: from, Until: until}
 }
 
 func describeCredit(c ledger.Credit) string {

@@ -78,7 +78,13 @@ func fixRun(ctx context.Context, opts *FixOptions) error {
 	if opts.Correct {
 		return correctRun(ctx, opts, st, at, now)
 	}
-	inc, err := st.FixIncident(ctx, opts.ID, at, now)
+	inc, err := st.Incident(ctx, opts.ID)
+	if err != nil {
+		return err
+	}
+	if err = inc.CheckFix("--at", at); err == nil {
+		inc, err = st.FixIncident(ctx, opts.ID, at, now)
+	}
 	if errors.Is(err, ledger.ErrConflict) {
 		return fmt.Errorf("%w; if that time is wrong, correct it: makegood incident fix %d --at TIME --correct", err, opts.ID)
 	}
@@ -98,6 +104,9 @@ func fixRun(ctx context.Context, opts *FixOptions) error {
 func correctRun(ctx context.Context, opts *FixOptions, st ledger.Store, at, now time.Time) error {
 	before, err := st.Incident(ctx, opts.ID)
 	if err != nil {
+		return err
+	}
+	if err := before.CheckCorrection("--at", at); err != nil {
 		return err
 	}
 	inc, err := st.CorrectFix(ctx, opts.ID, at, now)

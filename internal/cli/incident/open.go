@@ -198,14 +198,7 @@ func pastTime(field, s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now, nil
 	}
-	t, err := ledger.ParseTime(field, s)
-	if err != nil {
-		return t, err
-	}
-	if t.After(now) {
-		return t, ledger.Fieldf(field, "%s is in the future", t.Format(time.RFC3339))
-	}
-	return t, nil
+	return ledger.ParsePastTime(field, s, now)
 }
 
 func affected(n int) string {

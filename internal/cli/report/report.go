@@ -17,10 +17,10 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	thanksshared "github.com/makegood/makegood/internal/cli/thanks/shared"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/report"
-	"github.com/makegood/makegood/internal/thanks"
 	"github.com/makegood/makegood/pkg/money"
 )
 
@@ -139,36 +139,12 @@ func (o *Options) parse(cfg *viper.Viper) (report.Options, error) {
 		}
 		*t.dst = d
 	}
-	if b.Windows, err = windows(cfg); err != nil {
+	// thanks' windows, as thanks due reads them, so the report's "due"
+	// is the same list.
+	if b.Windows, err = thanksshared.Windows(cfg); err != nil {
 		return b, err
 	}
 	return b, nil
-}
-
-// windows reads thanks' windows, as `thanks due` does, so the report's
-// "due" is the same list.
-func windows(cfg *viper.Viper) (thanks.DueOptions, error) {
-	var d thanks.DueOptions
-	for _, w := range []struct {
-		key string
-		dst *int
-	}{
-		{"thanks.welcome_days", &d.WelcomeDays},
-		{"thanks.anniversary_days", &d.AnniversaryDays},
-		{"thanks.recovery_days", &d.RecoveryDays},
-		{"thanks.just_because_days", &d.JustBecauseDays},
-	} {
-		s := strings.TrimSpace(cfg.GetString(w.key))
-		if s == "" {
-			continue
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 3660 {
-			return d, cmdutil.FlagErrorf("config: %s %q is not a number of days (1-3660)", w.key, s)
-		}
-		*w.dst = n
-	}
-	return d, nil
 }
 
 func run(ctx context.Context, opts *Options) error {

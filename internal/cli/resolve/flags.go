@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
-	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/fileutil"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/pkg/apology"
@@ -55,7 +54,7 @@ func planFromFlags(ctx context.Context, src Source, o *Options, now time.Time, b
 		}
 		plan.Fixed, plan.FixedAt = true, *plan.Incident.FixedAt
 	case o.FixedAt != "":
-		t, err := parseFixedAt(o.FixedAt, now, plan.Incident.StartedAt)
+		t, err := parseFixedAt(o.FixedAt, now, plan.Incident)
 		if err != nil {
 			return nil, err
 		}
@@ -103,27 +102,21 @@ func newIncidentFromFlags(o *Options, now time.Time) (ledger.Incident, error) {
 		return ledger.Incident{}, err
 	}
 	if o.Started != "" {
-		t, err := ledger.ParseTime("--started", o.Started)
+		t, err := ledger.ParsePastTime("--started", o.Started, now)
 		if err != nil {
 			return ledger.Incident{}, err
-		}
-		if t.After(now) {
-			return ledger.Incident{}, ledger.Fieldf("--started", "%s is in the future", o.Started)
 		}
 		inc.StartedAt = t
 	}
 	if o.Reported != "" {
-		t, err := ledger.ParseTime("--reported", o.Reported)
+		t, err := ledger.ParsePastTime("--reported", o.Reported, now)
 		if err != nil {
 			return ledger.Incident{}, err
 		}
-		if t.After(now) {
-			return ledger.Incident{}, ledger.Fieldf("--reported", "%s is in the future", o.Reported)
-		}
 		inc.ReportedAt = t
 	}
-	if inc.ReportedAt.Before(inc.StartedAt) {
-		return ledger.Incident{}, ledger.Fieldf("--reported", "%s is before --started %s", view.Time(inc.ReportedAt), view.Time(inc.StartedAt))
+	if err := ledger.CheckReported("--reported", "--started", inc.ReportedAt, inc.StartedAt); err != nil {
+		return ledger.Incident{}, err
 	}
 	if o.Impact != "" {
 		bp, err := ledger.ParseImpact("--impact", o.Impact)
@@ -263,21 +256,15 @@ func readApology(path string, stdin io.Reader) (string, error) {
 
 // parseFixedAt reads --fixed-at: "now", RFC 3339 or a date; not in the
 // future, not before the incident started.
-func parseFixedAt(s string, now, started time.Time) (time.Time, error) {
+func parseFixedAt(s string, now time.Time, inc ledger.Incident) (time.Time, error) {
 	if s == "now" {
 		return now, nil
 	}
-	t, err := ledger.ParseTime("--fixed-at", s)
+	t, err := ledger.ParsePastTime("--fixed-at", s, now)
 	if err != nil {
 		return time.Time{}, err
 	}
-	switch {
-	case t.After(now):
-		return time.Time{}, ledger.Fieldf("--fixed-at", "%s is in the future", s)
-	case t.Before(started):
-		return time.Time{}, ledger.Fieldf("--fixed-at", "%s is before the incident started (%s)", s, started.Format(time.RFC3339))
-	}
-	return t, nil
+	return t, inc.CheckAfterStart("--fixed-at", t)
 }
 
 // giveFromFlags decides one customer's compensation from the flag given.
@@ -311,12 +298,12 @@ func giveFromFlags(ctx context.Context, src Source, o *Options, plan *Plan, t *T
 		}
 		return ledger.Fieldf("--pick", "goodwill suggest has no %s option for %s", o.Pick, label)
 	case o.Amount != "":
-		cur := t.Customer.Currency
-		if cur == "" {
-			cur = defaultCurrency
+		cur, _, err := ledger.CreditCurrency(t.Customer, defaultCurrency)
+		if err != nil {
+			return err
 		}
 		if cur == "" {
-			return ledger.Fieldf("--amount", "customer %s has no currency and none is configured", t.Customer.ID)
+			return ledger.NoCurrency("--amount", t.Customer)
 		}
 		a, err := money.Parse(o.Amount, cur)
 		if err != nil {

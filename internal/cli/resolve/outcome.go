@@ -58,7 +58,7 @@ func newOutcome(p *Plan, res ledger.CaseResult, now time.Time) *outcome {
 // leaves the records in place, marks the apology failed and is reported
 // with the retry. A ledger that cannot be written stops the deliveries;
 // print reports it.
-func (o *outcome) deliver(ctx context.Context, st ledger.Store, sender mail.Sender, mc cmdutil.MailConfig, via string, now time.Time) {
+func (o *outcome) deliver(ctx context.Context, st ledger.Store, sender mail.Sender, mc mail.Config, via string, now time.Time) {
 	if sender == nil {
 		return
 	}

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/viper"
 
-	apologycmd "github.com/makegood/makegood/internal/cli/apology"
+	apologyshared "github.com/makegood/makegood/internal/cli/apology/shared"
 	"github.com/makegood/makegood/internal/cli/cmdutil"
-	goodwillcmd "github.com/makegood/makegood/internal/cli/goodwill"
+	goodwillshared "github.com/makegood/makegood/internal/cli/goodwill/shared"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/mail"
 	"github.com/makegood/makegood/internal/prompt"
@@ -21,7 +21,7 @@ import (
 // env is what a run needs beyond the options: configuration read once.
 type env struct {
 	cfg       *viper.Viper
-	mail      cmdutil.MailConfig
+	mail      mail.Config
 	configDir string
 }
 
@@ -39,11 +39,11 @@ func resolveRun(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 
 func run(ctx context.Context, opts *Options, e env) error {
 	now := opts.Now()
-	policy, err := goodwillcmd.LoadPolicy(e.cfg)
+	policy, err := goodwillshared.LoadPolicy(e.cfg)
 	if err != nil {
 		return err
 	}
-	rules, err := apologycmd.LoadRules(e.cfg)
+	rules, err := apologyshared.LoadRules(e.cfg)
 	if err != nil {
 		return err
 	}
@@ -58,11 +58,11 @@ func run(ctx context.Context, opts *Options, e env) error {
 	defCur := strings.ToUpper(e.cfg.GetString("currency"))
 	src := &storeSource{st: st, rules: rules, configDir: e.configDir, sender: e.mail.FromName, now: now}
 	src.suggest = func(ctx context.Context, c ledger.Customer, inc ledger.Incident, downtime time.Duration) (goodwill.Suggestion, error) {
-		k := goodwillcmd.Case{Customer: c, Downtime: downtime, Severity: inc.Severity, ImpactBP: inc.ImpactBP, Plans: plans}
+		k := goodwillshared.Case{Customer: c, Downtime: downtime, Severity: inc.Severity, ImpactBP: inc.ImpactBP, Plans: plans}
 		if inc.ID != 0 {
 			k.Incident = &inc
 		}
-		return goodwillcmd.Suggest(ctx, st, policy, defCur, k, now)
+		return goodwillshared.Suggest(ctx, st, policy, defCur, k, now)
 	}
 	defVia := e.mail.Via
 	if defVia != ViaSMTP {
@@ -119,7 +119,7 @@ func run(ctx context.Context, opts *Options, e env) error {
 		// Everything that can refuse is asked before anything is written.
 		var sender mail.Sender
 		if plan.outgoing() > 0 && plan.Via != ViaNone {
-			if sender, err = e.mail.Sender(plan.Via, opts.Now); err != nil {
+			if sender, err = cmdutil.MailSender(e.mail, plan.Via, opts.Now); err != nil {
 				return err
 			}
 		}
@@ -209,13 +209,13 @@ func (p *Plan) ledgerCase(now time.Time) ledger.Case {
 			switch {
 			case t.Give.Money():
 				nc := ledger.NewCredit{AmountMinor: t.Give.Amount.Minor, Currency: t.Give.Amount.Currency,
-					Reason: "goodwill", Note: creditNote(t.Give), IssuedAt: now}
+					Reason: ledger.ReasonGoodwill, Note: creditNote(t.Give), IssuedAt: now}
 				if t.Suggestion != nil && t.Give.Kind == goodwill.KindRecommended {
-					nc.Budget = goodwillcmd.BudgetFor(*t.Suggestion, goodwill.Option{Kind: t.Give.Kind, Amount: t.Give.Amount}, now)
+					nc.Budget = goodwillshared.BudgetFor(*t.Suggestion, goodwill.Option{Kind: t.Give.Kind, Amount: t.Give.Amount}, now)
 				}
 				r.Credits = []ledger.NewCredit{nc}
 			case t.Give.Gesture != "":
-				r.Credits = []ledger.NewCredit{{Gesture: t.Give.Gesture, Reason: "goodwill", Note: creditNote(t.Give), IssuedAt: now}}
+				r.Credits = []ledger.NewCredit{{Gesture: t.Give.Gesture, Reason: ledger.ReasonGoodwill, Note: creditNote(t.Give), IssuedAt: now}}
 			}
 		}
 		c.Resolutions = append(c.Resolutions, r)

@@ -262,7 +262,7 @@ func (w *walk) parseTime(s string) (time.Time, error) {
 			return time.Time{}, errors.New("want YYYY-MM-DD HH:MM (UTC), or RFC 3339")
 		}
 	}
-	if t.After(w.now) {
+	if ledger.CheckPast("time", t, w.now) != nil {
 		return time.Time{}, errors.New("that is in the future")
 	}
 	return t.UTC(), nil
@@ -541,7 +541,7 @@ func (w *walk) fixedAtPage(ctx context.Context, allowBack bool) (bool, page, err
 	back, err := w.p.Group(ctx, stepTitle(stepFix, "when"), []prompt.Field{
 		prompt.InputField("Fixed at (YYYY-MM-DD HH:MM, UTC)", &w.fixedAt, func(s string) error {
 			t, err := w.parseTime(s)
-			if err == nil && t.Before(w.plan.Incident.StartedAt) {
+			if err == nil && w.plan.Incident.CheckAfterStart("fixed at", t) != nil {
 				err = errors.New("that is before the incident started")
 			}
 			return err
@@ -676,10 +676,11 @@ func (w *walk) targetCurrency(t *Target) string {
 	if t.Suggestion != nil {
 		return t.Suggestion.Currency
 	}
-	if t.Customer.Currency != "" {
-		return t.Customer.Currency
+	cur, _, err := ledger.CreditCurrency(t.Customer, w.defaultCurrency)
+	if err != nil {
+		return w.defaultCurrency
 	}
-	return w.defaultCurrency
+	return cur
 }
 
 func (w *walk) ownGesturePage(i int) page {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/thanks/shared"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/procs"
@@ -59,7 +60,11 @@ why, status, due_on) when piped; --json or --csv for scripts.`,
 			if opts.occasion, err = parseOccasion(opts.Occasion); err != nil {
 				return err
 			}
-			if opts.Windows, err = windows(f); err != nil {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			if opts.Windows, err = shared.Windows(cfg); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -127,7 +132,7 @@ func dueRun(ctx context.Context, opts *DueOptions) error {
 	}
 	var rows []dueRow
 	due := 0
-	for _, d := range thanks.Evaluate(toThanksCustomers(cs), sent, now, dopts) {
+	for _, d := range thanks.Evaluate(cs, sent, now, dopts) {
 		r := dueRow{Decision: d, status: string(d.Status)}
 		switch d.Status {
 		case thanks.StatusDue:

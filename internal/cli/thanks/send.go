@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/cli/thanks/shared"
 	"github.com/makegood/makegood/internal/delivery"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
@@ -27,7 +28,7 @@ type SendOptions struct {
 	Store           func(context.Context) (ledger.Store, error)
 	Prompter        func() prompt.Prompter
 	Now             func() time.Time
-	Mail            func() (cmdutil.MailConfig, error)
+	Mail            func() (mail.Config, error)
 	CanPrompt       bool
 	Windows         thanks.DueOptions
 	TemplateDir     string
@@ -127,7 +128,7 @@ otherwise. Exit status 1 if any note failed or has an unknown outcome.`,
 				return err
 			}
 			opts.TemplateDir = f.ConfigDir()
-			if opts.Windows, err = windows(f); err != nil {
+			if opts.Windows, err = shared.Windows(cfg); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -261,7 +262,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if via != ledger.ViaPrint {
 		// Built before anything is written so that a dry run fails on bad
 		// settings exactly where a real run would.
-		if sender, err = mc.Sender(via, opts.Now); err != nil {
+		if sender, err = cmdutil.MailSender(mc, via, opts.Now); err != nil {
 			return err
 		}
 	}
@@ -290,28 +291,28 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		case thanks.StatusAlreadySent:
 			res.Skipped++
 			if explicit {
-				fmt.Fprintf(opts.IO.ErrOut, "Skipped %s, %s: %s.\n", customerLabel(d.Customer), d.Occasion, d.Why)
+				fmt.Fprintf(opts.IO.ErrOut, "Skipped %s, %s: %s.\n", cmdutil.CustomerLabel(d.Customer), d.Occasion, d.Why)
 			}
 		case thanks.StatusHeld:
 			// Always said, whoever was selected: an unknown outcome needs
 			// the operator.
 			if states[[2]string{d.Customer.ID, d.Key}].State == ledger.StateSending {
 				res.Skipped++
-				fmt.Fprintf(opts.IO.ErrOut, "Skipped %s (%s): %s.\n", customerLabel(d.Customer), d.Key, d.Why)
+				fmt.Fprintf(opts.IO.ErrOut, "Skipped %s (%s): %s.\n", cmdutil.CustomerLabel(d.Customer), d.Key, d.Why)
 				continue
 			}
 			res.Unknown++
 			fmt.Fprintf(opts.IO.ErrOut, "Unknown: %s (%s): %s. Not sent again: check whether it arrived, then run this again with --mark-sent, or --resend-unknown to send it anyway.\n",
-				customerLabel(d.Customer), d.Key, d.Why)
+				cmdutil.CustomerLabel(d.Customer), d.Key, d.Why)
 		case thanks.StatusDeferred:
 			res.Deferred++
 			deferred = append(deferred, d)
 			if explicit {
-				fmt.Fprintf(opts.IO.ErrOut, "Deferred: %s, %s: %s.\n", customerLabel(d.Customer), d.Occasion, d.Why)
+				fmt.Fprintf(opts.IO.ErrOut, "Deferred: %s, %s: %s.\n", cmdutil.CustomerLabel(d.Customer), d.Occasion, d.Why)
 			}
 		case thanks.StatusNotDue:
 			if explicit {
-				fmt.Fprintf(opts.IO.ErrOut, "Not due: %s, %s: %s.\n", customerLabel(d.Customer), d.Occasion, d.Why)
+				fmt.Fprintf(opts.IO.ErrOut, "Not due: %s, %s: %s.\n", cmdutil.CustomerLabel(d.Customer), d.Occasion, d.Why)
 			}
 		}
 	}
@@ -370,7 +371,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 // decide works out every note for the customers: due, already sent, not
 // due, held by an unsettled attempt, or deferred by the cool-down. states
 // is where each note with a claim stands.
-func (o *SendOptions) decide(ctx context.Context, st ledger.Store, customers []thanks.Customer, now time.Time,
+func (o *SendOptions) decide(ctx context.Context, st ledger.Store, customers []ledger.Customer, now time.Time,
 	alive ledger.Liveness) ([]thanks.Decision, map[[2]string]ledger.MessageState, error) {
 	sent, err := sentNotes(ctx, st)
 	if err != nil {
@@ -400,7 +401,7 @@ func (o *SendOptions) decide(ctx context.Context, st ledger.Store, customers []t
 
 // customers picks who to consider; explicit is true when the operator named
 // one customer, so every decision about them is worth reporting.
-func (o *SendOptions) customers(ctx context.Context, st ledger.Store) ([]thanks.Customer, bool, error) {
+func (o *SendOptions) customers(ctx context.Context, st ledger.Store) ([]ledger.Customer, bool, error) {
 	if o.Customer == "" && !o.Due && o.Segment == "" {
 		if err := o.pick(ctx, st); err != nil {
 			return nil, false, err
@@ -411,7 +412,7 @@ func (o *SendOptions) customers(ctx context.Context, st ledger.Store) ([]thanks.
 		if err != nil {
 			return nil, false, err
 		}
-		return []thanks.Customer{toThanksCustomer(o.plans.Apply(c))}, true, nil
+		return []ledger.Customer{o.plans.Apply(c)}, true, nil
 	}
 	all, err := st.Customers(ctx)
 	if err != nil {
@@ -422,10 +423,10 @@ func (o *SendOptions) customers(ctx context.Context, st ledger.Store) ([]thanks.
 	for i := range all {
 		all[i] = o.plans.Apply(all[i])
 	}
-	cs := toThanksCustomers(all)
+	cs := all
 	if o.Segment != "" {
 		now := o.Now()
-		cs = slices.DeleteFunc(cs, func(c thanks.Customer) bool { return !o.segment.Match(c, now) })
+		cs = slices.DeleteFunc(cs, func(c ledger.Customer) bool { return !o.segment.Match(c, now) })
 		if len(cs) == 0 {
 			fmt.Fprintf(o.IO.ErrOut, "No customers match --segment %s.\n", o.Segment)
 		}
@@ -444,7 +445,7 @@ func (o *SendOptions) pick(ctx context.Context, st ledger.Store) error {
 	}
 	options := []prompt.Option{{Label: "Everyone due a note today", Value: everyoneDue}}
 	for _, c := range cs {
-		options = append(options, prompt.Option{Label: customerLabel(toThanksCustomer(c)), Value: c.ID})
+		options = append(options, prompt.Option{Label: cmdutil.CustomerLabel(c), Value: c.ID})
 	}
 	v, err := o.Prompter().Select(ctx, "Who would you like to thank?", options, everyoneDue)
 	if err != nil {
@@ -468,12 +469,12 @@ func (o *SendOptions) prepare(items []thanks.DueItem, now time.Time, senderName 
 		data := thanks.NewTemplateData(it, now)
 		data.SenderName = senderName
 		if o.WithCredit != "" {
-			cur := it.Customer.Currency
-			if cur == "" {
-				cur = o.DefaultCurrency
+			cur, _, err := ledger.CreditCurrency(it.Customer, o.DefaultCurrency)
+			if err != nil {
+				return nil, err
 			}
 			if cur == "" {
-				return nil, ledger.Fieldf("--with-credit", "customer %q has no currency and no currency is configured; set one with makegood customer edit %s --currency", it.Customer.ID, it.Customer.ID)
+				return nil, ledger.NoCurrency("--with-credit", it.Customer)
 			}
 			amt, err := money.Parse(o.WithCredit, cur)
 			if err != nil {
@@ -519,7 +520,7 @@ func (o *SendOptions) confirm(ctx context.Context, n int, via string) error {
 type run struct {
 	opts    *SendOptions
 	st      ledger.Store
-	mc      cmdutil.MailConfig
+	mc      mail.Config
 	via     string
 	sender  mail.Sender
 	cards   *cmdutil.CSVWriter
@@ -598,7 +599,7 @@ func (d *run) one(ctx context.Context, j job) error {
 				Claim: claim.ID, ByHand: o.ByHand}
 			if o.Status == ledger.OutcomeSent && j.credit != nil {
 				n.Credit = &ledger.NewCredit{Customer: c.ID, AmountMinor: j.credit.Minor, Currency: j.credit.Currency,
-					Reason: "goodwill", Note: "thank-you note: " + j.item.Key, IssuedAt: o.At}
+					Reason: ledger.ReasonGoodwill, Note: "thank-you note: " + j.item.Key, IssuedAt: o.At}
 			}
 			r, err := d.st.RecordThankYou(ctx, n)
 			if err != nil {
@@ -674,7 +675,7 @@ func (d *run) deliver(ctx context.Context, j job, nonce string) (string, error) 
 		}
 		return "", nil
 	}
-	to, err := ledgerCustomer(c).MailAddress()
+	to, err := c.MailAddress()
 	if err != nil {
 		return "", err
 	}

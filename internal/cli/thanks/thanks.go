@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 
 	"github.com/makegood/makegood/internal/cli/cmdutil"
 	"github.com/makegood/makegood/internal/ledger"
@@ -84,80 +82,6 @@ func (o occasionFlag) dueOptions(windows thanks.DueOptions) thanks.DueOptions {
 		d.Milestone = o.milestone
 	}
 	return d
-}
-
-// windows reads the occasions' windows from the configuration.
-func windows(f *cmdutil.Factory) (thanks.DueOptions, error) {
-	v, err := f.Config()
-	if err != nil {
-		return thanks.DueOptions{}, err
-	}
-	var d thanks.DueOptions
-	for _, w := range []struct {
-		key string
-		dst *int
-	}{
-		{"thanks.welcome_days", &d.WelcomeDays},
-		{"thanks.anniversary_days", &d.AnniversaryDays},
-		{"thanks.recovery_days", &d.RecoveryDays},
-		{"thanks.just_because_days", &d.JustBecauseDays},
-	} {
-		if *w.dst, err = days(v, w.key); err != nil {
-			return d, err
-		}
-	}
-	if d.CooldownDays, err = cooldown(v); err != nil {
-		return d, err
-	}
-	return d, nil
-}
-
-// cooldown reads thanks.cooldown: a number of days ("7" or "7d"), 0 to
-// turn it off; unset means the default.
-func cooldown(v *viper.Viper) (int, error) {
-	const key = "thanks.cooldown"
-	s := strings.TrimSpace(v.GetString(key))
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-	if err != nil || n < 0 || n > 3660 {
-		return 0, cmdutil.FlagErrorf("config: %s %q is not a number of days (0-3660, 0 for none)", key, s)
-	}
-	if n == 0 {
-		return -1, nil
-	}
-	return n, nil
-}
-
-func days(v *viper.Viper, key string) (int, error) {
-	s := strings.TrimSpace(v.GetString(key))
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 3660 {
-		return 0, cmdutil.ConfigErrorf("%s %q is not a number of days (1-3660)", key, s)
-	}
-	return n, nil
-}
-
-func toThanksCustomer(c ledger.Customer) thanks.Customer {
-	return thanks.Customer{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, PriceMinor: c.PriceMinor,
-		Currency: c.Currency, Since: c.Since, Locale: c.Locale, Tags: c.Tags}
-}
-
-// ledgerCustomer is the part of a ledger customer the address rule reads.
-func ledgerCustomer(c thanks.Customer) ledger.Customer {
-	return ledger.Customer{ID: c.ID, Name: c.Name, Email: c.Email}
-}
-
-func toThanksCustomers(cs []ledger.Customer) []thanks.Customer {
-	out := make([]thanks.Customer, len(cs))
-	for i, c := range cs {
-		out[i] = toThanksCustomer(c)
-	}
-	return out
 }
 
 // sentNotes is what the never-twice rule looks at: only notes that went
@@ -280,7 +204,7 @@ func recoveries(ctx context.Context, st ledger.Store, now time.Time) ([]thanks.R
 // one it does not hold, in which case the operator vouches that it was
 // fixed and made good. The key makes sure each customer is thanked once per
 // incident, and an id gives the same key as the automatic --due path.
-func incidentDecisions(ctx context.Context, st ledger.Store, customers []thanks.Customer, sent []thanks.Sent, ref string) ([]thanks.Decision, error) {
+func incidentDecisions(ctx context.Context, st ledger.Store, customers []ledger.Customer, sent []thanks.Sent, ref string) ([]thanks.Decision, error) {
 	title := ref
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		inc, err := st.Incident(ctx, id)
@@ -307,13 +231,6 @@ func incidentDecisions(ctx context.Context, st ledger.Store, customers []thanks.
 		out = append(out, d)
 	}
 	return out, nil
-}
-
-func customerLabel(c thanks.Customer) string {
-	if c.Name != "" {
-		return cmdutil.Escape(fmt.Sprintf("%s (%s)", c.Name, c.ID))
-	}
-	return cmdutil.Escape(c.ID)
 }
 
 func plural(n int, one, many string) string {

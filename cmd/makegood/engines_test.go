@@ -1,0 +1,277 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/makegood/makegood/internal/store"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, for ledgersql and ledgerdump
+)
+
+// scriptEngine is one storage engine the end-to-end scripts run against:
+// TestScripts/<Name>/<script>, with the condition [engine:<Name>] true in
+// its scripts. A script that tests an engine by nature (tampering typed
+// in SQLite's shell, PRAGMA, REPLACE) says so with [!engine:sqlite] skip,
+// or puts [engine:sqlite] before its lines; every other script runs on
+// every engine.
+type scriptEngine struct {
+	Name string
+	// Store is the engine's name in internal/store (store.Engine.Name).
+	Store string
+	// Setup gives a script its ledger: LEDGER (a file path, or a URL) and,
+	// for an engine whose ledger is not the default file, MAKEGOOD_DB.
+	// Each script gets a new, empty one.
+	Setup func(env *testscript.Env) (ledger, db string, err error)
+	// Open opens a ledger for ledgersql and ledgerdump with the engine's
+	// database/sql driver; dsn is what store.Parse gives for it.
+	Open func(dsn string) (*sql.DB, error)
+	// Dump is everything the ledger holds, schema and rows, in a fixed
+	// order: two dumps are equal when nothing was written in between.
+	Dump func(db *sql.DB) (string, error)
+}
+
+// scriptEngines lists the engines, in the order they run. The PostgreSQL
+// engine adds itself here (its Setup makes a database per script from
+// the cluster MAKEGOOD_TEST_POSTGRES names, failing when CI is set and
+// that is missing). MAKEGOOD_TEST_ENGINES=sqlite,postgres picks some.
+func scriptEngines(t *testing.T) []scriptEngine {
+	all := registeredEngines()
+	pick := os.Getenv("MAKEGOOD_TEST_ENGINES")
+	if pick == "" {
+		return all
+	}
+	var out []scriptEngine
+	for _, name := range strings.Split(pick, ",") {
+		i := slices.IndexFunc(all, func(e scriptEngine) bool { return e.Name == strings.TrimSpace(name) })
+		if i < 0 {
+			t.Fatalf("MAKEGOOD_TEST_ENGINES: no engine %q in this build", name)
+		}
+		out = append(out, all[i])
+	}
+	return out
+}
+
+// registeredEngines is every engine of this build.
+func registeredEngines() []scriptEngine {
+	return []scriptEngine{{
+		Name: "sqlite", Store: "SQLite",
+		// The default ledger file, as a user without --db has it:
+		// MAKEGOOD_DB stays unset.
+		Setup: func(env *testscript.Env) (string, string, error) {
+			return filepath.Join(env.Getenv("HOME"), ".local", "share", "makegood", "ledger.db"), "", nil
+		},
+		Open: func(dsn string) (*sql.DB, error) {
+			return sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(30000)")
+		},
+		Dump: dumpSQLite,
+	}}
+}
+
+// ledgerDB opens the ledger a script's ledgersql or ledgerdump names:
+// -db LOCATION, else MAKEGOOD_DB, else LEDGER; read with the driver of
+// the engine that keeps it.
+func ledgerDB(ts *testscript.TestScript, args []string) (*sql.DB, scriptEngine, []string) {
+	where := ts.Getenv("MAKEGOOD_DB")
+	if where == "" {
+		where = ts.Getenv("LEDGER")
+	}
+	if len(args) >= 2 && args[0] == "-db" {
+		where, args = args[1], args[2:]
+	}
+	loc, err := store.Parse("-db", where)
+	ts.Check(err)
+	dsn := loc.DSN
+	if path, ok := loc.File(); ok {
+		dsn = ts.MkAbs(path)
+		if _, err := os.Stat(dsn); err != nil {
+			ts.Fatalf("no ledger at %s: %v", path, err)
+		}
+	}
+	for _, e := range registeredEngines() {
+		if e.Store == loc.Engine.Name {
+			db, err := e.Open(dsn)
+			ts.Check(err)
+			return db, e, args
+		}
+	}
+	ts.Fatalf("no script engine for %s", loc.Engine.Name)
+	return nil, scriptEngine{}, nil
+}
+
+// cmdLedgerSQL is `ledgersql [-db LOCATION] 'SELECT …[; SELECT …]'`: it
+// runs read-only queries on a script's ledger and prints their rows as
+// the sqlite3 shell's list mode does (a|b|c, NULL empty), so scripts read
+// the ledger the same way on every engine. Writes go through makegood, or,
+// for tampering tests, through the engine's own shell.
+func cmdLedgerSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! ledgersql")
+	}
+	db, _, args := ledgerDB(ts, args)
+	defer db.Close()
+	if len(args) != 1 {
+		ts.Fatalf("usage: ledgersql [-db LOCATION] 'SQL'")
+	}
+	var out strings.Builder
+	for _, q := range splitStatements(args[0]) {
+		if !strings.HasPrefix(strings.ToUpper(q), "SELECT") && !strings.HasPrefix(strings.ToUpper(q), "WITH") {
+			ts.Fatalf("ledgersql reads: %q is not a query", q)
+		}
+		ts.Check(writeRows(&out, db, q))
+	}
+	ts.Stdout().Write([]byte(out.String()))
+}
+
+// cmdLedgerDump is `ledgerdump [-db LOCATION]`: everything the ledger
+// holds, schema and rows, in a fixed order, for `cmp` against a dump
+// taken before a command that must leave the ledger as it was.
+func cmdLedgerDump(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! ledgerdump")
+	}
+	db, e, args := ledgerDB(ts, args)
+	defer db.Close()
+	if len(args) != 0 {
+		ts.Fatalf("usage: ledgerdump [-db LOCATION]")
+	}
+	s, err := e.Dump(db)
+	ts.Check(err)
+	ts.Stdout().Write([]byte(s))
+}
+
+// splitStatements splits SQL at the semicolons outside quotes.
+func splitStatements(q string) []string {
+	var (
+		out   []string
+		cur   strings.Builder
+		quote rune
+	)
+	for _, r := range q {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == 0 && (r == '\'' || r == '"'):
+			quote = r
+		case quote == 0 && r == ';':
+			if s := strings.TrimSpace(cur.String()); s != "" {
+				out = append(out, s)
+			}
+			cur.Reset()
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// writeRows prints q's rows in list mode.
+func writeRows(w *strings.Builder, db *sql.DB, q string, args ...any) error {
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", q, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			if i > 0 {
+				w.WriteByte('|')
+			}
+			w.WriteString(listValue(v))
+		}
+		w.WriteByte('\n')
+	}
+	return rows.Err()
+}
+
+func listValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case []byte:
+		return string(v)
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case bool:
+		if v {
+			return "1"
+		}
+		return "0"
+	case time.Time:
+		return v.UTC().Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(v)
+}
+
+// dumpSQLite is a SQLite ledger's schema (version, and every table,
+// index and trigger as created) and every table's rows by rowid.
+func dumpSQLite(db *sql.DB) (string, error) {
+	var b strings.Builder
+	var v int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "-- schema version %d\n", v)
+	if err := writeRows(&b, db, `SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY type, name`); err != nil {
+		return "", err
+	}
+	rows, err := db.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		return "", err
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return "", err
+		}
+		tables = append(tables, n)
+	}
+	if err := rows.Close(); err != nil {
+		return "", err
+	}
+	for _, t := range tables {
+		fmt.Fprintf(&b, "-- %s\n", t)
+		order := "rowid"
+		var withoutRowid int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = ? AND sql LIKE '%WITHOUT ROWID%'`, t).Scan(&withoutRowid); err != nil {
+			return "", err
+		}
+		if withoutRowid > 0 {
+			order = "1"
+		}
+		if err := writeRows(&b, db, `SELECT * FROM "`+strings.ReplaceAll(t, `"`, `""`)+`" ORDER BY `+order); err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,70 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Finding is one thing wrong with a ledger, as db check reports it.
+type Finding struct {
+	Check  string // what was checked: integrity, schema_version, trigger, …
+	Detail string
+}
+
+func (f Finding) String() string { return f.Check + ": " + f.Detail }
+
+// CheckResult is what a check of a ledger found (db check): the engine's
+// own integrity, the schema its migrations make, and the ledger's sums.
+type CheckResult struct {
+	SchemaVersion int
+	Latest        int // the newest schema this makegood knows
+	Triggers      int // triggers the migrations define, all checked
+	Credits       int64
+	Entries       int64
+	Findings      []Finding
+}
+
+// Sound reports whether nothing was found.
+func (r CheckResult) Sound() bool { return len(r.Findings) == 0 }
+
+// MaxFindingsPerCheck caps the findings of one kind: a ledger with a
+// million overdrawn credits needs the first few and a count, not a million
+// lines.
+const MaxFindingsPerCheck = 20
+
+// Maintainer is what makegood db asks of an open ledger, whatever its
+// engine.
+type Maintainer interface {
+	// Check checks the ledger without changing it: the engine's integrity,
+	// every table, trigger and index its migrations make, and the
+	// ledger's own sums (one issue entry per credit for its amount,
+	// nothing left below zero, a voided credit at zero, entry signs by
+	// kind, entries' copies of their credit's customer, currency and
+	// expiry, no entry without its credit, gestures without money).
+	Check(ctx context.Context) (CheckResult, error)
+	// Backup writes a consistent copy of the ledger to dest while others
+	// go on writing, checked before it takes dest's name. An existing
+	// dest is replaced only with replace (else an *ExistsError). An
+	// engine whose ledger is not a file (PostgreSQL) refuses, saying
+	// which tool backs it up.
+	Backup(ctx context.Context, dest string, replace bool) (CheckResult, error)
+}
+
+// ExistsError is a file that would be overwritten.
+type ExistsError struct{ Path string }
+
+func (e *ExistsError) Error() string { return e.Path + " already exists" }
+
+// NotEmptyError is a restore that would overwrite a ledger holding data.
+type NotEmptyError struct {
+	Path string
+	Rows int64
+}
+
+func (e *NotEmptyError) Error() string {
+	return fmt.Sprintf("%s is not empty (%d rows of customers, credits, incidents, notes or imports)", e.Path, e.Rows)
+}
+
+// ErrUnsound is a restore from a backup that does not pass its check.
+var ErrUnsound = errors.New("not a sound ledger")
