@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -164,6 +165,12 @@ func migrations() ([]migration, error) {
 // means several processes opening a new ledger at once migrate it exactly
 // once: the others wait, then find nothing to do. (goose's SQLite support
 // has no lock for that race, which is why this is hand-written.)
+//
+// The transaction runs on a connection of its own with foreign key checks
+// off, as SQLite's procedure for changing a table asks (build the new
+// table, copy, drop the old one, rename: with checks on, the drop would
+// delete every row it references); before committing, every reference in
+// the ledger is checked at once, so a migration cannot leave one dangling.
 func (s *Ledger) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
@@ -180,24 +187,85 @@ func (s *Ledger) migrate(ctx context.Context) error {
 	if err := checkVersion(v, latest); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection goes back to the pool only with its checks back on.
+	keep := false
+	defer func() {
+		if !keep {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
-		if err := checkVersion(v, latest); err != nil {
-			return err
-		}
-		for _, m := range ms[v:] {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
-			}
-		}
-		// PRAGMA takes no bound parameters; latest is our own integer.
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", latest)); err != nil {
-			return fmt.Errorf("record schema version: %w", err)
-		}
+		_ = conn.Close()
+	}()
+	// Only outside a transaction does this take effect.
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	err = applyMigrations(ctx, tx, ms)
+	if err == nil {
+		err = tx.Commit()
+	} else {
+		_ = tx.Rollback()
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = ON"); err == nil {
+		keep = true
+	}
+	return nil
+}
+
+// applyMigrations applies, in tx, the migrations after the ledger's
+// schema version, and checks every foreign key reference.
+func applyMigrations(ctx context.Context, tx *sql.Tx, ms []migration) error {
+	latest := len(ms)
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if err := checkVersion(v, latest); err != nil {
+		return err
+	}
+	if v == latest {
 		return nil
-	})
+	}
+	for _, m := range ms[v:] {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "PRAGMA main.foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("check references: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var (
+			table, parent string
+			rowid         sql.NullInt64
+			fk            int
+		)
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("check references: %w", err)
+		}
+		return fmt.Errorf("migration %s: row %d of %s refers to a missing row of %s", ms[latest-1].name, rowid.Int64, table, parent)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check references: %w", err)
+	}
+	rows.Close()
+	// PRAGMA takes no bound parameters; latest is our own integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", latest)); err != nil {
+		return fmt.Errorf("record schema version: %w", err)
+	}
+	return nil
 }
 
 // checkVersion refuses a schema version this makegood cannot migrate
