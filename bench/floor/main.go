@@ -10,9 +10,8 @@
 // The ledger must have makegood's schema and the customers already (the
 // bench builds it from makegood's migrations). Every statement and setting
 // below mirrors the store's credit import; the comments name where each
-// comes from (internal/store, credit_import.go, imports.go and sqlite.go
-// before the move to internal/store/sqlite), so a change there should be
-// made here too.
+// comes from (internal/store/sqlite: credit_import.go, imports.go and
+// sqlite.go), so a change there should be made here too.
 package main
 
 import (
@@ -30,7 +29,8 @@ import (
 	"github.com/makegood/makegood/bench/internal/gen"
 )
 
-// As in the store: importBatch, creditColumns, rebuildMinRows,
+// As in the store: importBatch, creditColumns (the generic insert's; a
+// batch of constant columns binds three a row), rebuildMinRows,
 // rebuildShare, importCachePages, rebuildCachePages, importTempCachePages.
 const (
 	importBatch          = 250
@@ -68,12 +68,14 @@ func dsn(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// creditInsert is store.creditInsert.
-func creditInsert(n int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", creditColumns), ", ") + ")"
+// creditInsertConst is store.creditInsertConst: the rows' currency,
+// reason, note and times, the same for every row here as in the CSV,
+// bound once per batch.
+func creditInsertConst(n int) string {
 	return `INSERT OR IGNORE INTO credits
-		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key)
+		SELECT column1, column2, ?, ?, ?, ?, ?, column3 FROM (VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", n), ", ") + `)`
 }
 
 func run(ctx context.Context, path string, n, customers int, keys gen.Keys) error {
@@ -105,6 +107,9 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 		return err
 	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		return err
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -112,7 +117,6 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	defer tx.Rollback()
 	for _, q := range []string{
 		fmt.Sprintf("PRAGMA main.cache_size = %d", importCachePages),
-		"PRAGMA temp_store = FILE",
 		fmt.Sprintf("PRAGMA temp.cache_size = %d", importTempCachePages),
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -135,7 +139,7 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	if err != nil {
 		return err
 	}
-	insert, err := tx.PrepareContext(ctx, creditInsert(importBatch))
+	insert, err := tx.PrepareContext(ctx, creditInsertConst(importBatch))
 	if err != nil {
 		return err
 	}
@@ -152,8 +156,10 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	// INSERT, then its issue entries.
 	issued := time.Now().UTC().Truncate(time.Second).Format("2006-01-02T15:04:05.000000Z")
 	known := map[string]bool{}
+	consts := []any{"USD", "outage", "", issued, nil}
 	args := make([]any, 0, importBatch*creditColumns)
-	var indexes []string
+	args = append(args, consts...)
+	var indexes, keyIndex []string
 	flush := func(pending int) error {
 		var (
 			res sql.Result
@@ -162,7 +168,7 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 		if pending == importBatch {
 			res, err = insert.ExecContext(ctx, args...)
 		} else {
-			res, err = tx.ExecContext(ctx, creditInsert(pending), args...)
+			res, err = tx.ExecContext(ctx, creditInsertConst(pending), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("write credits: %w", err)
@@ -178,7 +184,7 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 			return fmt.Errorf("write credit entries: %d of %d written (%v)", m, written, err)
 		}
 		last += written
-		args = args[:0]
+		args = append(args[:0], consts...)
 		return nil
 	}
 	pending := 0
@@ -191,7 +197,7 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 			}
 			known[r.Customer] = true
 		}
-		args = append(args, r.Customer, r.AmountMinor, "USD", "outage", "", issued, nil, r.Key)
+		args = append(args, r.Customer, r.AmountMinor, r.Key)
 		if pending++; pending < importBatch {
 			continue
 		}
@@ -208,6 +214,15 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 				AND (SELECT i.name FROM pragma_index_info(s.name) i WHERE i.seqno = 0) = 'customer_id' ORDER BY s.rowid`); err != nil {
 				return err
 			}
+			// The idempotency key's index too (no key was taken): the
+			// store finds it as the one unique index of credits on the key.
+			if keyIndex, err = dropAll(ctx, tx, "INDEX", `SELECT s.name, s.sql FROM sqlite_schema s
+				JOIN pragma_index_list('credits') l ON l.name = s.name
+				WHERE s.type = 'index' AND l.origin = 'c' AND l."unique" AND NOT l.partial
+				AND (SELECT COUNT(*) FROM pragma_index_info(s.name)) = 1
+				AND (SELECT i.name FROM pragma_index_info(s.name) i WHERE i.seqno = 0) = 'idempotency_key'`); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA main.cache_size = %d", rebuildCachePages)); err != nil {
 				return err
 			}
@@ -219,9 +234,11 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 		}
 	}
 
-	// Finish: the triggers and indexes back. Commit: the import's record,
-	// the temporary tables gone (none were made: no key was taken).
-	for _, q := range append(triggers, indexes...) {
+	// Finish: the key's unique index first (checkKeys: built, so no key
+	// is there twice), then the triggers and the other indexes. Commit:
+	// the import's record, the temporary tables gone (none were made: no
+	// key was taken).
+	for _, q := range append(append(keyIndex, triggers...), indexes...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
