@@ -128,8 +128,8 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// build builds makegood (unless -bin) as a release is built (-trimpath,
-// -s -w: .goreleaser.yaml), and the two Go floors the same way.
+// build builds makegood (unless -bin) as a release is built (CGO_ENABLED=0,
+// -trimpath, -s -w: .goreleaser.yaml), and the two Go floors the same way.
 func (b *bench) build(ctx context.Context) error {
 	b.mg = b.bin
 	if b.mg == "" {
@@ -152,6 +152,9 @@ func (b *bench) build(ctx context.Context) error {
 
 func goBuild(ctx context.Context, out, pkg string) error {
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+	// Statically linked, as released: without cgo there is no dynamic
+	// loader to run at every start.
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build %s: %w", pkg, err)

@@ -7,8 +7,7 @@
 //	MAKEGOOD_DB=ledger.db startfloor list                # credit list --limit 1
 //	MAKEGOOD_DB=ledger.db startfloor balance cus_00042   # credit balance --customer cus_00042
 //
-// The SQL is the store's (internal/store, before the move to
-// internal/store/sqlite): dsn in sqlite.go; creditSelect and creditsQuery
+// The SQL is the store's (internal/store/sqlite): dsn in sqlite.go; creditSelect and creditsQuery
 // in credits.go for the list; Customer in customers.go with
 // customerSelectColumns in stripe.go, then balancesQuery in credits.go, for
 // the balance. Opening reads the schema version, which any reader must
@@ -52,6 +51,7 @@ func run(ctx context.Context, args []string) error {
 	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: os.Getenv("MAKEGOOD_DB")}).EscapedPath()+"?"+q.Encode())
 	if err != nil {

@@ -114,6 +114,16 @@ func (s *Ledger) prepare(ctx context.Context) error {
 // busyTimeout is how long a process waits for another's write to finish.
 const busyTimeout = 30 * time.Second
 
+// mmapSize is how much of the ledger file SQLite reads through a memory
+// map rather than by copying each page out of the operating system's
+// cache (pread). Reads are most of what makegood does, and modernc.org/
+// sqlite's pread path costs more than C's: a balance over a million
+// entries took 100 ms with preads and 92 ms mapped (the C shell: 79 ms
+// with preads, 77 ms mapped). It is address space, not memory: pages
+// are mapped as they are read and belong to the page cache. Bulk writes
+// turn it off for their connection (see beginBatch).
+const mmapSize = 1 << 30
+
 // dsn sets the pragmas on every pooled connection. _txlock=immediate makes
 // each write transaction take the write lock at BEGIN, so concurrent
 // processes queue on busy_timeout instead of failing mid-transaction with
@@ -123,6 +133,7 @@ func dsn(path string) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
