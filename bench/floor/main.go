@@ -149,14 +149,14 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	entries, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO credit_entries
 		(credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
 		SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits
-		WHERE id > ? ORDER BY id`)
+		WHERE id BETWEEN ? AND ? ORDER BY id`)
 	if err != nil {
 		return err
 	}
 
 	// Add and flush, without the checks: a customer is looked up once
 	// (the import's cache of known customers), every batch of 250 is one
-	// INSERT, then its issue entries.
+	// INSERT.
 	issued := time.Now().UTC().Truncate(time.Second).Format("2006-01-02T15:04:05.000000Z")
 	known := map[string]bool{}
 	consts := []any{"USD", "outage", "", issued, nil}
@@ -179,12 +179,6 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 		written, err := res.RowsAffected()
 		if err != nil || written != int64(pending) {
 			return fmt.Errorf("write credits: %d of %d written (%v)", written, pending, err)
-		}
-		if res, err = entries.ExecContext(ctx, last); err != nil {
-			return fmt.Errorf("write credit entries: %w", err)
-		}
-		if m, err := res.RowsAffected(); err != nil || m != written {
-			return fmt.Errorf("write credit entries: %d of %d written (%v)", m, written, err)
 		}
 		last += written
 		args = append(args[:0], consts...)
@@ -238,10 +232,23 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	}
 
 	// Finish: the key's unique index first (checkKeys: built, so no key
-	// is there twice), then the triggers and the other indexes. Commit:
-	// the import's record, the temporary tables gone (none were made: no
-	// key was taken).
-	for _, q := range append(append(keyIndex, triggers...), indexes...) {
+	// is there twice), the issue entries of all the credits in one
+	// statement (writeEntries: the ids are one range), then the triggers
+	// and the other indexes. Commit: the import's record, the temporary
+	// tables gone (none were made: no key was taken).
+	for _, q := range keyIndex {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	res, err := entries.ExecContext(ctx, before+1, last)
+	if err != nil {
+		return fmt.Errorf("write credit entries: %w", err)
+	}
+	if m, err := res.RowsAffected(); err != nil || m != last-before {
+		return fmt.Errorf("write credit entries: %d of %d written (%v)", m, last-before, err)
+	}
+	for _, q := range append(triggers, indexes...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}

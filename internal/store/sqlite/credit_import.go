@@ -57,11 +57,15 @@ type creditImport struct {
 	// Per batch, reused: the id each pending row was written with (0:
 	// not written), the first row of each key, the ids of rows without
 	// a key, the written rows in id order, and the ids of their entries.
-	rowIDs   []int64
-	keyRow   map[string]int
-	unkeyed  []int64
-	byID     []writtenRow
-	entryIDs []any
+	rowIDs  []int64
+	keyRow  map[string]int
+	unkeyed []int64
+	byID    []writtenRow
+
+	// written are the ids of the credits the import wrote, as ranges in
+	// the order they were written (one range, as SQLite numbers rows);
+	// Finish writes their issue entries (writeEntries).
+	written []idRange
 
 	// issued is, per currency, what the ledger held before the import
 	// (exactly, or an upper bound while one is enough: see
@@ -516,9 +520,6 @@ func (ci *creditImport) flush(ctx context.Context) error {
 	if err := ci.ids(ctx, rows, res); err != nil {
 		return err
 	}
-	if err := ci.writeEntries(ctx); err != nil {
-		return err
-	}
 	for _, w := range ci.byID {
 		ci.count(ctx, w.id, rows[w.row])
 	}
@@ -546,7 +547,8 @@ func (ci *creditImport) flush(ctx context.Context) error {
 // with its keys and matched. And when the ids are not that one range (an
 // engine with writers beside this one, or ids handed out out of order),
 // the batch's credits are found as what they alone are: credits without
-// their issue entry yet, which every other credit has.
+// their issue entry yet, which every other credit has, less those of the
+// earlier batches (whose entries Finish writes).
 func (ci *creditImport) ids(ctx context.Context, rows []queued, res sql.Result) error {
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -573,16 +575,16 @@ func (ci *creditImport) ids(ctx context.Context, rows []queued, res sql.Result) 
 		if err != nil {
 			return fmt.Errorf("read back credits: %w", err)
 		}
-		if err := ci.match(rows, got); err != nil {
+		if err := ci.match(rows, got, nil); err != nil {
 			return err
 		}
 	default:
 		got, err := ci.tx.QueryContext(ctx, `SELECT c.id, c.idempotency_key FROM credits c WHERE c.id > ?
-			AND NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.credit_id = c.id AND e.kind = 'issue')`, ci.maxID)
+			AND NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.credit_id = c.id AND e.kind = 'issue')`, ci.before)
 		if err != nil {
 			return fmt.Errorf("read back credits: %w", err)
 		}
-		if err := ci.match(rows, got); err != nil {
+		if err := ci.match(rows, got, ci.ours); err != nil {
 			return err
 		}
 		if len(ci.byID) > 0 {
@@ -607,9 +609,10 @@ type writtenRow struct {
 // with its key (the first row of the batch with that key; a later one was
 // left out), and the rows without a key, which are all written, take the
 // other ids in ascending order. (Which of those goes to which keyless row
-// matters to no one: they can be named by nothing but their id.)
-// ci.byID lists the written rows by id.
-func (ci *creditImport) match(rows []queued, got *sql.Rows) error {
+// matters to no one: they can be named by nothing but their id.) Credits
+// known (if not nil) says are not the batch's are passed over. ci.byID
+// lists the written rows by id.
+func (ci *creditImport) match(rows []queued, got *sql.Rows, known func(int64) bool) error {
 	defer got.Close()
 	clear(ci.keyRow)
 	ids := ci.rowIDs[:len(rows)]
@@ -629,6 +632,9 @@ func (ci *creditImport) match(rows []queued, got *sql.Rows) error {
 		)
 		if err := got.Scan(&id, &key); err != nil {
 			return fmt.Errorf("write credits: %w", err)
+		}
+		if known != nil && known(id) {
+			continue // an earlier batch's
 		}
 		if key == nil {
 			ci.unkeyed = append(ci.unkeyed, id)
@@ -668,33 +674,39 @@ func (ci *creditImport) match(rows []queued, got *sql.Rows) error {
 	return nil
 }
 
-// writeEntries writes the issue entries of the credits the batch wrote
-// (ci.byID). Ids that make one run, as SQLite gives them, are read as a
-// range, with a prepared statement; others are listed.
-func (ci *creditImport) writeEntries(ctx context.Context) error {
-	n := int64(len(ci.byID))
-	if n == 0 {
-		return nil
-	}
-	lo, hi := ci.byID[0].id, ci.byID[n-1].id
-	var (
-		res sql.Result
-		err error
-	)
-	if hi-lo+1 == n { // n distinct ids from lo to hi: every id between is the batch's
-		res, err = ci.entries.ExecContext(ctx, lo, hi)
-	} else {
-		ci.entryIDs = ci.entryIDs[:0]
-		for _, w := range ci.byID {
-			ci.entryIDs = append(ci.entryIDs, w.id)
+// idRange is credit ids lo to hi.
+type idRange struct{ lo, hi int64 }
+
+// ours reports whether the import wrote credit id.
+func (ci *creditImport) ours(id int64) bool {
+	i := sort.Search(len(ci.written), func(i int) bool { return ci.written[i].hi >= id })
+	return i < len(ci.written) && ci.written[i].lo <= id
+}
+
+// writeEntries writes the issue entries of the credits the import wrote
+// (ci.written), want of them: one INSERT … SELECT for each range of ids,
+// which in SQLite is one for the whole file. Written once at the end
+// rather than after each batch, they cost one statement where a batch
+// paid one each: the statements on credit_entries keep a statement
+// journal (its expression index, credit_entries_by_month, lets any of
+// them fail half-way), which copies out every page a statement changes
+// that was there before it, and each batch's statement changed the last
+// pages of every index again.
+func (ci *creditImport) writeEntries(ctx context.Context, want int64) error {
+	var n int64
+	for _, r := range ci.written {
+		res, err := ci.entries.ExecContext(ctx, r.lo, r.hi)
+		if err != nil {
+			return fmt.Errorf("write credit entries: %w", err)
 		}
-		res, err = ci.tx.ExecContext(ctx, entriesInsert+`IN (?`+strings.Repeat(", ?", int(n)-1)+`) ORDER BY id`, ci.entryIDs...)
+		m, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("write credit entries: %w", err)
+		}
+		n += m
 	}
-	if err != nil {
-		return fmt.Errorf("write credit entries: %w", err)
-	}
-	if m, err := res.RowsAffected(); err != nil || m != n {
-		return fmt.Errorf("write credit entries: %d of %d written (%v)", m, n, err)
+	if n != want {
+		return fmt.Errorf("write credit entries: %d written for %d credits", n, want)
 	}
 	return nil
 }
@@ -702,6 +714,11 @@ func (ci *creditImport) writeEntries(ctx context.Context) error {
 // count counts the credit written with id for row q.
 func (ci *creditImport) count(ctx context.Context, id int64, q queued) {
 	ci.lines.add(ctx, ci.tx, id, q.line)
+	if n := len(ci.written); n > 0 && ci.written[n-1].hi+1 == id {
+		ci.written[n-1].hi = id
+	} else {
+		ci.written = append(ci.written, idRange{id, id})
+	}
 	ci.res.Issued++
 	ci.res.Totals[q.nc.Currency] += q.nc.AmountMinor
 	ci.perCurrency[q.nc.Currency]++
@@ -776,9 +793,9 @@ func stored(nc ledger.NewCredit) ledger.NewCredit {
 // row by row with the index there (taken): a key used by an earlier line
 // is a repeat, a key recorded before this import with other values is a
 // conflict, and a row with the values recorded under its key is skipped.
-// Skipped rows are taken out again (with their issue entries: nothing
-// else refers to them yet, and no other connection has seen them), so
-// that what is committed is what the row-by-row way commits.
+// Skipped rows are taken out again (nothing refers to them yet, and no
+// other connection has seen them), so that what is committed is what the
+// row-by-row way commits.
 func (ci *creditImport) checkKeys(ctx context.Context, write bool) error {
 	if write {
 		_, err := ci.tx.ExecContext(ctx, ci.keyIndex)
@@ -839,13 +856,16 @@ func (ci *creditImport) checkKeys(ctx context.Context, write bool) error {
 		}
 	}
 	rows.Close()
-	if !write || ci.problems > 0 {
+	if ci.problems > 0 {
 		return nil // rolled back
 	}
 	if ci.skipped > 0 {
 		if err := ci.removeSkipped(ctx); err != nil {
 			return err
 		}
+	}
+	if !write {
+		return nil // a dry run: rolled back
 	}
 	if _, err := ci.tx.ExecContext(ctx, ci.keyIndex); err != nil {
 		return fmt.Errorf("build index: %s: %w", ci.keyIndex, err)
@@ -918,39 +938,30 @@ func (ci *creditImport) sortOut(ctx context.Context, group []keyedRow) error {
 }
 
 // removeSkipped takes out the credits checkKeys found already recorded,
-// and their issue entries, with the append-only delete triggers set aside
-// for the two statements (this transaction wrote those rows; no one else
-// has seen them).
+// with the append-only delete trigger set aside for the statement: this
+// transaction wrote those rows, no one else has seen them, and nothing
+// refers to them yet (their issue entries come after, in Finish).
 func (ci *creditImport) removeSkipped(ctx context.Context) error {
-	type trigger struct{ name, sql string }
-	var trs []trigger
-	err := eachRow(ctx, ci.tx, func(r *sql.Rows) error {
-		var t trigger
-		if err := r.Scan(&t.name, &t.sql); err != nil {
-			return err
+	var name, trigger string
+	err := ci.tx.QueryRowContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'credits'
+		AND name LIKE '%\_no\_delete' ESCAPE '\'`).Scan(&name, &trigger)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("skip recorded credits: %w", err)
+	}
+	if name != "" {
+		if _, err := ci.tx.ExecContext(ctx, `DROP TRIGGER `+quoteIdent(name)); err != nil {
+			return fmt.Errorf("skip recorded credits: %w", err)
 		}
-		trs = append(trs, t)
-		return nil
-	}, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('credits', 'credit_entries')
-		AND name LIKE '%\_no\_delete' ESCAPE '\' ORDER BY rowid`)
+	}
+	res, err := ci.tx.ExecContext(ctx, `DELETE FROM credits WHERE id IN (SELECT id FROM temp.import_skipped)`)
 	if err != nil {
 		return fmt.Errorf("skip recorded credits: %w", err)
 	}
-	for _, t := range trs {
-		if _, err := ci.tx.ExecContext(ctx, `DROP TRIGGER `+quoteIdent(t.name)); err != nil {
-			return fmt.Errorf("skip recorded credits: %w", err)
-		}
+	if n, err := res.RowsAffected(); err != nil || n != int64(ci.skipped) {
+		return fmt.Errorf("skip recorded credits: %d of %d taken out (%v)", n, ci.skipped, err)
 	}
-	for _, q := range []string{
-		`DELETE FROM credit_entries WHERE credit_id IN (SELECT id FROM temp.import_skipped) AND kind = 'issue'`,
-		`DELETE FROM credits WHERE id IN (SELECT id FROM temp.import_skipped)`,
-	} {
-		if _, err := ci.tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("skip recorded credits: %w", err)
-		}
-	}
-	for _, t := range trs {
-		if _, err := ci.tx.ExecContext(ctx, t.sql); err != nil {
+	if name != "" {
+		if _, err := ci.tx.ExecContext(ctx, trigger); err != nil {
 			return fmt.Errorf("skip recorded credits: restore trigger: %w", err)
 		}
 	}
@@ -1049,6 +1060,9 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 	// Without write (a dry run, or other rows were invalid) the credits
 	// are written all the same, and rolled back with the transaction:
 	// what would be issued is what was.
+	if err := ci.writeEntries(ctx, int64(ci.res.Issued)); err != nil {
+		return ledger.ImportResult{}, err
+	}
 	if write {
 		if err := ci.restoreTriggers(ctx); err != nil {
 			return ledger.ImportResult{}, err

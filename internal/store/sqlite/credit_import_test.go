@@ -191,7 +191,7 @@ func TestImportMatchesRowsByKeyNotPosition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ci.match(rows, got); err != nil {
+	if err := ci.match(rows, got, nil); err != nil {
 		t.Fatal(err)
 	}
 	if want := []int64{40, 12, 90, 0, 17, 0}; !slices.Equal(ci.rowIDs[:len(rows)], want) {
@@ -215,7 +215,7 @@ func TestImportMatchesRowsByKeyNotPosition(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ci.match(rows, got); err == nil {
+		if err := ci.match(rows, got, nil); err == nil {
 			t.Errorf("%s: matched", q)
 		}
 	}
@@ -240,8 +240,8 @@ func TestImportEntriesForScatteredIds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ci.byID = []writtenRow{{id: 10}, {id: 11}, {id: 20}}
-	if err := ci.writeEntries(ctx); err != nil {
+	ci.written = []idRange{{10, 11}, {20, 20}}
+	if err := ci.writeEntries(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
