@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,7 +135,8 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	}
 	last := before
 	triggers, err := dropAll(ctx, tx, "TRIGGER", `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'
-		AND tbl_name IN ('credits', 'credit_entries') AND name LIKE '%\_insert\_only' ESCAPE '\' ORDER BY rowid`)
+		AND tbl_name IN ('credits', 'credit_entries')
+		AND (name LIKE '%\_insert\_only' ESCAPE '\' OR name = 'credit_entries_keep_balance') ORDER BY rowid`)
 	if err != nil {
 		return err
 	}
@@ -184,6 +186,10 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 		args = append(args[:0], consts...)
 		return nil
 	}
+	// creditImport.count: the sums for the kept balances, per customer,
+	// currency and expiry (none here).
+	type keptKey struct{ customer, currency, expires string }
+	kept := map[keptKey]int64{}
 	pending := 0
 	for i := range n {
 		r := gen.Make(i, customers, keys)
@@ -195,6 +201,7 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 			known[r.Customer] = true
 		}
 		args = append(args, r.Customer, r.AmountMinor, r.Key)
+		kept[keptKey{r.Customer, "USD", ""}] += r.AmountMinor
 		if pending++; pending < importBatch {
 			continue
 		}
@@ -233,8 +240,8 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 
 	// Finish: the key's unique index first (checkKeys: built, so no key
 	// is there twice), the issue entries of all the credits in one
-	// statement (writeEntries: the ids are one range), then the triggers
-	// and the other indexes. Commit: the import's record, the temporary
+	// statement (writeEntries: the ids are one range), the kept balances'
+	// sums (keep), then the triggers and the other indexes. Commit: the import's record, the temporary
 	// tables gone (none were made: no key was taken).
 	for _, q := range keyIndex {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -247,6 +254,21 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	}
 	if m, err := res.RowsAffected(); err != nil || m != last-before {
 		return fmt.Errorf("write credit entries: %d of %d written (%v)", m, last-before, err)
+	}
+	// creditImport.keep, when the ledger keeps balances (its trigger was
+	// set aside above).
+	if slices.ContainsFunc(triggers, func(q string) bool { return strings.Contains(q, "credit_entries_keep_balance") }) {
+		upsert, err := tx.PrepareContext(ctx, `INSERT INTO credit_balances (customer_id, currency, expires_at, amount_minor) VALUES (?, ?, ?, ?)
+			ON CONFLICT (customer_id, currency, expires_at) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor`)
+		if err != nil {
+			return err
+		}
+		for k, amount := range kept {
+			if _, err := upsert.ExecContext(ctx, k.customer, k.currency, k.expires, amount); err != nil {
+				return fmt.Errorf("keep balances: %w", err)
+			}
+		}
+		upsert.Close()
 	}
 	for _, q := range append(triggers, indexes...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

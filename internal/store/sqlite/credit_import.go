@@ -99,7 +99,23 @@ type creditImport struct {
 	// skipped counts the rows checkKeys found already recorded, which
 	// are kept in temp.import_skipped until Finish removes them.
 	skipped int
+	// kept sums the import's credits per customer, currency and expiry,
+	// for the kept balances (ledger, balances.go), when the ledger keeps
+	// them; nil otherwise. Past keptMax triples the sums so far are added
+	// to credit_balances and kept starts again.
+	kept map[keptKey]int64
 }
+
+// keptKey is a kept balance's key: expires is the expiry as stored, or ""
+// for none.
+type keptKey struct{ customer, currency, expires string }
+
+// keptMax bounds the triples an import sums in memory.
+const keptMax = 4096
+
+// keptUpsert adds an amount to a kept balance.
+const keptUpsert = `INSERT INTO credit_balances (customer_id, currency, expires_at, amount_minor) VALUES (?, ?, ?, ?)
+	ON CONFLICT (customer_id, currency, expires_at) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor`
 
 // currencyTotal is what a currency's credits add up to, during an import.
 type currencyTotal struct {
@@ -407,9 +423,12 @@ func (ci *creditImport) dropIndexes(ctx context.Context) error {
 // import never runs: it inserts new rows, and leaves out a row whose
 // idempotency key is taken (INSERT OR IGNORE), which those triggers would
 // refuse instead. Checking every row costs the import a third of its time
-// besides. Like the dropped indexes, they are back before Commit, and a
-// rollback (or a killed process) brings them back with the rest, so no
-// other connection ever sees the ledger without them.
+// besides. The trigger that keeps balances (migration 0012) goes too: an
+// import adds its entries' sums itself, one statement per customer,
+// currency and expiry rather than one per entry (see kept). Like the
+// dropped indexes, they are back before Commit, and a rollback (or a
+// killed process) brings them back with the rest, so no other connection
+// ever sees the ledger without them.
 func (ci *creditImport) suspendTriggers(ctx context.Context) error {
 	type trigger struct{ name, sql string }
 	var trs []trigger
@@ -421,12 +440,15 @@ func (ci *creditImport) suspendTriggers(ctx context.Context) error {
 		trs = append(trs, t)
 		return nil
 	}, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('credits', 'credit_entries')
-		AND name LIKE '%\_insert\_only' ESCAPE '\' ORDER BY rowid`)
+		AND (name LIKE '%\_insert\_only' ESCAPE '\' OR name = 'credit_entries_keep_balance') ORDER BY rowid`)
 	if err != nil {
 		return fmt.Errorf("begin import: %w", err)
 	}
 	ci.triggers = []string{}
 	for _, t := range trs {
+		if t.name == "credit_entries_keep_balance" {
+			ci.kept = map[keptKey]int64{}
+		}
 		if _, err := ci.tx.ExecContext(ctx, `DROP TRIGGER `+quoteIdent(t.name)); err != nil {
 			return fmt.Errorf("begin import: drop trigger %s: %w", t.name, err)
 		}
@@ -522,6 +544,9 @@ func (ci *creditImport) flush(ctx context.Context) error {
 	}
 	for _, w := range ci.byID {
 		ci.count(ctx, w.id, rows[w.row])
+	}
+	if err := ci.keep(ctx, false); err != nil {
+		return err
 	}
 	for i, q := range rows {
 		if ci.rowIDs[i] != 0 {
@@ -722,16 +747,47 @@ func (ci *creditImport) count(ctx context.Context, id int64, q queued) {
 	ci.res.Issued++
 	ci.res.Totals[q.nc.Currency] += q.nc.AmountMinor
 	ci.perCurrency[q.nc.Currency]++
+	if ci.kept != nil && q.nc.AmountMinor != 0 {
+		expires, _ := ci.expiry.formatPtr(q.nc.ExpiresAt).(string)
+		ci.kept[keptKey{q.nc.Customer, q.nc.Currency, expires}] += q.nc.AmountMinor
+	}
 }
 
-// uncount takes back the count of a credit written and then found
+// uncount takes back the count of credit c, written and then found
 // already recorded (checkKeys).
-func (ci *creditImport) uncount(currency string, amount int64) {
+func (ci *creditImport) uncount(c ledger.Credit) {
 	ci.res.Issued--
-	ci.res.Totals[currency] -= amount
-	if ci.perCurrency[currency]--; ci.perCurrency[currency] == 0 {
-		delete(ci.res.Totals, currency)
+	ci.res.Totals[c.Currency] -= c.AmountMinor
+	if ci.perCurrency[c.Currency]--; ci.perCurrency[c.Currency] == 0 {
+		delete(ci.res.Totals, c.Currency)
 	}
+	if ci.kept != nil && c.AmountMinor != 0 {
+		expires, _ := fmtTimePtr(c.ExpiresAt).(string)
+		ci.kept[keptKey{c.Customer, c.Currency, expires}] -= c.AmountMinor
+	}
+}
+
+// keep adds the sums in ci.kept to the kept balances, and starts again;
+// only when there are keptMax or more of them, unless all.
+func (ci *creditImport) keep(ctx context.Context, all bool) error {
+	if len(ci.kept) == 0 || !all && len(ci.kept) < keptMax {
+		return nil
+	}
+	st, err := ci.tx.PrepareContext(ctx, keptUpsert)
+	if err != nil {
+		return fmt.Errorf("keep balances: %w", err)
+	}
+	defer st.Close()
+	for k, amount := range ci.kept {
+		if amount == 0 {
+			continue
+		}
+		if _, err := st.ExecContext(ctx, k.customer, k.currency, k.expires, amount); err != nil {
+			return fmt.Errorf("keep balances: %w", err)
+		}
+	}
+	clear(ci.kept)
+	return nil
 }
 
 // taken explains a row that was not written because its idempotency key
@@ -929,7 +985,7 @@ func (ci *creditImport) sortOut(ctx context.Context, group []keyedRow) error {
 		}
 		ci.res.AlreadyRecorded++
 		ci.skipped++
-		ci.uncount(r.c.Currency, r.c.AmountMinor)
+		ci.uncount(r.c)
 		if _, err := ci.tx.ExecContext(ctx, `INSERT INTO temp.import_skipped (id) VALUES (?)`, r.c.ID); err != nil {
 			return fmt.Errorf("check keys: %w", err)
 		}
@@ -1061,6 +1117,9 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 	// are written all the same, and rolled back with the transaction:
 	// what would be issued is what was.
 	if err := ci.writeEntries(ctx, int64(ci.res.Issued)); err != nil {
+		return ledger.ImportResult{}, err
+	}
+	if err := ci.keep(ctx, true); err != nil {
 		return ledger.ImportResult{}, err
 	}
 	if write {
