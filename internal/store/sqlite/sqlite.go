@@ -255,9 +255,14 @@ func (s *Ledger) migrate(ctx context.Context) error {
 		}
 		_ = conn.Close()
 	}()
-	// Only outside a transaction does this take effect.
-	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-		return err
+	// Only outside a transaction does this take effect. No memory map
+	// either: a migration that builds a table again reads all of it, and
+	// every mapped page read would stay in its resident memory (a
+	// million credits: 360 MiB mapped against 40 MiB read).
+	for _, q := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA mmap_size = 0"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -272,9 +277,11 @@ func (s *Ledger) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = ON"); err == nil {
-		keep = true
+	_, err = conn.ExecContext(ctx, "PRAGMA foreign_keys = ON")
+	if err == nil {
+		_, err = conn.ExecContext(ctx, fmt.Sprintf("PRAGMA mmap_size = %d", mmapSize))
 	}
+	keep = err == nil
 	return nil
 }
 

@@ -196,8 +196,8 @@ func TestOpenSwitchesToWAL(t *testing.T) {
 // TestMigrationRebuildKeepsTheLedger: migration 0011 builds credits again
 // (the idempotency key's uniqueness becomes an index of its own) under a
 // ledger whose other tables point at its rows. Ids, values, keys and
-// every reference survive, the key stays unique, and db check finds the
-// ledger sound.
+// every reference survive, the key stays unique, migration 0012's kept
+// balances start from the entries, and db check finds the ledger sound.
 func TestMigrationRebuildKeepsTheLedger(t *testing.T) {
 	ctx := context.Background()
 	ms, err := migrations()
@@ -276,8 +276,23 @@ func TestMigrationRebuildKeepsTheLedger(t *testing.T) {
 	if err != nil || !res.Sound() {
 		t.Errorf("db check: %+v, %v", res, err)
 	}
-	var fks bool
-	if err := s.DB().QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fks); err != nil || !fks {
-		t.Errorf("foreign keys on the pooled connections: %v, %v", fks, err)
+	var (
+		fks  bool
+		mmap int64
+	)
+	conn, err := s.DB().Conn(ctx) // the migration's, given back to the pool
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fks); err != nil || !fks {
+		t.Errorf("foreign keys on the pooled connection after the migration: %v, %v", fks, err)
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&mmap); err != nil || mmap != mmapSize {
+		t.Errorf("mmap_size on the pooled connection after the migration: %d, %v", mmap, err)
+	}
+	var kept int64
+	if err := s.DB().QueryRowContext(ctx, "SELECT SUM(amount_minor) FROM credit_balances").Scan(&kept); err != nil || kept != 500+700-200+900 {
+		t.Errorf("kept balances after the migration sum to %d (%v)", kept, err)
 	}
 }
