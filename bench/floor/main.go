@@ -65,7 +65,6 @@ func dsn(path string) string {
 	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
@@ -109,7 +108,7 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 		return err
 	}
-	for _, q := range []string{"PRAGMA temp_store = FILE", "PRAGMA mmap_size = 0"} {
+	for _, q := range []string{"PRAGMA temp_store = FILE"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return err
 		}
@@ -291,7 +290,7 @@ func run(ctx context.Context, path string, n, customers int, keys gen.Keys) erro
 		return err
 	}
 	// batch.release.
-	for _, q := range []string{fmt.Sprintf("PRAGMA main.cache_size = %d", cache), "PRAGMA foreign_keys = ON", "PRAGMA mmap_size = 1073741824"} {
+	for _, q := range []string{fmt.Sprintf("PRAGMA main.cache_size = %d", cache), "PRAGMA foreign_keys = ON"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return err
 		}

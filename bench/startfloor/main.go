@@ -51,7 +51,6 @@ func run(ctx context.Context, args []string) error {
 	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: os.Getenv("MAKEGOOD_DB")}).EscapedPath()+"?"+q.Encode())
 	if err != nil {

@@ -389,8 +389,7 @@ func TestImportFindsItsCreditsWithoutTheRange(t *testing.T) {
 // TestCreditImportRestoresTheConnection: the import's connection leaves
 // foreign keys to the import, which refuses a credit for a customer the
 // ledger does not have (the contract suite); afterwards the connection
-// checks them again and has SQLite's default cache and the store's memory
-// map.
+// checks them again and has SQLite's default cache.
 func TestCreditImportRestoresTheConnection(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
@@ -415,10 +414,6 @@ func TestCreditImportRestoresTheConnection(t *testing.T) {
 	}
 	if err := st.DB().QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil || cache != -2000 {
 		t.Errorf("cache_size after an import = %d, %v; want SQLite's default", cache, err)
-	}
-	var mmap int64
-	if err := st.DB().QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&mmap); err != nil || mmap != mmapSize {
-		t.Errorf("mmap_size after an import = %d, %v; want %d", mmap, err, mmapSize)
 	}
 	if _, err := st.DB().ExecContext(ctx, `INSERT INTO credits (customer_id, amount_minor, currency, reason, issued_at)
 		VALUES ('nobody', 1, 'USD', 'x', 'x')`); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {

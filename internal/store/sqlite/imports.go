@@ -83,15 +83,10 @@ func (s *Ledger) beginBatch(ctx context.Context, o batchOptions) (*batch, error)
 	// Temporary tables go to a file, not memory: a million keys would
 	// not fit the budget. Set outside the transaction: SQLite refuses to
 	// change it inside one once the connection's temporary database is
-	// open. And no memory map: an import reads the tables it writes
-	// (the issue entries, the indexes it builds), and every mapped page
-	// it reads would count in its resident memory.
-	b.restore = append(b.restore, fmt.Sprintf("PRAGMA mmap_size = %d", mmapSize))
-	for _, q := range []string{"PRAGMA temp_store = FILE", "PRAGMA mmap_size = 0"} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			b.release()
-			return nil, fmt.Errorf("begin import: %w", err)
-		}
+	// open.
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		b.release()
+		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	if b.tx, err = conn.BeginTx(ctx, nil); err != nil {
 		b.release()

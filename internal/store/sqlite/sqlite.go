@@ -114,16 +114,6 @@ func (s *Ledger) prepare(ctx context.Context) error {
 // busyTimeout is how long a process waits for another's write to finish.
 const busyTimeout = 30 * time.Second
 
-// mmapSize is how much of the ledger file SQLite reads through a memory
-// map rather than by copying each page out of the operating system's
-// cache (pread). Reads are most of what makegood does, and modernc.org/
-// sqlite's pread path costs more than C's: a balance over a million
-// entries took 100 ms with preads and 92 ms mapped (the C shell: 79 ms
-// with preads, 77 ms mapped). It is address space, not memory: pages
-// are mapped as they are read and belong to the page cache. Bulk writes
-// turn it off for their connection (see beginBatch).
-const mmapSize = 1 << 30
-
 // dsn sets the pragmas on every pooled connection. _txlock=immediate makes
 // each write transaction take the write lock at BEGIN, so concurrent
 // processes queue on busy_timeout instead of failing mid-transaction with
@@ -133,7 +123,6 @@ func dsn(path string) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
@@ -255,14 +244,9 @@ func (s *Ledger) migrate(ctx context.Context) error {
 		}
 		_ = conn.Close()
 	}()
-	// Only outside a transaction does this take effect. No memory map
-	// either: a migration that builds a table again reads all of it, and
-	// every mapped page read would stay in its resident memory (a
-	// million credits: 360 MiB mapped against 40 MiB read).
-	for _, q := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA mmap_size = 0"} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return err
-		}
+	// Only outside a transaction does this take effect.
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -278,9 +262,6 @@ func (s *Ledger) migrate(ctx context.Context) error {
 		return err
 	}
 	_, err = conn.ExecContext(ctx, "PRAGMA foreign_keys = ON")
-	if err == nil {
-		_, err = conn.ExecContext(ctx, fmt.Sprintf("PRAGMA mmap_size = %d", mmapSize))
-	}
 	keep = err == nil
 	return nil
 }
