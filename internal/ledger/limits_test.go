@@ -62,6 +62,24 @@ func TestTimesWithinTheLedgersYears(t *testing.T) {
 			t.Errorf("ParseTime(%q): %v, want a message naming the years", s, err)
 		}
 	}
+	// A time typed in a layout of its own (the walk's, Stripe's export)
+	// keeps to the same years.
+	for s, ok := range map[string]bool{
+		"2026-11-24 09:30": true, "1970-01-01 00:00": true, "2026-11-24T09:30:00Z": true, "2026-11-24": true,
+		"1969-12-31 23:59": false, "0001-01-01 00:00": false,
+	} {
+		got, err := ParseTimeAs("time", s, "YYYY-MM-DD HH:MM", "2006-01-02 15:04")
+		if ok != (err == nil) || (ok && got.Location() != time.UTC) {
+			t.Errorf("ParseTimeAs(%q) = %v, %v", s, got, err)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), "outside the years 1970 to 9999")) {
+			t.Errorf("ParseTimeAs(%q): %v, want a message naming the years", s, err)
+		}
+	}
+	if _, err := ParseTimeAs("time", "24/11/2026", "YYYY-MM-DD HH:MM", "2006-01-02 15:04"); err == nil ||
+		!strings.Contains(err.Error(), "want YYYY-MM-DD HH:MM, RFC 3339 or YYYY-MM-DD") {
+		t.Errorf("ParseTimeAs of no layout: %v, want the layouts named", err)
+	}
 	if _, err := ParseDate("--since", "1900-01-01"); err == nil {
 		t.Error("ParseDate 1900")
 	}

@@ -341,13 +341,11 @@ func sameCustomer(a, b ledger.Customer) bool {
 // without seconds) in the dashboard's export, RFC 3339 in others. The
 // customer-since date is its day.
 func stripeCreated(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", time.RFC3339, ledger.DateLayout} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			t = t.UTC()
-			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
-		}
+	t, err := ledger.ParseTimeAs("Created (UTC)", strings.TrimSpace(s), "2023-03-14 09:26:41", "2006-01-02 15:04:05", "2006-01-02 15:04")
+	if err != nil {
+		return time.Time{}, err
 	}
-	return time.Time{}, ledger.Fieldf("Created (UTC)", "%q is not a time (want 2023-03-14 09:26:41, RFC 3339 or YYYY-MM-DD)", s)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 }
 
 // readPlanPrices reads --plan-prices: a CSV with the header plan, price,

@@ -255,12 +255,10 @@ func validTitle(s string) error {
 // parseTime reads a time typed at the prompt: "2026-11-24 09:30" (UTC),
 // RFC 3339, or a date. It may not be in the future.
 func (w *walk) parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	t, err := time.Parse(timeInputShape, s)
+	t, err := ledger.ParseTimeAs("time", strings.TrimSpace(s), "YYYY-MM-DD HH:MM (UTC)", timeInputShape)
 	if err != nil {
-		if t, err = ledger.ParseTime("time", s); err != nil {
-			return time.Time{}, errors.New("want YYYY-MM-DD HH:MM (UTC), or RFC 3339")
-		}
+		// The prompt is the field: its message alone.
+		return time.Time{}, errors.Unwrap(err)
 	}
 	if ledger.CheckPast("time", t, w.now) != nil {
 		return time.Time{}, errors.New("that is in the future")

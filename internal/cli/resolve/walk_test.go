@@ -92,6 +92,21 @@ func walkWith(t *testing.T, src *memSource, answers []A, resume *Plan) (*Plan, *
 	return plan, p, err
 }
 
+// TestWalkTimesKeepToTheLedgersYears: a start typed in the walk's own
+// shape before 1970 is refused at the prompt, by the ledger's time rule,
+// as it is in RFC 3339 and from flags.
+func TestWalkTimesKeepToTheLedgersYears(t *testing.T) {
+	for _, typed := range []string{"1969-12-31 23:00", "1969-12-31T23:00:00Z"} {
+		src := &memSource{customers: []ledger.Customer{alice}}
+		answers := newIncident(alice.ID)
+		answers[2].Value = typed
+		_, _, err := walkWith(t, src, answers, nil)
+		if err == nil || !strings.Contains(err.Error(), "outside the years 1970 to 9999") {
+			t.Errorf("start %q: %v, want the years named", typed, err)
+		}
+	}
+}
+
 func TestWalkHappyPath(t *testing.T) {
 	src := &memSource{customers: []ledger.Customer{alice, bob}}
 	answers := append(newIncident(alice.ID),
