@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/makegood/makegood/pkg/money"
 )
 
 func TestCurrencyTotalBound(t *testing.T) {
@@ -210,5 +212,34 @@ func TestCheckApply(t *testing.T) {
 	}
 	if err := (Apply{Credit: 1, AmountMinor: 1, Invoice: "in\n1", At: now}).Validate(); !errors.As(err, &fe) || fe.Field != "--invoice" {
 		t.Fatalf("invoice: %v", err)
+	}
+}
+
+func TestCheckCreditBound(t *testing.T) {
+	for _, tc := range []struct {
+		currency string
+		amount   int64
+		bad      bool
+		want     string
+	}{
+		{"USD", 100_000_000_000, false, ""},
+		{"USD", 100_000_000_001, true, "credit 7: $1,000,000,000.01, more than one credit may be (at most $1,000,000,000.00)"},
+		{"JPY", 1_000_000_000, false, ""},
+		{"JPY", 1_000_000_001, true, "at most ¥1,000,000,000"},
+		{"CLF", MaxRowMinor, false, ""},
+		{"XYZ", 5, true, `"XYZ", which is not a currency`},
+	} {
+		f, bad := CheckCreditBound(7, tc.currency, tc.amount)
+		if bad != tc.bad || (bad && (f.Check != "credit_bound" || !strings.Contains(f.Detail, tc.want))) {
+			t.Errorf("CheckCreditBound(%s %d) = %v, %v; want %v and %q", tc.currency, tc.amount, f, bad, tc.bad, tc.want)
+		}
+	}
+	// Every currency's largest credit is at least the floor an engine
+	// filters by, and at most the database's cap.
+	for _, c := range money.Codes() {
+		limit, err := money.MaxMinor(c)
+		if err != nil || limit < CreditBoundFloor || limit > MaxRowMinor {
+			t.Errorf("%s: largest credit %d (%v) outside [%d, %d]", c, limit, err, CreditBoundFloor, MaxRowMinor)
+		}
 	}
 }

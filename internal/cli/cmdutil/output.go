@@ -337,6 +337,14 @@ func Truncate(s string, n int) string {
 	return runewidth.Truncate(s, n, "…")
 }
 
+// Plural is a count with its noun: "1 note", "3 notes".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // CSVWriter writes CSV meant for spreadsheets: every cell is neutralized
 // (NeutralizeCell) so none runs as a formula. Every CSV makegood prints
 // (--csv lists, the card sheets of thanks send --via print) goes through it.

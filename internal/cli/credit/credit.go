@@ -3,7 +3,6 @@
 package credit
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -41,9 +40,3 @@ func parseID(s string) (int64, error) {
 	return id, nil
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}

@@ -324,7 +324,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 			}
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "Deferred %s by the cool-down (another note or an apology in the last days); the first comes due on %s (see makegood thanks due).\n",
-			plural(len(deferred), "note", "notes"), first.Format(time.DateOnly))
+			cmdutil.Plural(len(deferred), "note", "notes"), first.Format(time.DateOnly))
 	}
 	jobs, err := opts.prepare(due, now, mc.FromName)
 	if err != nil {
@@ -721,7 +721,7 @@ func (d *run) report(fatal error) error {
 	case opts.DryRun:
 		would := len(res.Notes) - res.Failed
 		fmt.Fprintf(errOut, "Dry run: would send %s via %s; %d skipped (already thanked); %d would fail. Nothing was sent or recorded.\n",
-			plural(would, "note", "notes"), d.via, res.Skipped, res.Failed)
+			cmdutil.Plural(would, "note", "notes"), d.via, res.Skipped, res.Failed)
 	case len(res.Notes) == 0 && res.Skipped == 0 && res.Unknown == 0 && res.Deferred == 0 && fatal == nil:
 		fmt.Fprintln(errOut, "No one to thank: nobody is due a note for this occasion.")
 	default:
@@ -734,7 +734,7 @@ func (d *run) report(fatal error) error {
 		}
 		if opts.MarkSent {
 			fmt.Fprintf(errOut, "Marked %s as sent by hand; %d skipped (already thanked)%s; %d failed.\n",
-				plural(res.Sent, "thank-you note", "thank-you notes"), res.Skipped, extra, res.Failed)
+				cmdutil.Plural(res.Sent, "thank-you note", "thank-you notes"), res.Skipped, extra, res.Failed)
 			break
 		}
 		verb := "Sent"
@@ -742,10 +742,10 @@ func (d *run) report(fatal error) error {
 			verb = "Listed"
 		}
 		fmt.Fprintf(errOut, "%s %s via %s; %d skipped (already thanked)%s; %d failed.\n",
-			verb, plural(res.Sent, "thank-you note", "thank-you notes"), d.via, res.Skipped, extra, res.Failed)
+			verb, cmdutil.Plural(res.Sent, "thank-you note", "thank-you notes"), d.via, res.Skipped, extra, res.Failed)
 		if d.recovered > 0 {
 			fmt.Fprintf(errOut, "Of these, %s found in the outbox, written by a run that stopped before recording it: recorded, not written again.\n",
-				plural(d.recovered, "was", "were"))
+				cmdutil.Plural(d.recovered, "was", "were"))
 		}
 		if d.via == ledger.ViaOutbox && res.Sent > 0 {
 			fmt.Fprintf(errOut, "The notes are in %s.\n", d.mc.Outbox)
@@ -755,7 +755,7 @@ func (d *run) report(fatal error) error {
 		}
 	}
 	if d.notAttempted > 0 {
-		fmt.Fprintf(errOut, "Stopped before %s; run the same command again to send them.\n", plural(d.notAttempted, "note", "notes"))
+		fmt.Fprintf(errOut, "Stopped before %s; run the same command again to send them.\n", cmdutil.Plural(d.notAttempted, "note", "notes"))
 	}
 	return nil
 }
