@@ -103,6 +103,19 @@ func (c Customer) StripeCustomerID() string {
 	return ""
 }
 
+// ValidateStripeCustomerID checks a Stripe customer id given by hand (a
+// file's stripe_id column): an id, as ValidateID has it, of Stripe's
+// cus_… form.
+func ValidateStripeCustomerID(field, id string) error {
+	if err := ValidateID(field, id); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(id, "cus_") || strings.ContainsAny(id, " \t") {
+		return Fieldf(field, "%q is not a Stripe customer id (cus_…)", id)
+	}
+	return nil
+}
+
 // Credit is money owed back to a customer. Remaining and the status are
 // computed from the credit's entries.
 type Credit struct {
