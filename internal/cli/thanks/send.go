@@ -106,6 +106,9 @@ Each note is delivered first and recorded after, with its credit
 transaction: a failed delivery records a failed note and no credit, so
 nothing is ever marked sent that was not.
 
+At a terminal the notes sent are listed without their Message-IDs, so the
+table fits 80 columns; --wide shows them, as piped output and --json do.
+
 More than one note asks for confirmation at a terminal and needs --yes
 otherwise. Exit status 1 if any note failed or has an unknown outcome.`,
 		Example: `  makegood thanks send --due --yes
@@ -150,6 +153,7 @@ otherwise. Exit status 1 if any note failed or has an unknown outcome.`,
 	fl.BoolVar(&opts.ResendUnknown, "resend-unknown", false, "Send again notes whose earlier attempt has an unknown outcome (they may arrive twice)")
 	fl.BoolVar(&opts.MarkSent, "mark-sent", false, "Record the notes as sent by hand, without sending anything")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	cmdutil.AddWideFlag(cmd, &opts.Output)
 	cmd.MarkFlagsMutuallyExclusive("customer", "due", "segment")
 	cmd.MarkFlagsMutuallyExclusive("mark-sent", "resend-unknown")
 	cmd.MarkFlagsMutuallyExclusive("mark-sent", "dry-run")
@@ -698,17 +702,29 @@ func (d *run) report(fatal error) error {
 			return err
 		}
 	} else if d.cards == nil && !opts.DryRun && len(res.Notes) > 0 {
-		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "OCCASION", "VIA", "STATUS", "MESSAGE-ID")
+		// The Message-ID (some 45 characters) is an id, never cut, and
+		// would take the table past 80 columns: at a terminal it is for
+		// --wide (and --json); piped, every column stays.
+		headers := []string{"ID", "CUSTOMER", "OCCASION", "VIA", "STATUS", "MESSAGE-ID"}
+		withID := !opts.IO.IsStdoutTTY() || opts.Output.Wide
+		if !withID {
+			headers = headers[:len(headers)-1]
+		}
+		t := cmdutil.NewTable(opts.IO, false, headers...).Wide(opts.Output.Wide)
 		for _, n := range res.Notes {
-			mid := ""
-			if n.MessageID != nil {
-				mid = *n.MessageID
-			}
 			id := ""
 			if n.ID != nil {
 				id = fmt.Sprint(*n.ID)
 			}
-			t.Append(id, n.Customer, n.Occasion, n.Via, n.Status, mid)
+			cells := []string{id, n.Customer, n.Occasion, n.Via, n.Status}
+			if withID {
+				mid := ""
+				if n.MessageID != nil {
+					mid = *n.MessageID
+				}
+				cells = append(cells, mid)
+			}
+			t.Append(cells...)
 		}
 		if err := t.Render(); err != nil {
 			return err
