@@ -34,9 +34,9 @@ const (
 	maxGestureRunes = 500
 )
 
-// incidentLabel is how a list shows an incident.
+// incidentLabel is how a list shows an incident, its title escaped.
 func incidentLabel(i ledger.Incident) string {
-	return fmt.Sprintf("#%d %s (since %s)", i.ID, i.Title, i.StartedAt.Format("2006-01-02 15:04"))
+	return fmt.Sprintf("#%d %s (since %s)", i.ID, cmdutil.Escape(i.Title), i.StartedAt.Format("2006-01-02 15:04"))
 }
 
 // Target is one affected customer and what the walk decided for them.

@@ -80,7 +80,7 @@ type newCustomer struct {
 // --incident), it starts where the case stopped. ErrAborted (Ctrl-C, Esc)
 // means nothing was decided.
 func Walk(ctx context.Context, src Source, p prompt.Stepper, now time.Time, defaultCurrency, defaultVia string, resume *Plan) (*Plan, error) {
-	w := &walk{src: src, p: p, now: now, defaultCurrency: defaultCurrency, defaultVia: defaultVia}
+	w := &walk{src: escapedSource{src}, p: p, now: now, defaultCurrency: defaultCurrency, defaultVia: defaultVia}
 	var err error
 	if w.customers, err = src.Customers(ctx); err != nil {
 		return nil, err
@@ -103,6 +103,19 @@ func Walk(ctx context.Context, src Source, p prompt.Stepper, now time.Time, defa
 		return nil, err
 	}
 	return w.plan, nil
+}
+
+// escapedSource is the walk's Source with its drafts escaped
+// (cmdutil.EscapeText): a draft holds the incident's words and the
+// customer's name, which come from the ledger, and the walk shows it at the
+// terminal, in a text area, a note and the preview. What is shown is what
+// goes out, so an escape sequence written into the ledger by another tool
+// reaches neither the terminal nor the customer.
+type escapedSource struct{ Source }
+
+func (s escapedSource) Draft(ctx context.Context, inc ledger.Incident, fixed bool, c ledger.Customer, give *Give) (string, error) {
+	d, err := s.Source.Draft(ctx, inc, fixed, c, give)
+	return cmdutil.EscapeText(d), err
 }
 
 func stepTitle(step int, detail string) string {
@@ -509,7 +522,7 @@ func (w *walk) fixPage(ctx context.Context, allowBack bool) (bool, page, error) 
 		if bp := w.plan.Incident.ImpactBP; bp != 0 && bp != ledger.FullImpact {
 			note += fmt.Sprintf(" Degraded: %s of the service lost.", ledger.FormatImpact(bp))
 		}
-		fields = append(fields, prompt.Note(w.plan.Incident.Title, note))
+		fields = append(fields, prompt.Note(cmdutil.Escape(w.plan.Incident.Title), note))
 	}
 	fields = append(fields, prompt.SelectField("Is it fixed?", []prompt.Option{
 		{Label: "Yes, just now", Value: fixNow},
@@ -601,10 +614,10 @@ func (w *walk) compensatePage(i int) page {
 				opts = append(opts, prompt.Option{Label: optionLabel(o), Value: "opt:" + strconv.Itoa(k)})
 			}
 			for _, f := range t.Suggestion.Flags {
-				fields = append(fields, prompt.Note("Note: "+strings.ReplaceAll(f.Code, "_", " "), f.Message))
+				fields = append(fields, prompt.Note("Note: "+strings.ReplaceAll(f.Code, "_", " "), cmdutil.Escape(f.Message)))
 			}
 		} else {
-			fields = append(fields, prompt.Note("No suggestion", t.NoSuggestion))
+			fields = append(fields, prompt.Note("No suggestion", cmdutil.Escape(t.NoSuggestion)))
 		}
 		opts = append(opts,
 			prompt.Option{Label: "A custom amount…", Value: GiveCustom},
@@ -635,13 +648,14 @@ func (w *walk) compensatePage(i int) page {
 }
 
 // optionLabel shows an option with its amount and its reason, so the
-// operator chooses with the figures in view.
+// operator chooses with the figures in view. A gesture's words and a
+// reason come from the config and the ledger: escaped.
 func optionLabel(o goodwill.Option) string {
 	kind := strings.ReplaceAll(o.Kind, "_", " ")
 	if o.Kind == goodwill.KindGesture {
-		return fmt.Sprintf("gesture: %s — %s", o.Gesture, o.Reason)
+		return cmdutil.Escape(fmt.Sprintf("gesture: %s — %s", o.Gesture, o.Reason))
 	}
-	return fmt.Sprintf("%s %s — %s", money.Format(o.Amount.Minor, o.Amount.Currency), kind, o.Reason)
+	return cmdutil.Escape(fmt.Sprintf("%s %s — %s", money.Format(o.Amount.Minor, o.Amount.Currency), kind, o.Reason))
 }
 
 func (w *walk) customAmountPage(i int) page {
@@ -866,9 +880,9 @@ func (w *walk) summary(withGive bool) string {
 	p := w.plan
 	var b strings.Builder
 	if p.Incident.ID != 0 {
-		fmt.Fprintf(&b, "Incident #%d: %s\n", p.Incident.ID, p.Incident.Title)
+		fmt.Fprintf(&b, "Incident #%d: %s\n", p.Incident.ID, cmdutil.Escape(p.Incident.Title))
 	} else {
-		fmt.Fprintf(&b, "New incident: %s (%s), started %s, reported %s", p.Incident.Title, p.Incident.Severity,
+		fmt.Fprintf(&b, "New incident: %s (%s), started %s, reported %s", cmdutil.Escape(p.Incident.Title), p.Incident.Severity,
 			p.Incident.StartedAt.Format(timeInputShape), p.Incident.ReportedAt.Format(timeInputShape))
 		if bp := p.Incident.ImpactBP; bp != 0 && bp != ledger.FullImpact {
 			fmt.Fprintf(&b, ", %s impact", ledger.FormatImpact(bp))
@@ -900,7 +914,7 @@ func (w *walk) summary(withGive bool) string {
 			if t.Compensated {
 				b.WriteString("; already compensated")
 			} else {
-				fmt.Fprintf(&b, "; %s", t.Give.Describe())
+				fmt.Fprintf(&b, "; %s", cmdutil.Escape(t.Give.Describe()))
 			}
 		}
 		b.WriteString("\n")
