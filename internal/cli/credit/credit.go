@@ -39,4 +39,3 @@ func parseID(s string) (int64, error) {
 	}
 	return id, nil
 }
-

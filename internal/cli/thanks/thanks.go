@@ -233,7 +233,6 @@ func incidentDecisions(ctx context.Context, st ledger.Store, customers []ledger.
 	return out, nil
 }
 
-
 func optString(s string) *string {
 	if s == "" {
 		return nil
