@@ -446,18 +446,26 @@ func (w *walk) apologyPage(i int) page {
 		if err != nil || back {
 			return back, nil, err
 		}
-		findings := apology.Check(t.Apology, w.src.Rules())
-		if len(findings) == 0 {
-			t.Kept = nil
-			return false, w.apologyPage(i + 1), nil
-		}
-		return false, w.findingsPage(i, findings), nil
+		t.Kept = nil
+		return w.checked(i, stepTitle(stepApologize, w.ofCustomers(i)), "apology", t.Apology, w.apologyPage(i+1))
 	}
 }
 
-// findingsPage shows what apology check found under the apology, and asks
+// checked runs apology check over a message the walk is about to send
+// (the apology, or the it's-fixed follow-up) and goes on to next when it
+// finds nothing; else to the findings, where keeping a flagged phrase
+// needs saying so.
+func (w *walk) checked(i int, title, what, text string, next page) (bool, page, error) {
+	findings := apology.Check(text, w.src.Rules())
+	if len(findings) == 0 {
+		return false, next, nil
+	}
+	return false, w.findingsPage(i, title, what, text, findings, next), nil
+}
+
+// findingsPage shows what apology check found under the message, and asks
 // to edit it or to keep the flagged phrases knowingly.
-func (w *walk) findingsPage(i int, findings []apology.Finding) page {
+func (w *walk) findingsPage(i int, title, what, text string, findings []apology.Finding, next page) page {
 	choice := findingsEdit
 	return func(ctx context.Context, _ bool) (bool, page, error) {
 		t := w.plan.Targets[i]
@@ -465,11 +473,11 @@ func (w *walk) findingsPage(i int, findings []apology.Finding) page {
 		for k, f := range findings {
 			lines[k] = f.String()
 		}
-		back, err := w.p.Group(ctx, stepTitle(stepApologize, w.ofCustomers(i)), []prompt.Field{
-			prompt.Note("Your apology", t.Apology),
+		back, err := w.p.Group(ctx, title, []prompt.Field{
+			prompt.Note("Your "+what, text),
 			prompt.Note("apology check found", strings.Join(lines, "\n")),
 			prompt.SelectField("Before it goes out", []prompt.Option{
-				{Label: "Edit the apology", Value: findingsEdit},
+				{Label: "Edit the " + what, Value: findingsEdit},
 				{Label: "Keep it as written: I stand by the flagged phrases", Value: findingsKeep},
 			}, &choice),
 		}, false)
@@ -481,7 +489,7 @@ func (w *walk) findingsPage(i int, findings []apology.Finding) page {
 			return true, nil, nil
 		}
 		t.Kept = findings
-		return false, w.apologyPage(i + 1), nil
+		return false, next, nil
 	}
 }
 
@@ -794,10 +802,7 @@ func (w *walk) followUpPage(i int) page {
 			return w.confirmPage(ctx, allowBack)
 		}
 		t := w.plan.Targets[i]
-		// Due to those apologized to before the ledger had the fix: their
-		// apology said it was being fixed.
-		inc := w.plan.Incident
-		if t.Apologized == nil || !w.plan.Fixed || (inc.FixedAt != nil && !t.Apologized.Before(*inc.FixedAt)) {
+		if !w.plan.followUpDue(t) {
 			t.FollowUp = ""
 			return w.followUpPage(i+1)(ctx, allowBack)
 		}
@@ -821,13 +826,13 @@ func (w *walk) followUpPage(i int) page {
 			{Label: "I'll send it myself (record it only)", Value: ViaNone},
 		}, &w.plan.Via)
 		via.Validate = func(v string) error {
-			if v != ViaNone && t.Customer.Email == "" {
-				return fmt.Errorf("%s has no email address: add one with `makegood customer edit %s --email …`, or send it yourself",
-					cmdutil.CustomerLabel(t.Customer), t.Customer.ID)
+			if _, err := t.Customer.MailAddress(); v != ViaNone && err != nil {
+				return noEmail(t.Customer)
 			}
 			return nil
 		}
-		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)+" · it's fixed"), []prompt.Field{
+		title := stepTitle(stepCompensate, w.ofCustomers(i)+" · it's fixed")
+		back, err := w.p.Group(ctx, title, []prompt.Field{
 			prompt.TextField(fmt.Sprintf("The follow-up to %s, apologized to %s (edit freely)", cmdutil.CustomerLabel(t.Customer), t.Apologized.Format(timeInputShape)), &t.followText, func(s string) error {
 				if strings.TrimSpace(s) == "" {
 					return errors.New("the follow-up is empty; choose not to send it instead")
@@ -843,11 +848,12 @@ func (w *walk) followUpPage(i int) page {
 		if err != nil || back {
 			return back, nil, err
 		}
-		t.FollowUp = ""
-		if t.followChoice == followSend {
-			t.FollowUp = t.followText
+		t.FollowUp, t.Kept = "", nil
+		if t.followChoice != followSend {
+			return false, w.followUpPage(i + 1), nil
 		}
-		return false, w.followUpPage(i + 1), nil
+		t.FollowUp = t.followText
+		return w.checked(i, title, "follow-up", t.FollowUp, w.followUpPage(i+1))
 	}
 }
 
@@ -902,6 +908,9 @@ func (w *walk) summary(withGive bool) string {
 		switch {
 		case t.Apologized != nil && t.FollowUp != "":
 			fmt.Fprintf(&b, ": apology already sent %s; the it's-fixed follow-up %s", t.Apologized.Format(timeInputShape), viaText(p.Via))
+			if len(t.Kept) > 0 {
+				fmt.Fprintf(&b, " (%d flagged phrase(s) kept)", len(t.Kept))
+			}
 		case t.Apologized != nil:
 			fmt.Fprintf(&b, ": apology already sent %s", t.Apologized.Format(timeInputShape))
 		default:
