@@ -14,8 +14,8 @@ import (
 	"github.com/makegood/makegood/pkg/money"
 )
 
-// The form's steps, as the step line names them.
-var issueSteps = []string{"Customer", "Amount", "Details", "Confirm"}
+// issueStepNames are the form's steps, as the step line names them.
+func issueStepNames() []string { return []string{"Customer", "Amount", "Details", "Confirm"} }
 
 const (
 	issueStepCustomer = iota
@@ -62,7 +62,8 @@ type issueForm struct {
 }
 
 func issueTitle(step int, detail string) string {
-	t := fmt.Sprintf("Step %d of %d · %s", step+1, len(issueSteps), issueSteps[step])
+	names := issueStepNames()
+	t := fmt.Sprintf("Step %d of %d · %s", step+1, len(names), names[step])
 	if detail != "" {
 		t += " · " + detail
 	}

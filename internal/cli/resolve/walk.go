@@ -62,7 +62,6 @@ type walk struct {
 	// Answers bound to fields, kept across Back.
 	incidentChoice string
 	picked         []string
-	newIDs         []string
 	started        string
 	reported       string
 	impact         string
