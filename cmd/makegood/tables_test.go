@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
+
+	"github.com/makegood/makegood/internal/testutil/golden"
 )
 
 // TestTablesAt80Columns runs every command that draws a table on a real
@@ -59,7 +61,7 @@ func TestTablesAt80Columns(t *testing.T) {
 					screen = strings.ReplaceAll(screen, home, "~")
 				}
 			}
-			checkGolden(t, filepath.Join("..", "..", "testdata", "tables", tc.name+".golden"), screen)
+			golden.Check(t, filepath.Join("..", "..", "testdata", "tables", tc.name+".golden"), screen, *update)
 			wide := strings.HasSuffix(tc.name, "-wide")
 			for _, line := range strings.Split(strings.TrimSuffix(screen, "\n"), "\n") {
 				if w := twwidth.Width(line); w > 80 && !wide {
@@ -131,29 +133,6 @@ func runEnv(t *testing.T, h *ledgerHome, env []string, args ...string) {
 	cmd.Env = append(append([]string{}, h.env...), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("makegood %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-// checkGolden compares got with the golden file at path, or rewrites the
-// file under -update.
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./cmd/makegood -run %s -update writes it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("the screen differs from %s (go test ./cmd/makegood -run %s -update rewrites it):\n--- got\n%s--- want\n%s",
-			path, t.Name(), got, want)
 	}
 }
 
