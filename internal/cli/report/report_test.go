@@ -20,6 +20,7 @@ import (
 
 	"github.com/makegood/makegood/internal/cli/clitest"
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/report/reporttest"
 	"github.com/makegood/makegood/internal/testutil/golden"
 )
@@ -255,4 +256,31 @@ func countColours(img image.Image) (int, int) {
 		top = max(top, n)
 	}
 	return len(seen), top
+}
+
+// TestReportEscapesLedgerText: a customer id holding an escape sequence
+// (written by another tool) reaches the screen and a pipe the way every
+// table shows it (cmdutil.Escape: ^[), never as the sequence itself.
+func TestReportEscapesLedgerText(t *testing.T) {
+	for _, terminal := range []bool{true, false} {
+		e := env(t, nil)
+		st, err := e.F.Store(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		evil := ledger.Customer{ID: "evil\x1b]0;pwned\x07", Period: "month", Since: reporttest.Now.AddDate(0, 0, -3),
+			CreatedAt: reporttest.Now, UpdatedAt: reporttest.Now}
+		if err := st.AddCustomer(context.Background(), evil); err != nil {
+			t.Fatal(err)
+		}
+		if terminal {
+			e.Terminal()
+			e.IO.SetTerminalWidth(80)
+		}
+		runReport(t, e, "")
+		out := e.Stdout.String()
+		if !strings.Contains(out, "evil^[]0;pwned^G") || strings.Contains(out, "\x1b]0;") || strings.Contains(out, "\a") {
+			t.Errorf("terminal %v: the customer is not shown escaped:\n%q", terminal, out)
+		}
+	}
 }

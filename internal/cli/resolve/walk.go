@@ -496,20 +496,27 @@ func (w *walk) deliveryPage(ctx context.Context, allowBack bool) (bool, page, er
 	if w.plan.pendingApologies() == 0 {
 		return w.fixPage(ctx, allowBack)
 	}
-	if w.plan.Via == "" {
-		w.plan.Via = ViaOutbox
-	}
-	via := prompt.SelectField("How should the apology go out?", []prompt.Option{
-		{Label: "Outbox: queued as a ready-to-send .eml file beside the ledger (you send it)", Value: ViaOutbox},
-		{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
-		{Label: "I'll send it myself (record it only)", Value: ViaNone},
-	}, &w.plan.Via)
-	via.Validate = func(v string) error { return w.plan.checkEmails(v) }
+	via := w.viaField("How should the apology go out?", w.plan.checkEmails)
 	back, err := w.p.Group(ctx, stepTitle(stepApologize, "delivery"), []prompt.Field{via}, allowBack)
 	if err != nil || back {
 		return back, nil, err
 	}
 	return false, w.fixPage, nil
+}
+
+// viaField asks how the case's messages go out (outbox by default);
+// check refuses a way some customer cannot be reached by.
+func (w *walk) viaField(title string, check func(via string) error) prompt.Field {
+	if w.plan.Via == "" {
+		w.plan.Via = ViaOutbox
+	}
+	f := prompt.SelectField(title, []prompt.Option{
+		{Label: "Outbox: queued as a ready-to-send .eml file beside the ledger (you send it)", Value: ViaOutbox},
+		{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
+		{Label: "I'll send it myself (record it only)", Value: ViaNone},
+	}, &w.plan.Via)
+	f.Validate = check
+	return f
 }
 
 // Step 3: fix.
@@ -816,20 +823,12 @@ func (w *walk) followUpPage(i int) page {
 		if t.followChoice == "" {
 			t.followChoice = followSend
 		}
-		if w.plan.Via == "" {
-			w.plan.Via = ViaOutbox
-		}
-		via := prompt.SelectField("How should it go out?", []prompt.Option{
-			{Label: "Outbox: queued as a ready-to-send .eml file beside the ledger (you send it)", Value: ViaOutbox},
-			{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
-			{Label: "I'll send it myself (record it only)", Value: ViaNone},
-		}, &w.plan.Via)
-		via.Validate = func(v string) error {
+		via := w.viaField("How should it go out?", func(v string) error {
 			if _, err := t.Customer.MailAddress(); v != ViaNone && err != nil {
 				return noEmail(t.Customer)
 			}
 			return nil
-		}
+		})
 		title := stepTitle(stepCompensate, w.ofCustomers(i)+" · it's fixed")
 		back, err := w.p.Group(ctx, title, []prompt.Field{
 			prompt.TextField(fmt.Sprintf("The follow-up to %s, apologized to %s (edit freely)", cmdutil.CustomerLabel(t.Customer), t.Apologized.Format(timeInputShape)), &t.followText, func(s string) error {
