@@ -210,4 +210,3 @@ func writePrivate(path string, write func(*os.File) error) error {
 	}
 	return nil
 }
-
