@@ -91,6 +91,15 @@ type Customer struct {
 	StripeID string
 }
 
+// Same reports whether c and o agree on every field an import or a sync
+// can set (all but when the record was created and updated), so an import
+// can tell a customer it would change from one it leaves as it is.
+func (c Customer) Same(o Customer) bool {
+	return c.Name == o.Name && c.Email == o.Email && c.Plan == o.Plan && c.PriceMinor == o.PriceMinor &&
+		c.Currency == o.Currency && c.Period == o.Period && c.Since.Equal(o.Since) && c.Locale == o.Locale &&
+		slices.Equal(c.Tags, o.Tags) && c.Advocate == o.Advocate && c.StripeID == o.StripeID
+}
+
 // StripeCustomerID is the customer's id in Stripe: the linked StripeID, or
 // the customer's own id when that is a Stripe id (cus_…); "" for none.
 func (c Customer) StripeCustomerID() string {

@@ -361,7 +361,7 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 		c = opts.plans.Apply(c)
 	}
 	c.UpdatedAt = now
-	unchanged := found && sameCustomer(before, c)
+	unchanged := found && before.Same(c)
 	if write && !unchanged {
 		if err := imp.Put(ctx, c, !found); err != nil {
 			if errors.Is(err, ledger.ErrConflict) {
@@ -379,13 +379,6 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 		sum.Updated++
 	}
 	return nil
-}
-
-// sameCustomer compares everything a file can set.
-func sameCustomer(a, b ledger.Customer) bool {
-	return a.Name == b.Name && a.Email == b.Email && a.Plan == b.Plan && a.PriceMinor == b.PriceMinor &&
-		a.Currency == b.Currency && a.Period == b.Period && a.Since.Equal(b.Since) && a.Locale == b.Locale &&
-		slices.Equal(a.Tags, b.Tags) && a.Advocate == b.Advocate && a.StripeID == b.StripeID
 }
 
 // stripeCreated reads Stripe's "Created (UTC)": "2023-03-14 09:26:41" (or
