@@ -170,7 +170,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 		}
 	}
 	if !res.Sound() {
-		fmt.Fprintf(opts.IO.ErrOut, "%s is not sound: %d findings.\n", path, len(res.Findings))
+		fmt.Fprintf(opts.IO.ErrOut, "%s is not sound: %s.\n", path, cmdutil.Plural(len(res.Findings), "finding", "findings"))
 		return &cmdutil.ExitCodeError{Code: cmdutil.ExitFailure}
 	}
 	if !opts.Output.JSON {
