@@ -1,7 +1,7 @@
 // Package store is the seam between makegood and its storage engines: it
 // reads where --db (MAKEGOOD_DB, the config's db) says the ledger is,
 // picks the engine that keeps it, and opens it. The engines live below it,
-// one package each (internal/store/sqlite; internal/store/postgres next),
+// one package each (internal/store/sqlite, internal/store/postgres),
 // each with its own SQL and its own numbered migrations; commands see only
 // the interfaces the engines implement (Ledger).
 package store
@@ -16,6 +16,7 @@ import (
 
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/report"
+	"github.com/makegood/makegood/internal/store/postgres"
 	"github.com/makegood/makegood/internal/store/sqlite"
 	"github.com/makegood/makegood/internal/stripe"
 )
@@ -32,7 +33,10 @@ type Ledger interface {
 	report.BookSource
 }
 
-var _ Ledger = (*sqlite.Ledger)(nil)
+var (
+	_ Ledger = (*sqlite.Ledger)(nil)
+	_ Ledger = (*postgres.Ledger)(nil)
+)
 
 // Engine is one kind of database a ledger can live in. Open, Check and
 // Exists are required; Restore is for engines whose ledger is a file.
@@ -59,9 +63,8 @@ type Engine struct {
 }
 
 // Engines lists the engines of this build. This is the one place an
-// engine is registered: the PostgreSQL engine fills in its entry (Open,
-// Check, Exists from internal/store/postgres; Restore stays nil, since
-// pg_dump and pg_restore back it up).
+// engine is registered. PostgreSQL's Restore stays nil: pg_dump and
+// pg_restore back it up (and db copy moves a ledger between engines).
 func Engines() []Engine {
 	return []Engine{
 		{
@@ -71,7 +74,12 @@ func Engines() []Engine {
 			Exists:  fileExists,
 			Restore: sqlite.Restore,
 		},
-		{Name: "PostgreSQL", Schemes: []string{"postgres", "postgresql"}},
+		{
+			Name: "PostgreSQL", Schemes: []string{"postgres", "postgresql"},
+			Open:   func(ctx context.Context, dsn string) (Ledger, error) { return postgres.Open(ctx, dsn) },
+			Check:  postgres.CheckDSN,
+			Exists: postgres.Exists,
+		},
 	}
 }
 
