@@ -38,12 +38,17 @@ type scriptEngine struct {
 	// Dump is everything the ledger holds, schema and rows, in a fixed
 	// order: two dumps are equal when nothing was written in between.
 	Dump func(db *sql.DB) (string, error)
+	// Need skips or fails t when the engine cannot run here (its server
+	// is missing); nil for an engine that always can.
+	Need func(t testing.TB)
+	// Snapshot saves the ledger at dsn under name, and Restore puts it
+	// back, so a script can try several tamperings from one sound ledger
+	// (ledgersave, ledgerrestore).
+	Snapshot, Restore func(ts *testscript.TestScript, dsn, name string)
 }
 
-// scriptEngines lists the engines, in the order they run. The PostgreSQL
-// engine adds itself here (its Setup makes a database per script from
-// the cluster MAKEGOOD_TEST_POSTGRES names, failing when CI is set and
-// that is missing). MAKEGOOD_TEST_ENGINES=sqlite,postgres picks some.
+// scriptEngines lists the engines, in the order they run.
+// MAKEGOOD_TEST_ENGINES=sqlite,postgres picks some.
 func scriptEngines(t *testing.T) []scriptEngine {
 	all := registeredEngines()
 	pick := os.Getenv("MAKEGOOD_TEST_ENGINES")
@@ -74,7 +79,61 @@ func registeredEngines() []scriptEngine {
 			return sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(30000)")
 		},
 		Dump: dumpSQLite,
-	}}
+		Snapshot: func(ts *testscript.TestScript, dsn, name string) {
+			ts.Check(copyFile(dsn, ts.MkAbs(name+".snapshot")))
+		},
+		Restore: func(ts *testscript.TestScript, dsn, name string) {
+			for _, suffix := range []string{"-wal", "-shm"} {
+				_ = os.Remove(dsn + suffix)
+			}
+			ts.Check(copyFile(ts.MkAbs(name+".snapshot"), dsn))
+		},
+	}, postgresScriptEngine()}
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
+}
+
+// cmdLedgerSave is `ledgersave NAME`: a copy of the script's ledger, kept
+// under NAME for ledgerrestore.
+func cmdLedgerSave(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ledgersave NAME")
+	}
+	db, e, _ := ledgerDB(ts, nil)
+	db.Close()
+	e.Snapshot(ts, ledgerDSN(ts), args[0])
+}
+
+// cmdLedgerRestore is `ledgerrestore NAME`: the script's ledger as
+// ledgersave NAME kept it.
+func cmdLedgerRestore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ledgerrestore NAME")
+	}
+	db, e, _ := ledgerDB(ts, nil)
+	db.Close()
+	e.Restore(ts, ledgerDSN(ts), args[0])
+}
+
+// ledgerDSN is what the script's ledger engine opens: its file (absolute)
+// or its URL.
+func ledgerDSN(ts *testscript.TestScript) string {
+	where := ts.Getenv("MAKEGOOD_DB")
+	if where == "" {
+		where = ts.Getenv("LEDGER")
+	}
+	loc, err := store.Parse("-db", where)
+	ts.Check(err)
+	if path, ok := loc.File(); ok {
+		return ts.MkAbs(path)
+	}
+	return loc.DSN
 }
 
 // ledgerDB opens the ledger a script's ledgersql or ledgerdump names:
@@ -226,7 +285,8 @@ func listValue(v any) string {
 		}
 		return "0"
 	case time.Time:
-		return v.UTC().Format(time.RFC3339Nano)
+		// As SQLite's ledger holds times, so the same scripts read both.
+		return v.UTC().Format("2006-01-02T15:04:05.000000Z")
 	}
 	return fmt.Sprint(v)
 }

@@ -189,12 +189,25 @@ func filePath(field, s, rest string) (string, error) {
 	return rest, nil
 }
 
-// redact hides a URL's password, for messages.
+// redact hides a URL's password, for messages: also in a URL missing its
+// // (postgres:USER:PASSWORD@HOST), which url.Parse takes as opaque and
+// does not redact.
 func redact(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "the URL"
+	case u.Opaque != "":
+		at := strings.LastIndexByte(u.Opaque, '@')
+		if at < 0 {
+			return s
+		}
+		if user, _, ok := strings.Cut(u.Opaque[:at], ":"); ok {
+			return u.Scheme + ":" + user + ":xxxxx" + u.Opaque[at:]
+		}
+		return s
 	}
-	return "the URL"
+	return u.Redacted()
 }
 
 // Open opens the ledger at loc.

@@ -42,14 +42,13 @@ func TestParseRefusesWhatIsNotALedger(t *testing.T) {
 		"sqlite:":                                "--db: sqlite: names no file",
 		"sqlite://":                              "--db: sqlite:// names no file",
 		"sqlite://host/ledger.db":                "names a host (host)",
-		"postgres://ana@db.example/ledger":       "--db: the PostgreSQL engine is not in this build",
-		"postgresql://ana@db.example/ledger":     "--db: the PostgreSQL engine is not in this build",
 		"postgres:ledger":                        "is not a PostgreSQL URL",
+		"postgresql:/ledger":                     "is not a PostgreSQL URL",
 		"mysql://root@localhost/ledger":          `--db: mysql://root@localhost/ledger is a mysql:// URL`,
 		"https://example.com/ledger.db":          "is a https:// URL",
 		"file:///home/ana/ledger.db":             "is a file:// URL",
 		"mysql://root:hunter2@localhost/ledger":  "mysql://root:xxxxx@localhost/ledger",
-		"postgres://ana:hunter2@db.example/ldgr": "not in this build",
+		"postgres:ana:hunter2@db.example/ldgr":   "postgres:ana:xxxxx",
 	} {
 		_, err := Parse("--db", in)
 		var fe *ledger.FieldError
@@ -58,6 +57,25 @@ func TestParseRefusesWhatIsNotALedger(t *testing.T) {
 		}
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("Parse(%q): the error shows the password: %v", in, err)
+		}
+	}
+}
+
+// TestParsePostgres: postgres:// and postgresql:// URLs are PostgreSQL
+// ledgers, opened as written (pgx reads them), never files.
+func TestParsePostgres(t *testing.T) {
+	for _, in := range []string{
+		"postgres://ana@db.example/ledger",
+		"postgresql://ana@db.example:5433/ledger?sslmode=require",
+		"POSTGRES://ana:hunter2@db.example/ledger",
+		"postgres://ana@db.example/ledger?search_path=makegood",
+	} {
+		loc, err := Parse("--db", in)
+		if err != nil || loc.Engine.Name != "PostgreSQL" || loc.DSN != in || loc.Engine.Open == nil {
+			t.Errorf("Parse(%q) = %s %q, %v; want PostgreSQL", in, loc.Engine.Name, loc.DSN, err)
+		}
+		if _, ok := loc.File(); ok {
+			t.Errorf("Parse(%q) is a file", in)
 		}
 	}
 }

@@ -50,7 +50,6 @@ type creditImport struct {
 
 	pending []queued
 	issued  map[string]*currencyTotal
-	res     ledger.ImportResult
 	wrote   bool // Finish wrote the credits and found no problem
 	rows    int  // rows staged so far
 }
@@ -81,7 +80,7 @@ func (s *Ledger) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 		return nil, err
 	}
 	ci := &creditImport{batch: b, known: make(map[string]string), pending: make([]queued, 0, copyBatch),
-		issued: map[string]*currencyTotal{}, res: ledger.ImportResult{Totals: map[string]int64{}}}
+		issued: map[string]*currencyTotal{}}
 	for _, q := range []string{
 		`CREATE TEMP TABLE import_rows (
 			line            bigint NOT NULL,
@@ -132,12 +131,12 @@ func (ci *creditImport) remember(cid, currency string) {
 }
 
 // AddCustomer stages a customer the ledger does not know yet; it is
-// written with the credits, in Finish.
+// written with the credits, in Finish. One that another writer added
+// since the caller looked (another import of the same new customers) is
+// taken as it is, as the import would have found it had it run after.
 func (ci *creditImport) AddCustomer(ctx context.Context, c ledger.Customer) error {
-	if known, _, err := ci.Customer(ctx, c.ID); err != nil {
+	if known, _, err := ci.Customer(ctx, c.ID); err != nil || known {
 		return err
-	} else if known {
-		return ledger.CustomerExists(c.ID)
 	}
 	args, err := customerArgs(c)
 	if err != nil {
@@ -255,18 +254,22 @@ func (ci *creditImport) flush(ctx context.Context) error {
 	return nil
 }
 
-// The statements of Finish. import_numbered holds the rows to write, with
-// the ids they take: numbered in the file's order (the ORDER BY is in the
-// subquery, so nextval is called on rows already in order).
+// The statements of Finish. candidates are the lines to write: keyless
+// ones, and the first line using each key not recorded yet.
 const (
+	candidates = `SELECT r.line FROM (
+			SELECT line, idempotency_key, line = min(line) OVER (PARTITION BY idempotency_key) AS first
+			FROM import_rows) r
+		WHERE r.idempotency_key IS NULL
+			OR (r.first AND NOT EXISTS (SELECT 1 FROM credits c WHERE c.idempotency_key = r.idempotency_key))`
+	// numberRows gives each candidate the id it takes: in the file's
+	// order (the ORDER BY is in the subquery, so nextval is called on rows
+	// already in order).
 	numberRows = `CREATE TEMP TABLE import_numbered ON COMMIT DROP AS
-		SELECT nextval($1::regclass) AS id, line FROM (
-			SELECT r.line FROM (
-				SELECT line, idempotency_key, line = min(line) OVER (PARTITION BY idempotency_key) AS first
-				FROM import_rows) r
-			WHERE r.idempotency_key IS NULL
-				OR (r.first AND NOT EXISTS (SELECT 1 FROM credits c WHERE c.idempotency_key = r.idempotency_key))
-			ORDER BY r.line) ordered`
+		SELECT nextval($1::regclass) AS id, line FROM (` + candidates + ` ORDER BY r.line) ordered`
+	// wouldWrite is what a check without writing would issue, per currency.
+	wouldWrite = `SELECT i.currency, COUNT(*), SUM(i.amount_minor)::bigint
+		FROM import_rows i JOIN (` + candidates + `) c ON c.line = i.line GROUP BY i.currency`
 	writeCustomers = `INSERT INTO customers (` + customerColumns + `)
 		SELECT ` + customerColumns + ` FROM import_customers ORDER BY id ON CONFLICT (id) DO NOTHING`
 	// writeCredits writes the credits and their issue entries in one
@@ -288,63 +291,40 @@ const (
 			SELECT line, idempotency_key, min(line) OVER (PARTITION BY idempotency_key) AS first
 			FROM import_rows WHERE idempotency_key IS NOT NULL) r
 		WHERE line > first ORDER BY line`
-	// recordedKeys are the lines whose key names a credit the import did
-	// not write, with that credit's values.
-	recordedKeys = `SELECT r.line, r.customer_id, r.amount_minor, r.currency, r.reason, r.note, r.expires_at, r.idempotency_key,
+	// keyedLines are the lines whose key names a credit, with that
+	// credit's values; the caller says which keys.
+	keyedLines = `SELECT r.line, r.customer_id, r.amount_minor, r.currency, r.reason, r.note, r.expires_at, r.idempotency_key,
 			c.id, c.customer_id, c.amount_minor, c.currency, c.reason, c.note, c.expires_at, c.incident_id, c.gesture
-		FROM import_rows r JOIN credits c ON c.idempotency_key = r.idempotency_key
-		WHERE NOT EXISTS (SELECT 1 FROM import_numbered n WHERE n.id = c.id)
+		FROM import_rows r JOIN credits c ON c.idempotency_key = r.idempotency_key`
+	// recordedKeys, before the credits are written, are the lines whose
+	// key is recorded already.
+	recordedKeys = keyedLines + ` ORDER BY r.line`
+	// lostKeys, after, are the lines whose key another writer committed
+	// while this import was numbering or writing its first line.
+	lostKeys = keyedLines + ` WHERE r.idempotency_key IN (SELECT k.idempotency_key FROM import_numbered n
+			JOIN import_rows k ON k.line = n.line
+			WHERE k.idempotency_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM credits w WHERE w.id = n.id))
 		ORDER BY r.line`
 )
 
+// Finish checks the staged rows as a set, then writes them. Problems are
+// reported repeats first, then keys recorded with other values, each in
+// the file's order; with any, nothing is written and no id is taken from
+// the credits' sequence (a sequence does not roll back, and ids should
+// not jump after a refused file). Without write (a dry run, or other rows
+// were invalid) nothing is written either, and the result is what would
+// be.
 func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int, error)) (ledger.ImportResult, error) {
 	if err := ci.flush(ctx); err != nil {
 		return ledger.ImportResult{}, err
 	}
-	var seq string
-	if err := ci.tx.QueryRow(ctx, `SELECT pg_get_serial_sequence('credits', 'id')`).Scan(&seq); err != nil {
-		return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
-	}
+	// Temporary tables are never analyzed by autovacuum: without this the
+	// planner takes the staged rows for a handful.
 	if _, err := ci.tx.Exec(ctx, `ANALYZE import_rows`); err != nil {
-		return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
+		return ledger.ImportResult{}, fmt.Errorf("check credits: %w", err)
 	}
-	if _, err := ci.tx.Exec(ctx, numberRows, seq); err != nil {
-		return ledger.ImportResult{}, fmt.Errorf("number credits: %w", err)
-	}
-	if _, err := ci.tx.Exec(ctx, `ALTER TABLE import_numbered ADD PRIMARY KEY (id)`); err != nil {
-		return ledger.ImportResult{}, fmt.Errorf("number credits: %w", err)
-	}
-	if _, err := ci.tx.Exec(ctx, writeCustomers); err != nil {
-		return ledger.ImportResult{}, fmt.Errorf("write customers: %w", err)
-	}
-	// Without write (a dry run, or other rows were invalid) the credits
-	// are written all the same, and rolled back with the transaction:
-	// what would be issued is what was.
-	rows, err := ci.tx.Query(ctx, writeCredits)
-	if err != nil {
-		return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
-	}
-	res := ledger.ImportResult{Totals: map[string]int64{}}
-	for rows.Next() {
-		var (
-			cur      string
-			n, minor int64
-		)
-		if err := rows.Scan(&cur, &n, &minor); err != nil {
-			rows.Close()
-			return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
-		}
-		res.Issued += int(n)
-		res.Totals[cur] = minor
-		ci.tx.issuedIn(cur)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
-	}
-
 	problems := 0
-	err = eachRow(ctx, ci.tx, repeatedKeys, nil, func(r pgx.Rows) error {
+	err := eachRow(ctx, ci.tx, repeatedKeys, nil, func(r pgx.Rows) error {
 		var (
 			line, first int
 			key         string
@@ -359,7 +339,78 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 	if err != nil {
 		return ledger.ImportResult{}, fmt.Errorf("check keys: %w", err)
 	}
-	err = eachRow(ctx, ci.tx, recordedKeys, nil, func(r pgx.Rows) error {
+	res := ledger.ImportResult{Totals: map[string]int64{}}
+	if err := ci.classify(ctx, recordedKeys, &res, &problems, report); err != nil {
+		return ledger.ImportResult{}, err
+	}
+	if problems > 0 {
+		return ledger.ImportResult{AlreadyRecorded: res.AlreadyRecorded, Totals: map[string]int64{}}, nil
+	}
+	if !write {
+		if err := ci.sums(ctx, wouldWrite, nil, &res, false); err != nil {
+			return ledger.ImportResult{}, fmt.Errorf("check credits: %w", err)
+		}
+		return res, nil
+	}
+	var seq string
+	if err := ci.tx.QueryRow(ctx, `SELECT pg_get_serial_sequence('credits', 'id')`).Scan(&seq); err != nil {
+		return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
+	}
+	for _, q := range []struct {
+		what, sql string
+		args      []any
+	}{
+		{"number credits", numberRows, []any{seq}},
+		{"number credits", `ALTER TABLE import_numbered ADD PRIMARY KEY (id)`, nil},
+		{"write customers", writeCustomers, nil},
+	} {
+		if _, err := ci.tx.Exec(ctx, q.sql, q.args...); err != nil {
+			return ledger.ImportResult{}, fmt.Errorf("%s: %w", q.what, err)
+		}
+	}
+	if err := ci.sums(ctx, writeCredits, nil, &res, true); err != nil {
+		return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
+	}
+	if err := ci.classify(ctx, lostKeys, &res, &problems, report); err != nil {
+		return ledger.ImportResult{}, err
+	}
+	if problems > 0 {
+		return ledger.ImportResult{AlreadyRecorded: res.AlreadyRecorded, Totals: map[string]int64{}}, nil
+	}
+	ci.wrote = true
+	out := res
+	out.Totals = make(map[string]int64, len(res.Totals))
+	for cur, minor := range res.Totals {
+		out.Totals[cur] = minor
+	}
+	return out, nil
+}
+
+// sums adds to res the credits query counts and sums per currency; with
+// written, they are the transaction's own (checkTotals checks them).
+func (ci *creditImport) sums(ctx context.Context, query string, args []any, res *ledger.ImportResult, written bool) error {
+	return eachRow(ctx, ci.tx, query, args, func(r pgx.Rows) error {
+		var (
+			cur      string
+			n, minor int64
+		)
+		if err := r.Scan(&cur, &n, &minor); err != nil {
+			return err
+		}
+		res.Issued += int(n)
+		res.Totals[cur] += minor
+		if written {
+			ci.tx.issuedIn(cur)
+		}
+		return nil
+	})
+}
+
+// classify compares each line query yields with the credit its key names:
+// the same values are a line already recorded, others a problem naming
+// what differs.
+func (ci *creditImport) classify(ctx context.Context, query string, res *ledger.ImportResult, problems *int, report func(int, error)) error {
+	err := eachRow(ctx, ci.tx, query, nil, func(r pgx.Rows) error {
 		var (
 			line     int
 			nc       ledger.NewCredit
@@ -376,7 +427,7 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 		nc.IdempotencyKey = deref(key)
 		existing.IncidentID, existing.Gesture = deref(incident), deref(gesture)
 		if diff := nc.Differences(existing); diff != "" {
-			problems++
+			*problems++
 			report(line, ledger.KeyConflict(nc.IdempotencyKey, existing.ID, diff))
 			return nil
 		}
@@ -384,19 +435,9 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 		return nil
 	})
 	if err != nil {
-		return ledger.ImportResult{}, fmt.Errorf("check keys: %w", err)
+		return fmt.Errorf("check keys: %w", err)
 	}
-	if problems > 0 {
-		return ledger.ImportResult{AlreadyRecorded: res.AlreadyRecorded, Totals: map[string]int64{}}, nil
-	}
-	ci.wrote = write
-	ci.res = res
-	out := res
-	out.Totals = make(map[string]int64, len(res.Totals))
-	for cur, minor := range res.Totals {
-		out.Totals[cur] = minor
-	}
-	return out, nil
+	return nil
 }
 
 // Commit records the import and commits, if Finish wrote the credits.

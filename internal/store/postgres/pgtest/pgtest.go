@@ -79,20 +79,31 @@ func Stop() {
 // skips or fails t when there is none.
 func Server(t testing.TB) string {
 	t.Helper()
+	u, skip, err := ServerURL()
+	switch {
+	case skip != "":
+		t.Skip(skip)
+	case err != nil:
+		t.Fatal(err)
+	}
+	return u
+}
+
+// ServerURL is Server for code without a test at hand: the server's URL,
+// or why tests of PostgreSQL are skipped here, or why they fail.
+func ServerURL() (u, skip string, err error) {
 	if u := os.Getenv(EnvURL); u != "" {
-		return u
+		return u, "", nil
 	}
 	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not set and CI is: the PostgreSQL tests must run in CI (.ci/run starts a cluster from Debian's postgresql package)", EnvURL)
+		return "", "", fmt.Errorf("%s is not set and CI is: the PostgreSQL tests must run in CI "+
+			"(.ci/run starts a cluster from Debian's postgresql package)", EnvURL)
 	}
 	own.once.Do(start)
-	switch {
-	case own.skip != "":
-		t.Skip(own.skip)
-	case own.err != nil:
-		t.Fatalf("start a throwaway PostgreSQL cluster: %v", own.err)
+	if own.err != nil {
+		return "", "", fmt.Errorf("start a throwaway PostgreSQL cluster: %w", own.err)
 	}
-	return own.url
+	return own.url, own.skip, nil
 }
 
 // binDir is the newest installed PostgreSQL's server programs.
