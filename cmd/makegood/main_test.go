@@ -78,10 +78,10 @@ func scriptParams(eng scriptEngine) testscript.Params {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode":   cmdExitCode,
-			"filemode":   cmdFilemode,
-			"mailcat":    cmdMailcat,
-			"smtpd":      cmdSMTPD,
+			"exitcode":      cmdExitCode,
+			"filemode":      cmdFilemode,
+			"mailcat":       cmdMailcat,
+			"smtpd":         cmdSMTPD,
 			"ledgersql":     cmdLedgerSQL,
 			"ledgerdump":    cmdLedgerDump,
 			"ledgersave":    cmdLedgerSave,

@@ -38,17 +38,17 @@ func TestParse(t *testing.T) {
 
 func TestParseRefusesWhatIsNotALedger(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                                       "--db: the ledger path is empty",
-		"sqlite:":                                "--db: sqlite: names no file",
-		"sqlite://":                              "--db: sqlite:// names no file",
-		"sqlite://host/ledger.db":                "names a host (host)",
-		"postgres:ledger":                        "is not a PostgreSQL URL",
-		"postgresql:/ledger":                     "is not a PostgreSQL URL",
-		"mysql://root@localhost/ledger":          `--db: mysql://root@localhost/ledger is a mysql:// URL`,
-		"https://example.com/ledger.db":          "is a https:// URL",
-		"file:///home/ana/ledger.db":             "is a file:// URL",
-		"mysql://root:hunter2@localhost/ledger":  "mysql://root:xxxxx@localhost/ledger",
-		"postgres:ana:hunter2@db.example/ldgr":   "postgres:ana:xxxxx",
+		"":                                      "--db: the ledger path is empty",
+		"sqlite:":                               "--db: sqlite: names no file",
+		"sqlite://":                             "--db: sqlite:// names no file",
+		"sqlite://host/ledger.db":               "names a host (host)",
+		"postgres:ledger":                       "is not a PostgreSQL URL",
+		"postgresql:/ledger":                    "is not a PostgreSQL URL",
+		"mysql://root@localhost/ledger":         `--db: mysql://root@localhost/ledger is a mysql:// URL`,
+		"https://example.com/ledger.db":         "is a https:// URL",
+		"file:///home/ana/ledger.db":            "is a file:// URL",
+		"mysql://root:hunter2@localhost/ledger": "mysql://root:xxxxx@localhost/ledger",
+		"postgres:ana:hunter2@db.example/ldgr":  "postgres:ana:xxxxx",
 	} {
 		_, err := Parse("--db", in)
 		var fe *ledger.FieldError
