@@ -2,9 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -16,9 +15,10 @@ import (
 // CheckDSN checks the ledger at dsn without changing it and without
 // migrating it (db check): the schema version, every table, index,
 // trigger and function the migrations make (found by applying the
-// migrations in a scratch schema inside a transaction that is rolled
-// back, so a new migration is covered without anyone updating a list, and
-// a trigger replaced by one with another body, or disabled, is caught),
+// migrations in the session's temporary schema inside a transaction that
+// is rolled back, so a new migration is covered without anyone updating a
+// list, and a trigger replaced by one with another body, or disabled, is
+// caught),
 // every foreign key's rows (PostgreSQL enforces them, but a superuser can
 // turn that off), and the ledger's own sums, as SQLite's check has them.
 func CheckDSN(ctx context.Context, dsn string) (ledger.CheckResult, error) {
@@ -54,7 +54,7 @@ func (s *Ledger) Check(ctx context.Context) (ledger.CheckResult, error) {
 		res.Findings = append(res.Findings, ledger.Finding{Check: check, Detail: fmt.Sprintf(format, args...)})
 	}
 	// One snapshot for everything below, and nothing it does is kept:
-	// the scratch schema is made inside it and rolled back with it.
+	// the expected schema is made inside it and rolled back with it.
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		return res, fmt.Errorf("db check: %w", err)
@@ -208,15 +208,13 @@ func checkSchema(ctx context.Context, tx pgx.Tx, ms []migration, res *ledger.Che
 		return fmt.Errorf("db check: schema: %w", err)
 	}
 	want, err := expectedSchema(ctx, tx, ms)
-	if errors.Is(err, errNoScratch) {
-		add("schema", "not compared with the migrations: %v", err)
-		return nil
-	}
 	if err != nil {
 		return err
 	}
-	// Read back in the ledger's own schema, named the same way.
-	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', quote_ident($1), true)`, ledgerSchema); err != nil {
+	// Back to the ledger's own schema, with pg_temp named last: unnamed,
+	// it would be searched first, and the expected schema's tables taken
+	// for the ledger's.
+	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', quote_ident($1) || ', pg_temp', true)`, ledgerSchema); err != nil {
 		return fmt.Errorf("db check: schema: %w", err)
 	}
 	haveList, err := schemaObjects(ctx, tx)
@@ -242,6 +240,22 @@ func checkSchema(ctx context.Context, tx pgx.Tx, ms []migration, res *ledger.Che
 		}
 		delete(have, w.kind+" "+w.name)
 	}
+	// A trigger that is there as made, but switched off (ALTER TABLE …
+	// DISABLE TRIGGER, or fired only in replica sessions), keeps nothing.
+	disabled, err := queryAll(ctx, tx, "db check: triggers", `SELECT t.tgname::text, t.tgenabled::text, c.relname::text
+		FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+		WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal AND t.tgenabled <> 'O'
+		ORDER BY 1`, nil, func(r scanner) ([3]string, error) {
+		var d [3]string
+		err := r.Scan(&d[0], &d[1], &d[2])
+		return d, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range disabled {
+		add("trigger", "%s is disabled (tgenabled %s): ALTER TABLE %s ENABLE TRIGGER %s", d[0], d[1], d[2], d[0])
+	}
 	var extra []string
 	for k, h := range have {
 		if h.kind == "trigger" || h.kind == "function" {
@@ -256,35 +270,29 @@ func checkSchema(ctx context.Context, tx pgx.Tx, ms []migration, res *ledger.Che
 	return nil
 }
 
-// errNoScratch is a check that could not make its scratch schema.
-var errNoScratch = errors.New("no scratch schema")
-
-// expectedSchema applies the migrations in a new schema inside tx, one at
-// a time, and lists what they leave, each object with the migration that
-// first made it. A savepoint keeps the ledger's transaction usable if the
-// role may not create a schema; the schema goes with the rollback.
+// expectedSchema applies the migrations inside tx in the session's own
+// temporary schema (pg_temp), one at a time, and lists what they leave,
+// each object with the migration that first made it. pg_temp needs no
+// privilege beyond TEMP, which every role has by default, so db check
+// works for an application role that may create nothing; the objects go
+// with the rollback. PostgreSQL looks up functions in pg_temp only when
+// told to, so the migrations' calls of their own functions are qualified
+// with it here.
 func expectedSchema(ctx context.Context, tx pgx.Tx, ms []migration) ([]schemaObject, error) {
-	scratch := fmt.Sprintf("makegood_check_%016x", rand.Uint64())
-	if _, err := tx.Exec(ctx, `SAVEPOINT scratch`); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', 'pg_temp', true)`); err != nil {
 		return nil, fmt.Errorf("db check: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `CREATE SCHEMA `+scratch); err != nil {
-		if pe := pgError(err); pe != nil && pe.Code == "42501" {
-			if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT scratch`); rerr != nil {
-				return nil, fmt.Errorf("db check: %w", rerr)
-			}
-			return nil, fmt.Errorf("%w: the role may not create a schema to apply the migrations in (%s); "+
-				"run db check as the ledger's owner, or GRANT CREATE ON DATABASE to this role", errNoScratch, pe.Message)
+	var calls []string
+	for _, m := range ms {
+		for _, match := range createFunction.FindAllStringSubmatch(m.sql, -1) {
+			calls = append(calls, "EXECUTE FUNCTION "+match[1]+"(", "EXECUTE FUNCTION pg_temp."+match[1]+"(")
 		}
-		return nil, fmt.Errorf("db check: scratch schema: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, scratch); err != nil {
-		return nil, fmt.Errorf("db check: %w", err)
-	}
+	inTemp := strings.NewReplacer(calls...)
 	from := map[string]string{}
 	var objs []schemaObject
 	for _, m := range ms {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
+		if _, err := tx.Exec(ctx, inTemp.Replace(m.sql)); err != nil {
 			return nil, fmt.Errorf("db check: migration %s: %w", m.name, err)
 		}
 		var err error
@@ -303,6 +311,9 @@ func expectedSchema(ctx context.Context, tx pgx.Tx, ms []migration) ([]schemaObj
 	return objs, nil
 }
 
+// createFunction finds the functions a migration makes.
+var createFunction = regexp.MustCompile(`(?i)CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+([a-z_][a-z0-9_]*)\s*\(`)
+
 // schemaObjects describes the tables, indexes, triggers and functions of
 // the schema first in the search_path, each in one canonical text:
 // PostgreSQL's own definitions (pg_get_indexdef, pg_get_triggerdef,
@@ -316,7 +327,7 @@ func schemaObjects(ctx context.Context, tx pgx.Tx) ([]schemaObject, error) {
 	// PostgreSQL qualifies a table's name in some definitions whatever the
 	// search_path; the schema's own name is taken out, so that the same
 	// definitions read the same in any schema.
-	unqualify := strings.NewReplacer(pgx.Identifier{schema}.Sanitize()+".", "", schema+".", "")
+	unqualify := strings.NewReplacer(pgx.Identifier{schema}.Sanitize()+".", "", schema+".", "", "pg_temp.", "")
 	scan := func(r scanner) (schemaObject, error) {
 		var o schemaObject
 		err := r.Scan(&o.kind, &o.name, &o.def)
@@ -342,8 +353,7 @@ func schemaObjects(ctx context.Context, tx pgx.Tx) ([]schemaObject, error) {
 		SELECT 'index', c.relname::text, pg_get_indexdef(c.oid)
 		FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'i'
 		UNION ALL
-		SELECT 'trigger', t.tgname::text,
-			pg_get_triggerdef(t.oid) || CASE t.tgenabled WHEN 'O' THEN '' ELSE ' (DISABLED: tgenabled ' || t.tgenabled::text || ')' END
+		SELECT 'trigger', t.tgname::text, pg_get_triggerdef(t.oid)
 		FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
 		WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal
 		UNION ALL

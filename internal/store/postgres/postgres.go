@@ -162,10 +162,10 @@ func migrations() ([]migration, error) {
 // version is the largest.
 const schemaTable = "schema_migrations"
 
-// migrate applies pending migrations in one transaction that first takes
-// an advisory lock of the database (pg_advisory_xact_lock): of several
-// processes opening a new ledger at once, one migrates and the others
-// wait for it, then find nothing to do.
+// migrate applies pending migrations in one transaction, under an
+// advisory lock of the database: of several processes opening a new
+// ledger at once, one migrates and the others wait for it, then find
+// nothing to do.
 func (s *Ledger) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
@@ -177,18 +177,34 @@ func (s *Ledger) migrate(ctx context.Context) error {
 	} else if ok && v == latest {
 		return nil
 	}
-	return s.migrateTo(ctx, ms, "")
-}
-
-// migrateTo runs the pending migrations in one transaction; identity, when
-// set, is the ledger identity migration 0007 writes (db copy).
-func (s *Ledger) migrateTo(ctx context.Context, ms []migration, identity string) error {
-	tx, err := s.pool.Begin(ctx)
+	// The lock is the session's, taken before the transaction begins: a
+	// transaction that starts after another migrated sees the tables it
+	// made. (A transaction that waited for a lock of its own would read
+	// the catalog as it stood before the wait: PostgreSQL takes in what
+	// others changed in the schema when a transaction begins, or when it
+	// locks a table, not when it gets an advisory lock.)
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	defer conn.Release()
+	key := lockKey("ledger")
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1::int4, $2::int4)`, int32(lockMigrations), key); err != nil {
+		return fmt.Errorf("migrations: lock: %w", err)
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1::int4, $2::int4)`, int32(lockMigrations), key); err != nil {
+			// The lock goes with the session: close it rather than hand
+			// it back to the pool still holding the lock.
+			_ = conn.Hijack().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin migrations: %w", err)
 	}
-	defer tx.Rollback(ctx)
-	if err := migrateTx(ctx, tx, ms, identity); err != nil {
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := migrateTx(ctx, tx, ms, ""); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -197,11 +213,10 @@ func (s *Ledger) migrateTo(ctx context.Context, ms []migration, identity string)
 	return nil
 }
 
-// migrateTx applies what migrations ms the ledger lacks, inside tx.
+// migrateTx applies what migrations ms the ledger lacks, inside tx, which
+// holds the migrations' lock; identity, when set, is the ledger identity
+// migration 0007 writes (db copy).
 func migrateTx(ctx context.Context, tx pgx.Tx, ms []migration, identity string) error {
-	if err := lock(ctx, tx, lockMigrations, "ledger"); err != nil {
-		return err
-	}
 	latest := len(ms)
 	v, ok, err := schemaVersion(ctx, tx)
 	if err != nil {
