@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -189,6 +190,55 @@ func cmdLedgerSQL(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(writeRows(&out, db, q))
 	}
 	ts.Stdout().Write([]byte(out.String()))
+}
+
+// cmdLedgerExec is `ledgerexec [-db LOCATION] 'SQL[; SQL…]'`: statements
+// run in order on one connection of the script's ledger, through the
+// engine's driver, as someone tampering behind makegood's back would type
+// them (in the engine's own dialect: mark the line [engine:NAME]). The
+// first error stops it and goes to stderr; `! ledgerexec` expects one.
+//
+// `ledgerexec -file FILE` runs the statements in FILE. `ledgerexec -each
+// FILE` runs each line of FILE alone instead, and prints for each
+// "accepted: SQL" or "refused: SQL: error", to stdout.
+func cmdLedgerExec(ts *testscript.TestScript, neg bool, args []string) {
+	db, _, args := ledgerDB(ts, args)
+	defer db.Close()
+	ctx := context.Background()
+	if len(args) == 2 && args[0] == "-each" {
+		if neg {
+			ts.Fatalf("unsupported: ! ledgerexec -each")
+		}
+		for _, q := range strings.Split(strings.TrimSpace(ts.ReadFile(args[1])), "\n") {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				fmt.Fprintf(ts.Stdout(), "refused: %s: %s\n", q, strings.ReplaceAll(err.Error(), "\n", " "))
+			} else {
+				fmt.Fprintf(ts.Stdout(), "accepted: %s\n", q)
+			}
+		}
+		return
+	}
+	if len(args) == 2 && args[0] == "-file" {
+		args = []string{ts.ReadFile(args[1])}
+	}
+	if len(args) != 1 {
+		ts.Fatalf("usage: ledgerexec [-db LOCATION] 'SQL' | -file FILE | -each FILE")
+	}
+	conn, err := db.Conn(ctx)
+	ts.Check(err)
+	defer conn.Close()
+	for _, q := range splitStatements(args[0]) {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			fmt.Fprintln(ts.Stderr(), err)
+			if !neg {
+				ts.Fatalf("ledgerexec: %s: %v", q, err)
+			}
+			return
+		}
+	}
+	if neg {
+		ts.Fatalf("ledgerexec: every statement succeeded")
+	}
 }
 
 // cmdLedgerDump is `ledgerdump [-db LOCATION]`: everything the ledger

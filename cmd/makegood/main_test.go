@@ -83,6 +83,7 @@ func scriptParams(eng scriptEngine) testscript.Params {
 			"mailcat":       cmdMailcat,
 			"smtpd":         cmdSMTPD,
 			"ledgersql":     cmdLedgerSQL,
+			"ledgerexec":    cmdLedgerExec,
 			"ledgerdump":    cmdLedgerDump,
 			"ledgersave":    cmdLedgerSave,
 			"ledgerrestore": cmdLedgerRestore,

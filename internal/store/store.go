@@ -60,6 +60,9 @@ type Engine struct {
 	// File is set when dsn is a file path, the ledger file itself, beside
 	// which makegood keeps the outbox and backups.
 	File bool
+	// Tools names what backs up and restores a ledger of an engine whose
+	// ledger is not a file, for messages.
+	Tools string
 }
 
 // Engines lists the engines of this build. This is the one place an
@@ -79,6 +82,7 @@ func Engines() []Engine {
 			Open:   func(ctx context.Context, dsn string) (Ledger, error) { return postgres.Open(ctx, dsn) },
 			Check:  postgres.CheckDSN,
 			Exists: postgres.Exists,
+			Tools:  "pg_dump and pg_restore",
 		},
 	}
 }
@@ -229,8 +233,12 @@ func Exists(ctx context.Context, loc Location) (bool, error) {
 // (db restore), for an engine whose ledger is a file.
 func Restore(ctx context.Context, src string, loc Location, replace bool, now time.Time) (kept string, res ledger.CheckResult, err error) {
 	if loc.Engine.Restore == nil {
+		tools := loc.Engine.Name + "'s own tools"
+		if loc.Engine.Tools != "" {
+			tools += " (" + loc.Engine.Tools + ")"
+		}
 		return "", res, ledger.Fieldf("--db", "db restore replaces a ledger file, and a %s ledger is not one: "+
-			"restore it with %s's own tools", loc.Engine.Name, loc.Engine.Name)
+			"restore it with %s, or copy a SQLite backup into it with makegood db copy --db BACKUP --to URL", loc.Engine.Name, tools)
 	}
 	return loc.Engine.Restore(ctx, src, loc.DSN, replace, now)
 }

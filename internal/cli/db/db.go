@@ -222,8 +222,12 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 		return err
 	}
 	path := loc.String()
-	if _, err := os.Stat(opts.File); err != nil {
-		return cmdutil.FlagErrorf("FILE: %v", err)
+	// A ledger that is not a file cannot be restored from one, whatever
+	// FILE is: say so first.
+	if _, isFile := loc.File(); isFile {
+		if _, err := os.Stat(opts.File); err != nil {
+			return cmdutil.FlagErrorf("FILE: %v", err)
+		}
 	}
 	kept, res, err := store.Restore(ctx, opts.File, loc, opts.Force, opts.Now())
 	var notEmpty *ledger.NotEmptyError
