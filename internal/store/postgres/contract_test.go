@@ -15,6 +15,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // TestContract runs the contract every engine keeps (ledgertest) on
 // PostgreSQL: a new database for each of its tests.
 func TestContract(t *testing.T) {
+	pgtest.Server(t) // skips (or in CI fails) once, not in every test
 	ledgertest.Run(t, func(t *testing.T) ledger.Store {
 		st, err := postgres.Open(t.Context(), pgtest.NewDatabase(t))
 		if err != nil {
