@@ -18,6 +18,7 @@ import (
 	"github.com/makegood/makegood/internal/report"
 	"github.com/makegood/makegood/internal/store/postgres"
 	"github.com/makegood/makegood/internal/store/sqlite"
+	"github.com/makegood/makegood/internal/store/tables"
 	"github.com/makegood/makegood/internal/stripe"
 )
 
@@ -31,6 +32,18 @@ type Ledger interface {
 	stripe.Ledger
 	report.Source
 	report.BookSource
+	Copier
+}
+
+// Copier is what makegood db copy reads of a ledger, whatever its engine:
+// every table of tables.All as the kinds it names.
+type Copier interface {
+	// CopyOut reads every table in one snapshot, in tables.All's order,
+	// each table's rows by its key. A table the ledger has and tables
+	// does not know is an error: a copy would leave it behind.
+	CopyOut(ctx context.Context, each func(t tables.Table, row []any) error) error
+	// Counts is how many rows each table holds.
+	Counts(ctx context.Context) (map[string]int64, error)
 }
 
 var (
@@ -63,6 +76,10 @@ type Engine struct {
 	// Tools names what backs up and restores a ledger of an engine whose
 	// ledger is not a file, for messages.
 	Tools string
+	// Load makes the ledger at dsn a copy of what src reads, with the
+	// ledger identity given, in one transaction on a ledger that holds
+	// nothing (db copy); it returns how many rows each table got.
+	Load func(ctx context.Context, dsn, identity string, src tables.Reader) (map[string]int64, error)
 }
 
 // Engines lists the engines of this build. This is the one place an
@@ -76,6 +93,7 @@ func Engines() []Engine {
 			Check:   sqlite.CheckFile,
 			Exists:  fileExists,
 			Restore: sqlite.Restore,
+			Load:    sqlite.Load,
 		},
 		{
 			Name: "PostgreSQL", Schemes: []string{"postgres", "postgresql"},
@@ -83,6 +101,7 @@ func Engines() []Engine {
 			Check:  postgres.CheckDSN,
 			Exists: postgres.Exists,
 			Tools:  "pg_dump and pg_restore",
+			Load:   postgres.Load,
 		},
 	}
 }
@@ -222,6 +241,11 @@ func Open(ctx context.Context, loc Location) (Ledger, error) {
 // Check checks the ledger at loc without changing it (db check).
 func Check(ctx context.Context, loc Location) (ledger.CheckResult, error) {
 	return loc.Engine.Check(ctx, loc.DSN)
+}
+
+// Load makes the ledger at loc a copy of what src reads (db copy).
+func Load(ctx context.Context, loc Location, identity string, src tables.Reader) (map[string]int64, error) {
+	return loc.Engine.Load(ctx, loc.DSN, identity, src)
 }
 
 // Exists reports whether a ledger is at loc, creating nothing.

@@ -1,6 +1,6 @@
 // Package db implements `makegood db`: back the ledger up while others
-// write, check it (SQLite's integrity and the ledger's own sums), and
-// restore it from a backup.
+// write, check it (the engine's integrity and the ledger's own sums),
+// restore it from a backup, and copy it whole to another engine.
 package db
 
 import (
@@ -22,12 +22,14 @@ import (
 func NewCmdDB(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db <command>",
-		Short: "Back up, check and restore the ledger file",
+		Short: "Back up, check, restore and copy the ledger",
 		Long: `Keep the ledger safe: an online backup that others may keep writing
-through, a check that proves it intact, and a restore that keeps the old
-ledger beside the new one. Backups and restored ledgers have mode 0600.`,
+through, a check that proves it intact, a restore that keeps the old
+ledger beside the new one, and a copy of the whole ledger to another
+engine (a SQLite file to PostgreSQL, or back). Backups and restored
+ledgers have mode 0600. A PostgreSQL ledger is backed up with pg_dump.`,
 	}
-	cmd.AddCommand(NewCmdBackup(f, nil), NewCmdCheck(f, nil), NewCmdRestore(f, nil))
+	cmd.AddCommand(NewCmdBackup(f, nil), NewCmdCheck(f, nil), NewCmdRestore(f, nil), NewCmdCopy(f, nil))
 	return cmd
 }
 
