@@ -145,3 +145,31 @@ func dumpPostgres(db *sql.DB) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// pgServerCondition is [pgserver]: a PostgreSQL server is there for the
+// script (whatever engine it runs on), by pgtest's rules; with CI set and
+// none, the script fails rather than skips.
+func pgServerCondition() (bool, error) {
+	_, skip, err := pgtest.ServerURL()
+	if err != nil {
+		return false, err
+	}
+	return skip == "", nil
+}
+
+// cmdNewDB is `newdb VAR`: a new, empty PostgreSQL database on the test
+// server, its URL in $VAR, dropped when the script ends (db copy's target).
+func cmdNewDB(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: newdb VAR")
+	}
+	server, skip, err := pgtest.ServerURL()
+	ts.Check(err)
+	if skip != "" {
+		ts.Fatalf("newdb: %s", skip)
+	}
+	u, err := pgtest.CreateDatabase(context.Background(), server)
+	ts.Check(err)
+	ts.Defer(func() { _ = pgtest.DropDatabase(context.Background(), server, u) })
+	ts.Setenv(args[0], u)
+}

@@ -70,10 +70,14 @@ func scriptParams(eng scriptEngine) testscript.Params {
 			}
 			return nil
 		},
-		// [engine:sqlite] is true in the SQLite run only.
+		// [engine:sqlite] is true in the SQLite run only; [pgserver] when
+		// a PostgreSQL server is there for newdb.
 		Condition: func(cond string) (bool, error) {
 			if name, ok := strings.CutPrefix(cond, "engine:"); ok {
 				return name == eng.Name, nil
+			}
+			if cond == "pgserver" {
+				return pgServerCondition()
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -84,6 +88,7 @@ func scriptParams(eng scriptEngine) testscript.Params {
 			"smtpd":         cmdSMTPD,
 			"ledgersql":     cmdLedgerSQL,
 			"ledgerexec":    cmdLedgerExec,
+			"newdb":         cmdNewDB,
 			"ledgerdump":    cmdLedgerDump,
 			"ledgersave":    cmdLedgerSave,
 			"ledgerrestore": cmdLedgerRestore,
