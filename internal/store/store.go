@@ -35,6 +35,16 @@ type Ledger interface {
 	Copier
 }
 
+// Table is one table of a ledger as db copy moves it (package tables,
+// which the engines share; commands name it here, never an engine's).
+type Table = tables.Table
+
+// Tables is every table of a ledger, in the order db copy writes them.
+func Tables() []Table { return tables.All() }
+
+// IdentityTable holds the ledger's identity, which a copy keeps.
+const IdentityTable = tables.Identity
+
 // Copier is what makegood db copy reads of a ledger, whatever its engine:
 // every table of tables.All as the kinds it names.
 type Copier interface {

@@ -16,7 +16,6 @@ import (
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/store"
-	"github.com/makegood/makegood/internal/store/tables"
 )
 
 // CopyOptions holds `db copy`'s inputs.
@@ -109,7 +108,7 @@ func copyRun(ctx context.Context, opts *CopyOptions) error {
 		out.Rows = total(out.Tables)
 		return printCopy(opts, out)
 	}
-	loaded, err := store.Load(ctx, to, identity, func(each func(tables.Table, []any) error) error {
+	loaded, err := store.Load(ctx, to, identity, func(each func(store.Table, []any) error) error {
 		return src.CopyOut(ctx, each)
 	})
 	var notEmpty *ledger.NotEmptyError
@@ -143,7 +142,7 @@ func verifyCopy(ctx context.Context, src store.Ledger, to store.Location, identi
 	if err != nil {
 		return 0, err
 	}
-	for _, t := range tables.All() {
+	for _, t := range store.Tables() {
 		if got[t.Name] != loaded[t.Name] {
 			return 0, mismatch("%s holds %d rows, %d were copied", t.Name, got[t.Name], loaded[t.Name])
 		}
@@ -199,7 +198,7 @@ func samePlace(a, b store.Location) bool {
 
 func printCopy(opts *CopyOptions, out CopyJSON) error {
 	all := map[string]int64{}
-	for _, t := range tables.All() {
+	for _, t := range store.Tables() {
 		all[t.Name] = out.Tables[t.Name] // every table, 0 too: stable keys
 	}
 	out.Tables = all
@@ -207,8 +206,8 @@ func printCopy(opts *CopyOptions, out CopyJSON) error {
 		return cmdutil.WriteJSON(opts.IO.Out, out)
 	}
 	var parts []string
-	for _, t := range tables.All() {
-		if n := out.Tables[t.Name]; n > 0 && t.Name != tables.Identity {
+	for _, t := range store.Tables() {
+		if n := out.Tables[t.Name]; n > 0 && t.Name != store.IdentityTable {
 			parts = append(parts, fmt.Sprintf("%s: %d", strings.ReplaceAll(t.Name, "_", " "), n))
 		}
 	}

@@ -100,7 +100,7 @@ func fill(t *testing.T, st store.Ledger) {
 
 	n, err := st.Counts(ctx)
 	must(err)
-	for _, tb := range tables.All() {
+	for _, tb := range store.Tables() {
 		if n[tb.Name] == 0 {
 			t.Fatalf("the fixture leaves %s empty: the copy would not be tried on it", tb.Name)
 		}
@@ -112,7 +112,7 @@ func fill(t *testing.T, st store.Ledger) {
 func rows(t *testing.T, st store.Ledger) string {
 	t.Helper()
 	var b strings.Builder
-	err := st.CopyOut(context.Background(), func(tb tables.Table, row []any) error {
+	err := st.CopyOut(context.Background(), func(tb store.Table, row []any) error {
 		fmt.Fprintf(&b, "%s:", tb.Name)
 		for i, c := range tb.Columns {
 			v := row[i]
