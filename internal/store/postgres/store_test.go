@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -301,5 +302,108 @@ func TestCheckFindsTampering(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("findings lack %q:\n%s", want, all)
 		}
+	}
+}
+
+// TestImportMeetsAKeyCommittedMeanwhile: two imports (two sessions, as two
+// processes are) share an idempotency key; the second writes while the
+// first holds the key uncommitted, waits for it, and once it commits
+// counts that line as already recorded and writes the rest. A key taken
+// meanwhile with other values is a problem of the line, not a failure.
+func TestImportMeetsAKeyCommittedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDatabase(t)
+	a, b := open(t, dsn), open(t, dsn)
+	if err := a.AddCustomer(ctx, ledger.Customer{ID: "c", Currency: "USD", Period: "month", CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	nc := func(key string, amount int64) ledger.NewCredit {
+		return ledger.NewCredit{Customer: "c", AmountMinor: amount, Currency: "USD", Reason: "outage", IssuedAt: t0, IdempotencyKey: key}
+	}
+	for _, tc := range []struct {
+		name         string
+		second       int64 // the second import's amount for the shared key
+		issued, seen int
+		problem      string
+	}{
+		{"same values", 100, 1, 1, ""},
+		{"other values", 999, 0, 0, "with a different amount"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			shared := "shared-" + tc.name
+			first, err := a.BeginCreditImport(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer first.Rollback()
+			if err := first.Add(ctx, 2, nc(shared, 100)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := first.Finish(ctx, true, func(line int, err error) { t.Errorf("first: line %d: %v", line, err) }); err != nil {
+				t.Fatal(err)
+			}
+			second, err := b.BeginCreditImport(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer second.Rollback()
+			for i, c := range []ledger.NewCredit{nc(shared, tc.second), nc("own-"+tc.name, 7)} {
+				if err := second.Add(ctx, 2+i, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			type result struct {
+				res      ledger.ImportResult
+				problems []string
+				err      error
+			}
+			done := make(chan result, 1)
+			go func() {
+				var r result
+				r.res, r.err = second.Finish(ctx, true, func(line int, err error) {
+					r.problems = append(r.problems, fmt.Sprintf("line %d: %v", line, err))
+				})
+				done <- r
+			}()
+			// The second waits on the first's key: the server says so.
+			for waiting := 0; waiting == 0; {
+				select {
+				case r := <-done:
+					t.Fatalf("the second import finished while the first held its key: %+v", r)
+				default:
+				}
+				if err := a.Pool().QueryRow(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+					WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := first.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: t0, SHA256: "first " + tc.name}); err != nil {
+				t.Fatal(err)
+			}
+			r := <-done
+			if r.err != nil {
+				t.Fatalf("second import: %v", r.err)
+			}
+			if r.res.Issued != tc.issued || r.res.AlreadyRecorded != tc.seen {
+				t.Fatalf("second import: %+v, %v", r.res, r.problems)
+			}
+			if tc.problem == "" {
+				if len(r.problems) != 0 {
+					t.Fatalf("problems: %v", r.problems)
+				}
+				if _, err := second.Commit(ctx, ledger.Import{Kind: ledger.ImportCredits, At: t0, SHA256: "second " + tc.name}); err != nil {
+					t.Fatal(err)
+				}
+			} else if len(r.problems) != 1 || !strings.Contains(r.problems[0], "line 2: ") || !strings.Contains(r.problems[0], tc.problem) {
+				t.Fatalf("problems: %v", r.problems)
+			}
+		})
+	}
+	cs, err := a.Credits(ctx, ledger.CreditFilter{Now: t0})
+	if err != nil || len(cs) != 3 {
+		t.Fatalf("credits: %d, %v; want the two shared keys' once and the one the second import wrote", len(cs), err)
+	}
+	if res, err := a.Check(ctx); err != nil || !res.Sound() {
+		t.Fatalf("check: %+v, %v", res, err)
 	}
 }
