@@ -223,6 +223,14 @@ func migrateTx(ctx context.Context, tx pgx.Tx, ms []migration, identity string) 
 		return err
 	}
 	if !ok {
+		var schema *string
+		if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return fmt.Errorf("read the schema: %w", err)
+		}
+		if schema == nil {
+			return errors.New("the search_path names no schema that exists: create it first (CREATE SCHEMA name), " +
+				"or name another in the URL (?search_path=name)")
+		}
 		// A schema that holds tables but not makegood's record of its
 		// migrations is someone else's: refuse rather than add to it.
 		var other string

@@ -121,6 +121,15 @@ func TestOpenRefusesWhatItDoesNotKnow(t *testing.T) {
 		t.Fatalf("Exists on someone else's schema = %v, %v", ok, err)
 	}
 	exec(t, other, `SELECT 1`) // still there, untouched
+
+	u, err := url.Parse(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.RawQuery = "search_path=nowhere"
+	if _, err := postgres.Open(ctx, u.String()); err == nil || !strings.Contains(err.Error(), "names no schema that exists") {
+		t.Fatalf("a search_path of no schema: %v", err)
+	}
 }
 
 // TestLedgerTablesAreAppendOnly: typed in SQL on every ledger table,
