@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/store/postgres/pgtest"
 )
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func TestParse(t *testing.T) {
 	for _, tt := range []struct {
@@ -117,6 +120,34 @@ func TestOpenSQLite(t *testing.T) {
 	res, err := Check(ctx, loc)
 	if err != nil || !res.Sound() || res.SchemaVersion != res.Latest {
 		t.Fatalf("Check: %+v, %v", res, err)
+	}
+}
+
+// TestOpenPostgres opens through the seam: Exists says no before Open
+// and yes after, and Check finds the new ledger sound.
+func TestOpenPostgres(t *testing.T) {
+	ctx := context.Background()
+	loc, err := Parse("--db", pgtest.NewDatabase(t))
+	if err != nil || loc.Engine.Name != "PostgreSQL" {
+		t.Fatalf("Parse: %+v, %v", loc, err)
+	}
+	if ok, err := Exists(ctx, loc); ok || err != nil {
+		t.Fatalf("Exists before Open = %v, %v", ok, err)
+	}
+	st, err := Open(ctx, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if ok, err := Exists(ctx, loc); !ok || err != nil {
+		t.Fatalf("Exists after Open = %v, %v", ok, err)
+	}
+	res, err := Check(ctx, loc)
+	if err != nil || !res.Sound() || res.SchemaVersion != res.Latest {
+		t.Fatalf("Check: %+v, %v", res, err)
+	}
+	if _, err := st.Backup(ctx, "backup.db", false); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("Backup: %v, want it to point to pg_dump", err)
 	}
 }
 

@@ -51,7 +51,10 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(*BackupOptions) error) *cobra.Co
 VACUUM INTO: one snapshot, taken without stopping anyone writing (cron,
 another terminal). The copy is checked as "db check" does before it takes
 FILE's name, so FILE is never a half-written or unsound backup. An existing
-FILE is replaced only with --force.`,
+FILE is replaced only with --force.
+
+A PostgreSQL ledger is backed up with pg_dump (or copied to a SQLite file
+with "db copy --to FILE"); db backup says so.`,
 		Example: `  makegood db backup ~/backups/ledger-$(date +%F).db`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -97,14 +100,17 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 	opts := &CheckOptions{IO: f.IOStreams, Location: f.Location}
 	cmd := &cobra.Command{
 		Use:   "check",
-		Short: "Prove the ledger intact: SQLite's integrity and the ledger's own sums",
+		Short: "Prove the ledger intact: the engine's integrity and the ledger's own sums",
 		Long: `Check the ledger without changing it:
 
-  integrity       SQLite's integrity_check and foreign_key_check
+  integrity       SQLite's integrity_check and foreign_key_check; on
+                  PostgreSQL, every foreign key's rows (foreign_key)
   schema_version  the ledger's schema is one this makegood knows
   trigger, index  every trigger and index the migrations make is there,
                   unchanged (found by applying the migrations to an empty
-                  database, so the list follows new migrations)
+                  database, so the list follows new migrations); on
+                  PostgreSQL tables and functions too, and a trigger
+                  disabled is a finding
   issue_entry     each credit has one issue entry, for its amount
   remaining_below_zero, void_sum, entry_sign, entry_copy, orphan_entry,
   gesture_money   what each credit's entries add up to agrees with its status

@@ -146,20 +146,29 @@ func start() {
 		own.err = fmt.Errorf("initdb: %v\n%s", err, out)
 		return
 	}
-	port, err := freePort()
-	if err != nil {
-		own.err = err
-		return
+	// Test binaries run side by side, each starting a cluster: one that
+	// loses a free port to another between finding and taking it tries
+	// the next.
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			own.err = err
+			return
+		}
+		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "+
+			"-c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB", port, dir)
+		out, err := exec.Command(filepath.Join(own.bin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts,
+			"-w", "start").CombinedOutput()
+		if err == nil {
+			own.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+			return
+		}
+		if attempt == 3 {
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			own.err = fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, log)
+			return
+		}
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "+
-		"-c full_page_writes=off -c max_connections=300", port, dir)
-	if out, err := exec.Command(filepath.Join(own.bin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts,
-		"-w", "start").CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "log"))
-		own.err = fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, log)
-		return
-	}
-	own.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 }
 
 func freePort() (int, error) {
