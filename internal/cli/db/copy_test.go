@@ -251,6 +251,23 @@ func TestCopyBothWays(t *testing.T) {
 	}
 }
 
+// TestCopyFileToFile: SQLite to SQLite, with rows in every table, reads
+// the same, PostgreSQL or not.
+func TestCopyFileToFile(t *testing.T) {
+	dir := t.TempDir()
+	orig, copied := filepath.Join(dir, "ledger.db"), filepath.Join(dir, "copy.db")
+	src := open(t, orig)
+	fill(t, src)
+	want := rows(t, src)
+	src.Close()
+	if _, msg, err := runCopy(t, orig, copied); err != nil {
+		t.Fatalf("db copy: %v\n%s", err, msg)
+	}
+	if got := rows(t, open(t, copied)); got != want {
+		t.Fatalf("the copy reads otherwise:\n%s", firstDiff(got, want))
+	}
+}
+
 // TestCopyIntoAnEmptyLedger: a target someone opened once (migrated,
 // with an identity of its own, nothing in it) takes the copy and the
 // original's identity.
@@ -264,8 +281,12 @@ func TestCopyIntoAnEmptyLedger(t *testing.T) {
 	}
 	id, _ := src.LedgerID(ctx)
 	src.Close()
-	for name, target := range map[string]string{"postgres": pgtest.NewDatabase(t), "sqlite": filepath.Join(dir, "empty.db")} {
+	for name, target := range map[string]func(t *testing.T) string{
+		"postgres": func(t *testing.T) string { return pgtest.NewDatabase(t) },
+		"sqlite":   func(*testing.T) string { return filepath.Join(dir, "empty.db") },
+	} {
 		t.Run(name, func(t *testing.T) {
+			target := target(t)
 			empty := open(t, target)
 			if other, _ := empty.LedgerID(ctx); other == id {
 				t.Fatal("two new ledgers share an identity")
