@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -139,6 +140,8 @@ func killMidPush(t *testing.T, l *processLedger) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	a, b := run("stripe", "push"), run("stripe", "push")
+	var outA, outB bytes.Buffer
+	a.Stdout, a.Stderr, b.Stdout, b.Stderr = &outA, &outA, &outB, &outB
 	if err := a.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +149,7 @@ func killMidPush(t *testing.T, l *processLedger) {
 		t.Fatal(err)
 	}
 	if errA, errB := a.Wait(), b.Wait(); errA != nil || errB != nil {
-		t.Fatalf("concurrent pushes: %v, %v", errA, errB)
+		t.Fatalf("concurrent pushes: %v, %v\n%s\n%s", errA, errB, outA.String(), outB.String())
 	}
 	ids := map[string]bool{}
 	for i := range customers {

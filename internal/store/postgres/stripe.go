@@ -185,6 +185,10 @@ func (s *Ledger) ConfirmPush(ctx context.Context, pushID int64, txnID, how strin
 		var other int64
 		err = tx.QueryRow(ctx, `SELECT push_id FROM stripe_push_results WHERE transaction_id = $1`, txnID).Scan(&other)
 		switch {
+		case err == nil && other == pushID:
+			// Recorded by another run between this one's two reads: the
+			// same answer to the same push.
+			return nil
 		case err == nil:
 			return ledger.Conflictf("balance transaction %s already answers push %d, not %d", txnID, other, pushID)
 		case !errors.Is(err, pgx.ErrNoRows):
