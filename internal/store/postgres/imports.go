@@ -145,30 +145,61 @@ func (ci *customerImport) Claim(ctx context.Context, line int, cid string) error
 // are the one table that may be edited), as the import would have done
 // had it run after that writer.
 func (ci *customerImport) Put(ctx context.Context, c ledger.Customer, create bool) error {
+	// A refused Stripe id is a conflict the import goes on past, but a
+	// refused statement aborts a PostgreSQL transaction: the write that
+	// can be refused runs after a savepoint it can go back to.
+	guarded := c.StripeID != ""
+	if guarded {
+		if _, err := ci.tx.Exec(ctx, `SAVEPOINT customer_put`); err != nil {
+			return fmt.Errorf("write customer %q: %w", c.ID, err)
+		}
+	}
+	err := ci.put(ctx, c, create)
+	if guarded && isUniqueViolation(err, "customers_by_stripe_id") {
+		if _, rerr := ci.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT customer_put`); rerr != nil {
+			return fmt.Errorf("write customer %q: %w", c.ID, rerr)
+		}
+		return ledger.Conflictf("another customer has Stripe id %s already", c.StripeID)
+	}
+	if err != nil {
+		return fmt.Errorf("write customer %q: %w", c.ID, err)
+	}
+	if guarded {
+		if _, err := ci.tx.Exec(ctx, `RELEASE SAVEPOINT customer_put`); err != nil {
+			return fmt.Errorf("write customer %q: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+func (ci *customerImport) put(ctx context.Context, c ledger.Customer, create bool) error {
 	var err error
 	if create {
 		args, aerr := customerArgs(c)
 		if aerr != nil {
 			return aerr
 		}
-		_, err = ci.tx.Exec(ctx, `INSERT INTO customers (`+customerColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		_, err = ci.tx.Exec(ctx, `INSERT INTO customers (`+customerColumns+`, stripe_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, plan = EXCLUDED.plan,
 			price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency, period = EXCLUDED.period,
 			since = EXCLUDED.since, locale = EXCLUDED.locale, tags = EXCLUDED.tags, advocate = EXCLUDED.advocate,
-			updated_at = EXCLUDED.updated_at`, args...)
+			updated_at = EXCLUDED.updated_at, stripe_id = EXCLUDED.stripe_id`, append(args, nullString(c.StripeID))...)
 	} else {
 		args, aerr := updateArgs(c)
 		if aerr != nil {
 			return aerr
 		}
-		_, err = ci.tx.Exec(ctx, updateCustomer, args...)
+		_, err = ci.tx.Exec(ctx, updateCustomerWithStripeID, append(args, nullString(c.StripeID))...)
 	}
-	if err != nil {
-		return fmt.Errorf("write customer %q: %w", c.ID, err)
-	}
-	return nil
+	return err
 }
+
+// updateCustomerWithStripeID is updateCustomer that sets the Stripe id
+// too: an import carries it, an edit (customer update) leaves it to
+// stripe push's linking.
+const updateCustomerWithStripeID = `UPDATE customers SET name = $2, email = $3, plan = $4, price_minor = $5, currency = $6,
+	period = $7, since = $8, locale = $9, tags = $10, advocate = $11, updated_at = $12, stripe_id = $13 WHERE id = $1`
 
 const importColumns = `id, kind, at, sha256, source, rows, written, already_recorded, operator`
 
