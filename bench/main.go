@@ -63,7 +63,16 @@ func main() {
 	flag.IntVar(&o.reps, "reps", 5, "balance and start-up commands per run")
 	flag.IntVar(&o.customers, "customers", 1000, "distinct customers in the generated files")
 	flag.StringVar(&o.bin, "bin", "", "a makegood binary to time instead of building ./cmd/makegood (to compare versions)")
+	flag.StringVar(&o.engine, "engine", "sqlite", "the engine to time: sqlite, or postgres (bench/postgres.go)")
+	flag.StringVar(&o.postgres, "postgres", "", "-engine postgres: a server URL whose role may create databases (default $MAKEGOOD_TEST_POSTGRES_URL)")
 	flag.Parse()
+	if o.engine == "postgres" {
+		if err := runPostgres(context.Background(), o); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -72,6 +81,7 @@ func main() {
 
 type options struct {
 	rows, keys, bin       string
+	engine, postgres      string
 	runs, reps, customers int
 }
 

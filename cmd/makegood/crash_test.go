@@ -22,8 +22,12 @@ const crashRows = 200_000
 // TestKillMidImport kills the real binary with SIGKILL while it is inside
 // the import's transaction, then checks that the ledger is intact, holds no
 // credit from the file, and that running the same command again imports
-// exactly the file's rows.
+// exactly the file's rows. On every engine.
 func TestKillMidImport(t *testing.T) {
+	forEachEngine(t, killMidImport)
+}
+
+func killMidImport(t *testing.T, l *processLedger) {
 	// testscript.Main put this test binary on $PATH as `makegood`; running
 	// it by that name runs main(), as the installed binary would.
 	bin, err := exec.LookPath("makegood")
@@ -31,8 +35,7 @@ func TestKillMidImport(t *testing.T) {
 		t.Fatalf("makegood is not on PATH: %v", err)
 	}
 	dir := t.TempDir()
-	db := filepath.Join(dir, "ledger.db")
-	env := append(os.Environ(), "MAKEGOOD_DB="+db, "HOME="+dir, "XDG_CONFIG_HOME="+dir, "MAKEGOOD_NOW=2026-11-24T10:00:00Z")
+	env := l.Env("XDG_CONFIG_HOME="+dir, "MAKEGOOD_NOW=2026-11-24T10:00:00Z")
 	run := func(args ...string) *exec.Cmd {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
@@ -48,29 +51,19 @@ func TestKillMidImport(t *testing.T) {
 	if out, err := run("customer", "import", customers).CombinedOutput(); err != nil {
 		t.Fatalf("customer import: %v\n%s", err, out)
 	}
-	walSize := func() int64 {
-		fi, err := os.Stat(db + "-wal")
-		if err != nil {
-			return 0
-		}
-		return fi.Size()
-	}
-	base := walSize()
+	writing := midImport(t, l)
 
 	cmd := run("credit", "issue", "--from-file", credits)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The credits reach the write-ahead log only inside the transaction:
-	// once it has grown by 2 MiB the process is in the middle of writing,
-	// with most of the file still to go.
 	deadline := time.Now().Add(60 * time.Second)
-	for walSize() < base+2<<20 {
+	for !writing() {
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
-			t.Fatalf("the import never started writing (WAL at %d bytes)", walSize())
+			t.Fatalf("the import never started writing")
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -82,21 +75,24 @@ func TestKillMidImport(t *testing.T) {
 
 	check := func(wantCredits int) {
 		t.Helper()
-		st, err := sqlite.Open(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
+		if l.eng.Name == "sqlite" {
+			st, err := sqlite.Open(context.Background(), l.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ok string
+			if err := st.DB().QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+				t.Fatalf("integrity_check = %q, %v", ok, err)
+			}
+			st.Close()
 		}
-		defer st.Close()
-		var ok string
-		if err := st.DB().QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
-			t.Fatalf("integrity_check = %q, %v", ok, err)
+		if res := l.check(t); !res.Sound() {
+			t.Fatalf("db check: %v", res.Findings)
 		}
-		var credits, entries, keys, imports int
-		if err := st.DB().QueryRow(`SELECT (SELECT COUNT(*) FROM credits), (SELECT COUNT(*) FROM credit_entries),
-			(SELECT COUNT(DISTINCT idempotency_key) FROM credits), (SELECT COUNT(*) FROM imports WHERE kind = 'credits')`).
-			Scan(&credits, &entries, &keys, &imports); err != nil {
-			t.Fatal(err)
-		}
+		credits := l.count(t, `SELECT COUNT(*) FROM credits`)
+		entries := l.count(t, `SELECT COUNT(*) FROM credit_entries`)
+		keys := l.count(t, `SELECT COUNT(DISTINCT idempotency_key) FROM credits`)
+		imports := l.count(t, `SELECT COUNT(*) FROM imports WHERE kind = 'credits'`)
 		wantImports := 0
 		if wantCredits > 0 {
 			wantImports = 1
@@ -116,6 +112,36 @@ func TestKillMidImport(t *testing.T) {
 		t.Errorf("output %q lacks %q", out, want)
 	}
 	check(crashRows)
+}
+
+// midImport reports, polled, when an import is in the middle of writing,
+// with most of its file still to go: for SQLite, once the write-ahead log
+// has grown 2 MiB within the transaction; for PostgreSQL, once the server
+// reports a COPY of the file's rows into the staging table under way.
+func midImport(t *testing.T, l *processLedger) func() bool {
+	t.Helper()
+	if l.eng.Name == "sqlite" {
+		walSize := func() int64 {
+			fi, err := os.Stat(l.dsn + "-wal")
+			if err != nil {
+				return 0
+			}
+			return fi.Size()
+		}
+		base := walSize()
+		return func() bool { return walSize() >= base+2<<20 }
+	}
+	db, err := l.eng.Open(l.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return func() bool {
+		var copied int64
+		err := db.QueryRow(`SELECT COALESCE(MAX(tuples_processed), 0) FROM pg_stat_progress_copy
+			WHERE datname = current_database()`).Scan(&copied)
+		return err == nil && copied > 0
+	}
 }
 
 func writeFile(t *testing.T, path, header string, n int, row func(int) string) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,24 +20,24 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/mail/mailtest"
-	"github.com/makegood/makegood/internal/store/sqlite"
 )
 
 // At most once to a customer, tried the way the issue found it broken:
 // the real binary in several processes at once, SIGKILL at any moment,
 // and a real SMTP server in this process.
 
-// deliveryHome is a fresh HOME and ledger for the binary.
+// deliveryHome is a fresh HOME and ledger (of one engine) for the binary.
 type deliveryHome struct {
-	dir, db, outbox string
-	env             []string
+	dir, outbox string
+	ledger      *processLedger
+	env         []string
 }
 
-func newDeliveryHome(t *testing.T, extraEnv ...string) *deliveryHome {
+func newDeliveryHome(t *testing.T, l *processLedger, extraEnv ...string) *deliveryHome {
 	t.Helper()
 	dir := t.TempDir()
-	h := &deliveryHome{dir: dir, db: filepath.Join(dir, "ledger.db"), outbox: filepath.Join(dir, "outbox")}
-	h.env = append(os.Environ(), "MAKEGOOD_DB="+h.db, "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+	h := &deliveryHome{dir: dir, ledger: l, outbox: l.outbox}
+	h.env = l.Env("XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 		"MAKEGOOD_NOW=2026-11-24T10:00:00Z", "MAKEGOOD_SENDER_EMAIL=zoe@makegood.example", "MAKEGOOD_NO_INPUT=1", "TZ=UTC")
 	h.env = append(h.env, extraEnv...)
 	return h
@@ -134,19 +133,10 @@ func (h *deliveryHome) outboxMessages(t *testing.T) map[string]int {
 	return got
 }
 
-// sql runs a query on the ledger and returns its single integer.
+// count runs a query on the ledger and returns its single integer.
 func (h *deliveryHome) count(t *testing.T, query string) int {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), h.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var n int
-	if err := st.DB().QueryRow(query).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
+	return h.ledger.count(t, query)
 }
 
 // twice reports recipients that got a message more than once.
@@ -168,7 +158,11 @@ const overlapCustomers = 3000
 // Two cron runs that overlap: every customer gets one note, whichever run
 // sends it, and both runs succeed.
 func TestOverlappingThanksSendMailsNobodyTwice(t *testing.T) {
-	h := newDeliveryHome(t)
+	forEachEngine(t, overlappingThanksSendMailsNobodyTwice)
+}
+
+func overlappingThanksSendMailsNobodyTwice(t *testing.T, l *processLedger) {
+	h := newDeliveryHome(t, l)
 	h.customers(t, overlapCustomers)
 	args := []string{"thanks", "send", "--segment", "tag=vip", "--occasion", "just_because", "--yes"}
 	var (
@@ -264,7 +258,11 @@ func (h *deliveryHome) parallel(t *testing.T, n int, args ...string) ([]int, []s
 // Eight processes thank one customer for one milestone at once: one note
 // reaches the SMTP server.
 func TestParallelThanksSendDeliversOnce(t *testing.T) {
-	h := newDeliveryHome(t)
+	forEachEngine(t, parallelThanksSendDeliversOnce)
+}
+
+func parallelThanksSendDeliversOnce(t *testing.T, l *processLedger) {
+	h := newDeliveryHome(t, l)
 	srv := h.smtp(t, mailtest.Options{})
 	h.customers(t, 1)
 	codes, errs := h.parallel(t, 8, "thanks", "send", "--customer", "c1", "--occasion", "milestone:launch", "--via", "smtp")
@@ -306,7 +304,11 @@ func (h *deliveryHome) recordApology(t *testing.T) {
 // Six processes send one queued apology at once: the server gets it once;
 // one run says sent, the others say why they did not send it.
 func TestParallelApologySendDeliversOnce(t *testing.T) {
-	h := newDeliveryHome(t)
+	forEachEngine(t, parallelApologySendDeliversOnce)
+}
+
+func parallelApologySendDeliversOnce(t *testing.T, l *processLedger) {
+	h := newDeliveryHome(t, l)
 	srv := h.smtp(t, mailtest.Options{})
 	h.customers(t, 1)
 	h.recordApology(t)
@@ -334,13 +336,18 @@ func TestParallelApologySendDeliversOnce(t *testing.T) {
 // unknown, apology send says why it will not send it, and sends it when
 // told to, once.
 func TestResolveKilledDuringSMTPDelivery(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
-		t.Run(sig.String(), func(t *testing.T) { resolveKilled(t, sig) })
-	}
+	forEachEngine(t, func(t *testing.T, l *processLedger) {
+		for i, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+			if i > 0 {
+				l = newProcessLedger(t, l.eng)
+			}
+			t.Run(sig.String(), func(t *testing.T) { resolveKilled(t, l, sig) })
+		}
+	})
 }
 
-func resolveKilled(t *testing.T, sig syscall.Signal) {
-	h := newDeliveryHome(t)
+func resolveKilled(t *testing.T, l *processLedger, sig syscall.Signal) {
+	h := newDeliveryHome(t, l)
 	stall := make(chan struct{})
 	defer close(stall)
 	srv := h.smtp(t, mailtest.Options{StallData: stall})
@@ -425,9 +432,11 @@ const killRounds = 20
 // SIGKILL during thanks send to the outbox, at random moments, over and
 // over; each round finished by a run that is left alone. Every customer
 // ends with exactly one .eml per round, and no unfinished file is left.
-func TestKillThanksSendAtRandomMoments(t *testing.T) {
+func TestKillThanksSendAtRandomMoments(t *testing.T) { forEachEngine(t, killThanksSendAtRandomMoments) }
+
+func killThanksSendAtRandomMoments(t *testing.T, l *processLedger) {
 	// Each round is a milestone of its own; several a day, so no cool-down.
-	h := newDeliveryHome(t, "MAKEGOOD_THANKS_COOLDOWN=0")
+	h := newDeliveryHome(t, l, "MAKEGOOD_THANKS_COOLDOWN=0")
 	const n = 40
 	h.customers(t, n)
 	round := func(i int) []string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -38,12 +39,17 @@ type scriptEngine struct {
 	// Dump is everything the ledger holds, schema and rows, in a fixed
 	// order: two dumps are equal when nothing was written in between.
 	Dump func(db *sql.DB) (string, error)
+	// Need skips or fails t when the engine cannot run here (its server
+	// is missing); nil for an engine that always can.
+	Need func(t testing.TB)
+	// Snapshot saves the ledger at dsn under name, and Restore puts it
+	// back, so a script can try several tamperings from one sound ledger
+	// (ledgersave, ledgerrestore).
+	Snapshot, Restore func(ts *testscript.TestScript, dsn, name string)
 }
 
-// scriptEngines lists the engines, in the order they run. The PostgreSQL
-// engine adds itself here (its Setup makes a database per script from
-// the cluster MAKEGOOD_TEST_POSTGRES names, failing when CI is set and
-// that is missing). MAKEGOOD_TEST_ENGINES=sqlite,postgres picks some.
+// scriptEngines lists the engines, in the order they run.
+// MAKEGOOD_TEST_ENGINES=sqlite,postgres picks some.
 func scriptEngines(t *testing.T) []scriptEngine {
 	all := registeredEngines()
 	pick := os.Getenv("MAKEGOOD_TEST_ENGINES")
@@ -74,7 +80,61 @@ func registeredEngines() []scriptEngine {
 			return sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(30000)")
 		},
 		Dump: dumpSQLite,
-	}}
+		Snapshot: func(ts *testscript.TestScript, dsn, name string) {
+			ts.Check(copyFile(dsn, ts.MkAbs(name+".snapshot")))
+		},
+		Restore: func(ts *testscript.TestScript, dsn, name string) {
+			for _, suffix := range []string{"-wal", "-shm"} {
+				_ = os.Remove(dsn + suffix)
+			}
+			ts.Check(copyFile(ts.MkAbs(name+".snapshot"), dsn))
+		},
+	}, postgresScriptEngine()}
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
+}
+
+// cmdLedgerSave is `ledgersave NAME`: a copy of the script's ledger, kept
+// under NAME for ledgerrestore.
+func cmdLedgerSave(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ledgersave NAME")
+	}
+	db, e, _ := ledgerDB(ts, nil)
+	db.Close()
+	e.Snapshot(ts, ledgerDSN(ts), args[0])
+}
+
+// cmdLedgerRestore is `ledgerrestore NAME`: the script's ledger as
+// ledgersave NAME kept it.
+func cmdLedgerRestore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ledgerrestore NAME")
+	}
+	db, e, _ := ledgerDB(ts, nil)
+	db.Close()
+	e.Restore(ts, ledgerDSN(ts), args[0])
+}
+
+// ledgerDSN is what the script's ledger engine opens: its file (absolute)
+// or its URL.
+func ledgerDSN(ts *testscript.TestScript) string {
+	where := ts.Getenv("MAKEGOOD_DB")
+	if where == "" {
+		where = ts.Getenv("LEDGER")
+	}
+	loc, err := store.Parse("-db", where)
+	ts.Check(err)
+	if path, ok := loc.File(); ok {
+		return ts.MkAbs(path)
+	}
+	return loc.DSN
 }
 
 // ledgerDB opens the ledger a script's ledgersql or ledgerdump names:
@@ -130,6 +190,55 @@ func cmdLedgerSQL(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(writeRows(&out, db, q))
 	}
 	ts.Stdout().Write([]byte(out.String()))
+}
+
+// cmdLedgerExec is `ledgerexec [-db LOCATION] 'SQL[; SQL…]'`: statements
+// run in order on one connection of the script's ledger, through the
+// engine's driver, as someone tampering behind makegood's back would type
+// them (in the engine's own dialect: mark the line [engine:NAME]). The
+// first error stops it and goes to stderr; `! ledgerexec` expects one.
+//
+// `ledgerexec -file FILE` runs the statements in FILE. `ledgerexec -each
+// FILE` runs each line of FILE alone instead, and prints for each
+// "accepted: SQL" or "refused: SQL: error", to stdout.
+func cmdLedgerExec(ts *testscript.TestScript, neg bool, args []string) {
+	db, _, args := ledgerDB(ts, args)
+	defer db.Close()
+	ctx := context.Background()
+	if len(args) == 2 && args[0] == "-each" {
+		if neg {
+			ts.Fatalf("unsupported: ! ledgerexec -each")
+		}
+		for _, q := range strings.Split(strings.TrimSpace(ts.ReadFile(args[1])), "\n") {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				fmt.Fprintf(ts.Stdout(), "refused: %s: %s\n", q, strings.ReplaceAll(err.Error(), "\n", " "))
+			} else {
+				fmt.Fprintf(ts.Stdout(), "accepted: %s\n", q)
+			}
+		}
+		return
+	}
+	if len(args) == 2 && args[0] == "-file" {
+		args = []string{ts.ReadFile(args[1])}
+	}
+	if len(args) != 1 {
+		ts.Fatalf("usage: ledgerexec [-db LOCATION] 'SQL' | -file FILE | -each FILE")
+	}
+	conn, err := db.Conn(ctx)
+	ts.Check(err)
+	defer conn.Close()
+	for _, q := range splitStatements(args[0]) {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			fmt.Fprintln(ts.Stderr(), err)
+			if !neg {
+				ts.Fatalf("ledgerexec: %s: %v", q, err)
+			}
+			return
+		}
+	}
+	if neg {
+		ts.Fatalf("ledgerexec: every statement succeeded")
+	}
 }
 
 // cmdLedgerDump is `ledgerdump [-db LOCATION]`: everything the ledger
@@ -226,7 +335,8 @@ func listValue(v any) string {
 		}
 		return "0"
 	case time.Time:
-		return v.UTC().Format(time.RFC3339Nano)
+		// As SQLite's ledger holds times, so the same scripts read both.
+		return v.UTC().Format("2006-01-02T15:04:05.000000Z")
 	}
 	return fmt.Sprint(v)
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/makegood/makegood/internal/store/postgres/pgtest"
 )
 
 // update rewrites the files that scripts compare output against with cmp,
@@ -20,8 +22,10 @@ import (
 var update = flag.Bool("update", false, "rewrite cmp files in testdata/script and golden files in testdata/tables with the actual output")
 
 // TestMain lets the testscript scripts run this very binary as `makegood`.
+// A PostgreSQL cluster the tests started for themselves (pgtest) is
+// stopped after them.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"makegood": main})
+	testscript.Main(pgtest.Wrap(m), map[string]func(){"makegood": main})
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script against the
@@ -33,6 +37,9 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	for _, eng := range scriptEngines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
+			if eng.Need != nil {
+				eng.Need(t)
+			}
 			testscript.Run(t, scriptParams(eng))
 		})
 	}
@@ -63,20 +70,28 @@ func scriptParams(eng scriptEngine) testscript.Params {
 			}
 			return nil
 		},
-		// [engine:sqlite] is true in the SQLite run only.
+		// [engine:sqlite] is true in the SQLite run only; [pgserver] when
+		// a PostgreSQL server is there for newdb.
 		Condition: func(cond string) (bool, error) {
 			if name, ok := strings.CutPrefix(cond, "engine:"); ok {
 				return name == eng.Name, nil
 			}
+			if cond == "pgserver" {
+				return pgServerCondition()
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode":   cmdExitCode,
-			"filemode":   cmdFilemode,
-			"mailcat":    cmdMailcat,
-			"smtpd":      cmdSMTPD,
-			"ledgersql":  cmdLedgerSQL,
-			"ledgerdump": cmdLedgerDump,
+			"exitcode":      cmdExitCode,
+			"filemode":      cmdFilemode,
+			"mailcat":       cmdMailcat,
+			"smtpd":         cmdSMTPD,
+			"ledgersql":     cmdLedgerSQL,
+			"ledgerexec":    cmdLedgerExec,
+			"newdb":         cmdNewDB,
+			"ledgerdump":    cmdLedgerDump,
+			"ledgersave":    cmdLedgerSave,
+			"ledgerrestore": cmdLedgerRestore,
 			// fakestripe and stripemock: cmd/makegood/stripe_test.go.
 			"fakestripe": cmdFakeStripe, "stripemock": cmdStripeMock,
 		},

@@ -162,7 +162,7 @@ func TestThanksSendConfirmsOnATerminal(t *testing.T) {
 	if !strings.Contains(screen, "Sending thank-you notes") {
 		t.Errorf("no progress bar on the terminal:\n%q", screen)
 	}
-	if !strings.Contains(screen, "MESSAGE-ID") {
+	if !strings.Contains(screen, "STATUS") || !strings.Contains(screen, "bo@example.com") {
 		t.Errorf("no table of notes on the terminal:\n%q", screen)
 	}
 	list := makegood(t, env, "thanks", "list")

@@ -432,3 +432,85 @@ func TestInteractiveResolveEscInAFilter(t *testing.T) {
 	c.Send(ptytest.Escape)
 	h.expectCancelled(t, c, before)
 }
+
+// TestInteractiveResolveEscapesLedgerText: an incident whose title and
+// "what" hold terminal escape sequences (written into the ledger by another
+// tool, as escapes.txtar does with the sqlite3 shell) is shown by the walk
+// and by credit issue's form as visible text — in the option list, the
+// draft, the fix step's note, the confirmation and the last words — and
+// the terminal never receives the sequences themselves; the apology that
+// goes out holds what the operator saw.
+func TestInteractiveResolveEscapesLedgerText(t *testing.T) {
+	h := newLedgerHome(t)
+	addAlice(t, h)
+	db := h.db(t)
+	_, err := db.Exec(`INSERT INTO incidents (id, title, what, started_at, reported_at, created_at)
+		VALUES (1, 'Login' || char(27) || ']0;pwned' || char(7), 'Logins' || char(27) || ']2;owned' || char(7) || ' failed',
+			'2026-11-23T10:00:00.000000Z', '2026-11-23T10:00:00.000000Z', '2026-11-23T10:00:00.000000Z');
+		INSERT INTO incident_customers VALUES (1, 'alice@example.com', '2026-11-23T10:00:00.000000Z')`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const title, what = "Login^[]0;pwned^G", "Logins^[]2;owned^G failed"
+	noSequences := func(c *ptytest.Console, what string) {
+		t.Helper()
+		if raw := c.Raw(); strings.Contains(raw, "\x1b]0;pwned") || strings.Contains(raw, "\x1b]2;owned") || strings.Contains(raw, "\a") {
+			t.Errorf("%s sent the escape sequences themselves to the terminal:\n%q", what, raw)
+		}
+	}
+
+	c := h.start(t, resolveEnv, "resolve")
+	c.Expect("Step 1 of 5 · What happened")
+	focus(c, "Which incident is this about?")
+	c.Expect("#1 " + title + " (since 2026-11-23 10:00)")
+	c.Send(ptytest.Up)
+	c.Expect("> #1 " + title)
+	c.Send(ptytest.Enter)
+	c.Expect("Step 1 of 5 · What happened · customers")
+	focus(c, "Who was affected")
+	c.Send(ptytest.Enter) // Alice, as the incident has her
+	c.Expect("Step 2 of 5 · Apologize · Alice Smith (alice@example.com)")
+	focus(c, "Apology to Alice Smith")
+	c.Expect(what)
+	c.Send(ptytest.Enter)
+	focus(c, "How should the apology go out?")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 3 of 5 · Fix")
+	c.Expect(title) // the note's title
+	focus(c, "Is it fixed?")
+	c.Send(ptytest.Enter)
+	focus(c, "What will you give Alice Smith")
+	c.Send(ptytest.Enter)
+	c.Expect("Step 5 of 5 · Confirm")
+	c.Expect("Incident #1: " + title)
+	c.Expect(what) // the preview
+	focus(c, "Record all of this")
+	c.Send("y")
+	c.Expect(`Recorded incident #1 "` + title + `".`)
+	expectSuccess(t, c)
+	noSequences(c, "resolve")
+	if got := h.sql(t, "SELECT count(*) FROM apologies WHERE instr(body, char(27)) = 0 AND body LIKE '%"+what+"%'"); got != "1" {
+		t.Errorf("the apology that went out is not the escaped text shown: %s", h.sql(t, "SELECT body FROM apologies"))
+	}
+
+	// credit issue's form lists the incident and confirms it escaped.
+	c = h.start(t, nil, "credit", "issue", "--customer", "alice@example.com")
+	typeInto(c, "Amount in USD", "5.00")
+	c.Expect("Step 3 of 4 · Details")
+	focus(c, "Reason")
+	c.Send(ptytest.Enter)
+	typeInto(c, "Note for the ledger", "x")
+	typeInto(c, "Expires", "")
+	focus(c, "For an incident?")
+	c.Expect("#1 " + title)
+	c.Send(ptytest.Down)
+	c.Expect("> #1 " + title)
+	c.Send(ptytest.Enter)
+	c.Expect("Step 4 of 4 · Confirm")
+	c.Expect("Incident:  #1 " + title)
+	focus(c, "Issue this credit?")
+	c.Send("y")
+	expectSuccess(t, c)
+	noSequences(c, "credit issue")
+}

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"context"
+	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/makegood/makegood/internal/store/sqlite"
 	"github.com/makegood/makegood/internal/stripe/stripetest"
 )
 
@@ -23,7 +22,9 @@ const pushCredits = 1000
 // the record of the answer — then lets a last run finish. Stripe must hold
 // exactly one balance transaction per credit, each for minus its amount,
 // and the ledger an answer for every claim.
-func TestKillMidPush(t *testing.T) {
+func TestKillMidPush(t *testing.T) { forEachEngine(t, killMidPush) }
+
+func killMidPush(t *testing.T, l *processLedger) {
 	bin, err := exec.LookPath("makegood")
 	if err != nil {
 		t.Fatalf("makegood is not on PATH: %v", err)
@@ -31,9 +32,7 @@ func TestKillMidPush(t *testing.T) {
 	fake := stripetest.New(t)
 	fake.Key = fakeStripeKey
 	dir := t.TempDir()
-	db := filepath.Join(dir, "ledger.db")
-	env := append(os.Environ(), "MAKEGOOD_DB="+db, "HOME="+dir, "XDG_CONFIG_HOME="+dir,
-		"STRIPE_API_KEY="+fakeStripeKey, "MAKEGOOD_STRIPE_API_BASE="+fake.URL)
+	env := l.Env("XDG_CONFIG_HOME="+dir, "STRIPE_API_KEY="+fakeStripeKey, "MAKEGOOD_STRIPE_API_BASE="+fake.URL)
 	run := func(args ...string) *exec.Cmd {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
@@ -111,24 +110,18 @@ func TestKillMidPush(t *testing.T) {
 	if total != pushCredits || len(seen) != pushCredits {
 		t.Fatalf("Stripe holds %d transactions for %d credits, want %d", total, len(seen), pushCredits)
 	}
-	st, err := sqlite.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var claims, answers, wrong int
-	if err := st.DB().QueryRow(`SELECT (SELECT COUNT(*) FROM stripe_pushes), (SELECT COUNT(*) FROM stripe_push_results),
-		(SELECT COUNT(*) FROM stripe_pushes p JOIN credits c ON c.id = p.credit_id WHERE p.amount_stripe != -c.amount_minor)`).
-		Scan(&claims, &answers, &wrong); err != nil {
-		t.Fatal(err)
-	}
+	claims := l.count(t, `SELECT COUNT(*) FROM stripe_pushes`)
+	answers := l.count(t, `SELECT COUNT(*) FROM stripe_push_results`)
+	wrong := l.count(t, `SELECT COUNT(*) FROM stripe_pushes p JOIN credits c ON c.id = p.credit_id WHERE p.amount_stripe <> -c.amount_minor`)
 	if claims != pushCredits || answers != pushCredits || wrong != 0 {
 		t.Fatalf("ledger: %d claims, %d answers, %d with the wrong amount; want %d, %d, 0", claims, answers, wrong, pushCredits, pushCredits)
 	}
-	for id, amt := range seen {
-		var want int64
-		if err := st.DB().QueryRow(`SELECT amount_minor FROM credits WHERE id = ?`, id).Scan(&want); err != nil || amt != -want {
-			t.Errorf("credit %s: Stripe holds %d, want %d (%v)", id, amt, -want, err)
+	for cid, amt := range seen {
+		if _, err := strconv.ParseInt(cid, 10, 64); err != nil {
+			t.Fatalf("metadata credit id %q", cid)
+		}
+		if want := l.count(t, `SELECT amount_minor FROM credits WHERE id = `+cid); int64(want) != -amt {
+			t.Errorf("credit %s: Stripe holds %d, want %d", cid, amt, -want)
 		}
 	}
 	before := posts()
@@ -147,6 +140,8 @@ func TestKillMidPush(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	a, b := run("stripe", "push"), run("stripe", "push")
+	var outA, outB bytes.Buffer
+	a.Stdout, a.Stderr, b.Stdout, b.Stderr = &outA, &outA, &outB, &outB
 	if err := a.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +149,7 @@ func TestKillMidPush(t *testing.T) {
 		t.Fatal(err)
 	}
 	if errA, errB := a.Wait(), b.Wait(); errA != nil || errB != nil {
-		t.Fatalf("concurrent pushes: %v, %v", errA, errB)
+		t.Fatalf("concurrent pushes: %v, %v\n%s\n%s", errA, errB, outA.String(), outB.String())
 	}
 	ids := map[string]bool{}
 	for i := range customers {

@@ -90,7 +90,8 @@ type CustomerImport interface {
 	// Claim records that line is about customer id, or returns a
 	// DuplicateKeyError if an earlier line of the file was.
 	Claim(ctx context.Context, line int, id string) error
-	// Put creates or replaces c.
+	// Put creates or replaces c, its StripeID included; a StripeID
+	// another customer has is a conflict (ErrConflict).
 	Put(ctx context.Context, c Customer, create bool) error
 }
 

@@ -91,6 +91,15 @@ type Customer struct {
 	StripeID string
 }
 
+// Same reports whether c and o agree on every field an import or a sync
+// can set (all but when the record was created and updated), so an import
+// can tell a customer it would change from one it leaves as it is.
+func (c Customer) Same(o Customer) bool {
+	return c.Name == o.Name && c.Email == o.Email && c.Plan == o.Plan && c.PriceMinor == o.PriceMinor &&
+		c.Currency == o.Currency && c.Period == o.Period && c.Since.Equal(o.Since) && c.Locale == o.Locale &&
+		slices.Equal(c.Tags, o.Tags) && c.Advocate == o.Advocate && c.StripeID == o.StripeID
+}
+
 // StripeCustomerID is the customer's id in Stripe: the linked StripeID, or
 // the customer's own id when that is a Stripe id (cus_…); "" for none.
 func (c Customer) StripeCustomerID() string {
@@ -101,6 +110,19 @@ func (c Customer) StripeCustomerID() string {
 		return c.ID
 	}
 	return ""
+}
+
+// ValidateStripeCustomerID checks a Stripe customer id given by hand (a
+// file's stripe_id column): an id, as ValidateID has it, of Stripe's
+// cus_… form.
+func ValidateStripeCustomerID(field, id string) error {
+	if err := ValidateID(field, id); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(id, "cus_") || strings.ContainsAny(id, " \t") {
+		return Fieldf(field, "%q is not a Stripe customer id (cus_…)", id)
+	}
+	return nil
 }
 
 // Credit is money owed back to a customer. Remaining and the status are
@@ -352,16 +374,31 @@ func ParseDate(field, s string) (time.Time, error) {
 
 // ParseTime accepts RFC 3339 or a YYYY-MM-DD date and returns UTC.
 func ParseTime(field, s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		if t, err = time.Parse(DateLayout, s); err != nil {
-			return time.Time{}, Fieldf(field, "%q is not a time (want RFC 3339 such as 2026-01-31T12:00:00Z, or YYYY-MM-DD)", s)
+	return parseTime(field, s, "RFC 3339 such as 2026-01-31T12:00:00Z, or YYYY-MM-DD", time.RFC3339, DateLayout)
+}
+
+// ParseTimeAs reads a time written in one of layouts (UTC, unless a
+// layout has a zone), or as ParseTime does; shape describes the layouts to
+// the person typing ("YYYY-MM-DD HH:MM"). Like every time parser it keeps
+// to the years the ledger holds (ValidateTime).
+func ParseTimeAs(field, s, shape string, layouts ...string) (time.Time, error) {
+	return parseTime(field, s, shape+", RFC 3339 or YYYY-MM-DD", slices.Concat(layouts, []string{time.RFC3339, DateLayout})...)
+}
+
+// parseTime reads s in the first layout that fits, within the years the
+// ledger holds; want names the layouts in the message when none fits.
+func parseTime(field, s, want string, layouts ...string) (time.Time, error) {
+	for _, l := range layouts {
+		t, err := time.Parse(l, s)
+		if err != nil {
+			continue
 		}
+		if err := ValidateTime(field, t); err != nil {
+			return time.Time{}, err
+		}
+		return t.UTC(), nil
 	}
-	if err := ValidateTime(field, t); err != nil {
-		return time.Time{}, err
-	}
-	return t.UTC(), nil
+	return time.Time{}, Fieldf(field, "%q is not a time (want %s)", s, want)
 }
 
 // CheckPast refuses a time after now: the ledger records what happened,

@@ -96,3 +96,30 @@ func TestNormalizeTags(t *testing.T) {
 		t.Fatal("comma accepted")
 	}
 }
+
+// TestCustomerSame: every field an import or a sync sets counts; when the
+// record was made or changed does not.
+func TestCustomerSame(t *testing.T) {
+	base := Customer{ID: "a", Name: "A", Email: "a@example.com", Plan: "pro", PriceMinor: 4900, Currency: "USD",
+		Period: PeriodMonth, Since: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Locale: "en", Tags: []string{"vip"},
+		Advocate: 3, StripeID: "cus_A"}
+	later := base
+	later.CreatedAt, later.UpdatedAt = time.Now(), time.Now()
+	if !base.Same(later) {
+		t.Error("the times of the record count")
+	}
+	for name, change := range map[string]func(*Customer){
+		"name": func(c *Customer) { c.Name = "B" }, "email": func(c *Customer) { c.Email = "" },
+		"plan": func(c *Customer) { c.Plan = "team" }, "price": func(c *Customer) { c.PriceMinor++ },
+		"currency": func(c *Customer) { c.Currency = "EUR" }, "period": func(c *Customer) { c.Period = PeriodYear },
+		"since": func(c *Customer) { c.Since = c.Since.AddDate(0, 0, 1) }, "locale": func(c *Customer) { c.Locale = "de" },
+		"tags": func(c *Customer) { c.Tags = nil }, "advocate": func(c *Customer) { c.Advocate = 0 },
+		"stripe id": func(c *Customer) { c.StripeID = "cus_B" },
+	} {
+		o := base
+		change(&o)
+		if base.Same(o) {
+			t.Errorf("a changed %s is not seen", name)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/makegood/makegood/pkg/money"
 )
 
 func TestCurrencyTotalBound(t *testing.T) {
@@ -61,6 +63,24 @@ func TestTimesWithinTheLedgersYears(t *testing.T) {
 		if !ok && (err == nil || !strings.Contains(err.Error(), "outside the years 1970 to 9999")) {
 			t.Errorf("ParseTime(%q): %v, want a message naming the years", s, err)
 		}
+	}
+	// A time typed in a layout of its own (the walk's, Stripe's export)
+	// keeps to the same years.
+	for s, ok := range map[string]bool{
+		"2026-11-24 09:30": true, "1970-01-01 00:00": true, "2026-11-24T09:30:00Z": true, "2026-11-24": true,
+		"1969-12-31 23:59": false, "0001-01-01 00:00": false,
+	} {
+		got, err := ParseTimeAs("time", s, "YYYY-MM-DD HH:MM", "2006-01-02 15:04")
+		if ok != (err == nil) || (ok && got.Location() != time.UTC) {
+			t.Errorf("ParseTimeAs(%q) = %v, %v", s, got, err)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), "outside the years 1970 to 9999")) {
+			t.Errorf("ParseTimeAs(%q): %v, want a message naming the years", s, err)
+		}
+	}
+	if _, err := ParseTimeAs("time", "24/11/2026", "YYYY-MM-DD HH:MM", "2006-01-02 15:04"); err == nil ||
+		!strings.Contains(err.Error(), "want YYYY-MM-DD HH:MM, RFC 3339 or YYYY-MM-DD") {
+		t.Errorf("ParseTimeAs of no layout: %v, want the layouts named", err)
 	}
 	if _, err := ParseDate("--since", "1900-01-01"); err == nil {
 		t.Error("ParseDate 1900")
@@ -192,5 +212,34 @@ func TestCheckApply(t *testing.T) {
 	}
 	if err := (Apply{Credit: 1, AmountMinor: 1, Invoice: "in\n1", At: now}).Validate(); !errors.As(err, &fe) || fe.Field != "--invoice" {
 		t.Fatalf("invoice: %v", err)
+	}
+}
+
+func TestCheckCreditBound(t *testing.T) {
+	for _, tc := range []struct {
+		currency string
+		amount   int64
+		bad      bool
+		want     string
+	}{
+		{"USD", 100_000_000_000, false, ""},
+		{"USD", 100_000_000_001, true, "credit 7: $1,000,000,000.01, more than one credit may be (at most $1,000,000,000.00)"},
+		{"JPY", 1_000_000_000, false, ""},
+		{"JPY", 1_000_000_001, true, "at most ¥1,000,000,000"},
+		{"CLF", MaxRowMinor, false, ""},
+		{"XYZ", 5, true, `"XYZ", which is not a currency`},
+	} {
+		f, bad := CheckCreditBound(7, tc.currency, tc.amount)
+		if bad != tc.bad || (bad && (f.Check != "credit_bound" || !strings.Contains(f.Detail, tc.want))) {
+			t.Errorf("CheckCreditBound(%s %d) = %v, %v; want %v and %q", tc.currency, tc.amount, f, bad, tc.bad, tc.want)
+		}
+	}
+	// Every currency's largest credit is at least the floor an engine
+	// filters by, and at most the database's cap.
+	for _, c := range money.Codes() {
+		limit, err := money.MaxMinor(c)
+		if err != nil || limit < CreditBoundFloor || limit > MaxRowMinor {
+			t.Errorf("%s: largest credit %d (%v) outside [%d, %d]", c, limit, err, CreditBoundFloor, MaxRowMinor)
+		}
 	}
 }

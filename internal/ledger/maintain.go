@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/makegood/makegood/pkg/money"
 )
 
 // Finding is one thing wrong with a ledger, as db check reports it.
@@ -33,13 +35,40 @@ func (r CheckResult) Sound() bool { return len(r.Findings) == 0 }
 // lines.
 const MaxFindingsPerCheck = 20
 
+// CreditBoundFloor is as little as the largest credit of any currency
+// may be (money.MaxMinor of a currency without decimals): an engine's
+// check need only pass CheckCreditBound the credits above it.
+const CreditBoundFloor int64 = money.MaxMajor
+
+// CheckCreditBound is the finding for a credit of more than one credit may
+// be in its currency (money.MaxMinor): $1,000,000,000.00 of USD, where the
+// database's own cap (MaxRowMinor) is the largest credit of any currency,
+// so a row written behind makegood's back can pass the one and not the
+// other. The currency-total bound's shortcut (CurrencyTotalHeadroom)
+// counts on every credit keeping within its currency's largest, so a
+// check must say when one does not. ok is false when the credit keeps to
+// it.
+func CheckCreditBound(id int64, currency string, amountMinor int64) (f Finding, ok bool) {
+	limit, err := money.MaxMinor(currency)
+	switch {
+	case err != nil:
+		return Finding{Check: "credit_bound", Detail: fmt.Sprintf("credit %d: %d minor units of %q, which is not a currency (%v)",
+			id, amountMinor, currency, err)}, true
+	case amountMinor > limit:
+		return Finding{Check: "credit_bound", Detail: fmt.Sprintf("credit %d: %s, more than one credit may be (at most %s)",
+			id, money.Format(amountMinor, currency), money.Format(limit, currency))}, true
+	}
+	return Finding{}, false
+}
+
 // Maintainer is what makegood db asks of an open ledger, whatever its
 // engine.
 type Maintainer interface {
 	// Check checks the ledger without changing it: the engine's integrity,
 	// every table, trigger and index its migrations make, and the
-	// ledger's own sums (one issue entry per credit for its amount,
-	// nothing left below zero, a voided credit at zero, entry signs by
+	// ledger's own sums (one issue entry per credit for its amount, each
+	// credit within its currency's largest (CheckCreditBound), nothing
+	// left below zero, a voided credit at zero, entry signs by
 	// kind, entries' copies of their credit's customer, currency and
 	// expiry, no entry without its credit, gestures without money).
 	Check(ctx context.Context) (CheckResult, error)

@@ -1,7 +1,7 @@
 // Package store is the seam between makegood and its storage engines: it
 // reads where --db (MAKEGOOD_DB, the config's db) says the ledger is,
 // picks the engine that keeps it, and opens it. The engines live below it,
-// one package each (internal/store/sqlite; internal/store/postgres next),
+// one package each (internal/store/sqlite, internal/store/postgres),
 // each with its own SQL and its own numbered migrations; commands see only
 // the interfaces the engines implement (Ledger).
 package store
@@ -16,7 +16,9 @@ import (
 
 	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/report"
+	"github.com/makegood/makegood/internal/store/postgres"
 	"github.com/makegood/makegood/internal/store/sqlite"
+	"github.com/makegood/makegood/internal/store/tables"
 	"github.com/makegood/makegood/internal/stripe"
 )
 
@@ -30,9 +32,34 @@ type Ledger interface {
 	stripe.Ledger
 	report.Source
 	report.BookSource
+	Copier
 }
 
-var _ Ledger = (*sqlite.Ledger)(nil)
+// Table is one table of a ledger as db copy moves it (package tables,
+// which the engines share; commands name it here, never an engine's).
+type Table = tables.Table
+
+// Tables is every table of a ledger, in the order db copy writes them.
+func Tables() []Table { return tables.All() }
+
+// IdentityTable holds the ledger's identity, which a copy keeps.
+const IdentityTable = tables.Identity
+
+// Copier is what makegood db copy reads of a ledger, whatever its engine:
+// every table of tables.All as the kinds it names.
+type Copier interface {
+	// CopyOut reads every table in one snapshot, in tables.All's order,
+	// each table's rows by its key. A table the ledger has and tables
+	// does not know is an error: a copy would leave it behind.
+	CopyOut(ctx context.Context, each func(t tables.Table, row []any) error) error
+	// Counts is how many rows each table holds.
+	Counts(ctx context.Context) (map[string]int64, error)
+}
+
+var (
+	_ Ledger = (*sqlite.Ledger)(nil)
+	_ Ledger = (*postgres.Ledger)(nil)
+)
 
 // Engine is one kind of database a ledger can live in. Open, Check and
 // Exists are required; Restore is for engines whose ledger is a file.
@@ -56,12 +83,18 @@ type Engine struct {
 	// File is set when dsn is a file path, the ledger file itself, beside
 	// which makegood keeps the outbox and backups.
 	File bool
+	// Tools names what backs up and restores a ledger of an engine whose
+	// ledger is not a file, for messages.
+	Tools string
+	// Load makes the ledger at dsn a copy of what src reads, with the
+	// ledger identity given, in one transaction on a ledger that holds
+	// nothing (db copy); it returns how many rows each table got.
+	Load func(ctx context.Context, dsn, identity string, src tables.Reader) (map[string]int64, error)
 }
 
 // Engines lists the engines of this build. This is the one place an
-// engine is registered: the PostgreSQL engine fills in its entry (Open,
-// Check, Exists from internal/store/postgres; Restore stays nil, since
-// pg_dump and pg_restore back it up).
+// engine is registered. PostgreSQL's Restore stays nil: pg_dump and
+// pg_restore back it up (and db copy moves a ledger between engines).
 func Engines() []Engine {
 	return []Engine{
 		{
@@ -70,8 +103,16 @@ func Engines() []Engine {
 			Check:   sqlite.CheckFile,
 			Exists:  fileExists,
 			Restore: sqlite.Restore,
+			Load:    sqlite.Load,
 		},
-		{Name: "PostgreSQL", Schemes: []string{"postgres", "postgresql"}},
+		{
+			Name: "PostgreSQL", Schemes: []string{"postgres", "postgresql"},
+			Open:   func(ctx context.Context, dsn string) (Ledger, error) { return postgres.Open(ctx, dsn) },
+			Check:  postgres.CheckDSN,
+			Exists: postgres.Exists,
+			Tools:  "pg_dump and pg_restore",
+			Load:   postgres.Load,
+		},
 	}
 }
 
@@ -181,12 +222,25 @@ func filePath(field, s, rest string) (string, error) {
 	return rest, nil
 }
 
-// redact hides a URL's password, for messages.
+// redact hides a URL's password, for messages: also in a URL missing its
+// // (postgres:USER:PASSWORD@HOST), which url.Parse takes as opaque and
+// does not redact.
 func redact(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "the URL"
+	case u.Opaque != "":
+		at := strings.LastIndexByte(u.Opaque, '@')
+		if at < 0 {
+			return s
+		}
+		if user, _, ok := strings.Cut(u.Opaque[:at], ":"); ok {
+			return u.Scheme + ":" + user + ":xxxxx" + u.Opaque[at:]
+		}
+		return s
 	}
-	return "the URL"
+	return u.Redacted()
 }
 
 // Open opens the ledger at loc.
@@ -199,6 +253,11 @@ func Check(ctx context.Context, loc Location) (ledger.CheckResult, error) {
 	return loc.Engine.Check(ctx, loc.DSN)
 }
 
+// Load makes the ledger at loc a copy of what src reads (db copy).
+func Load(ctx context.Context, loc Location, identity string, src tables.Reader) (map[string]int64, error) {
+	return loc.Engine.Load(ctx, loc.DSN, identity, src)
+}
+
 // Exists reports whether a ledger is at loc, creating nothing.
 func Exists(ctx context.Context, loc Location) (bool, error) {
 	return loc.Engine.Exists(ctx, loc.DSN)
@@ -208,8 +267,12 @@ func Exists(ctx context.Context, loc Location) (bool, error) {
 // (db restore), for an engine whose ledger is a file.
 func Restore(ctx context.Context, src string, loc Location, replace bool, now time.Time) (kept string, res ledger.CheckResult, err error) {
 	if loc.Engine.Restore == nil {
+		tools := loc.Engine.Name + "'s own tools"
+		if loc.Engine.Tools != "" {
+			tools += " (" + loc.Engine.Tools + ")"
+		}
 		return "", res, ledger.Fieldf("--db", "db restore replaces a ledger file, and a %s ledger is not one: "+
-			"restore it with %s's own tools", loc.Engine.Name, loc.Engine.Name)
+			"restore it with %s, or copy a SQLite backup into it with makegood db copy --db BACKUP --to URL", loc.Engine.Name, tools)
 	}
 	return loc.Engine.Restore(ctx, src, loc.DSN, replace, now)
 }

@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/store/postgres/pgtest"
 )
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func TestParse(t *testing.T) {
 	for _, tt := range []struct {
@@ -38,18 +41,17 @@ func TestParse(t *testing.T) {
 
 func TestParseRefusesWhatIsNotALedger(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                                       "--db: the ledger path is empty",
-		"sqlite:":                                "--db: sqlite: names no file",
-		"sqlite://":                              "--db: sqlite:// names no file",
-		"sqlite://host/ledger.db":                "names a host (host)",
-		"postgres://ana@db.example/ledger":       "--db: the PostgreSQL engine is not in this build",
-		"postgresql://ana@db.example/ledger":     "--db: the PostgreSQL engine is not in this build",
-		"postgres:ledger":                        "is not a PostgreSQL URL",
-		"mysql://root@localhost/ledger":          `--db: mysql://root@localhost/ledger is a mysql:// URL`,
-		"https://example.com/ledger.db":          "is a https:// URL",
-		"file:///home/ana/ledger.db":             "is a file:// URL",
-		"mysql://root:hunter2@localhost/ledger":  "mysql://root:xxxxx@localhost/ledger",
-		"postgres://ana:hunter2@db.example/ldgr": "not in this build",
+		"":                                      "--db: the ledger path is empty",
+		"sqlite:":                               "--db: sqlite: names no file",
+		"sqlite://":                             "--db: sqlite:// names no file",
+		"sqlite://host/ledger.db":               "names a host (host)",
+		"postgres:ledger":                       "is not a PostgreSQL URL",
+		"postgresql:/ledger":                    "is not a PostgreSQL URL",
+		"mysql://root@localhost/ledger":         `--db: mysql://root@localhost/ledger is a mysql:// URL`,
+		"https://example.com/ledger.db":         "is a https:// URL",
+		"file:///home/ana/ledger.db":            "is a file:// URL",
+		"mysql://root:hunter2@localhost/ledger": "mysql://root:xxxxx@localhost/ledger",
+		"postgres:ana:hunter2@db.example/ldgr":  "postgres:ana:xxxxx",
 	} {
 		_, err := Parse("--db", in)
 		var fe *ledger.FieldError
@@ -58,6 +60,25 @@ func TestParseRefusesWhatIsNotALedger(t *testing.T) {
 		}
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("Parse(%q): the error shows the password: %v", in, err)
+		}
+	}
+}
+
+// TestParsePostgres: postgres:// and postgresql:// URLs are PostgreSQL
+// ledgers, opened as written (pgx reads them), never files.
+func TestParsePostgres(t *testing.T) {
+	for _, in := range []string{
+		"postgres://ana@db.example/ledger",
+		"postgresql://ana@db.example:5433/ledger?sslmode=require",
+		"POSTGRES://ana:hunter2@db.example/ledger",
+		"postgres://ana@db.example/ledger?search_path=makegood",
+	} {
+		loc, err := Parse("--db", in)
+		if err != nil || loc.Engine.Name != "PostgreSQL" || loc.DSN != in || loc.Engine.Open == nil {
+			t.Errorf("Parse(%q) = %s %q, %v; want PostgreSQL", in, loc.Engine.Name, loc.DSN, err)
+		}
+		if _, ok := loc.File(); ok {
+			t.Errorf("Parse(%q) is a file", in)
 		}
 	}
 }
@@ -99,6 +120,34 @@ func TestOpenSQLite(t *testing.T) {
 	res, err := Check(ctx, loc)
 	if err != nil || !res.Sound() || res.SchemaVersion != res.Latest {
 		t.Fatalf("Check: %+v, %v", res, err)
+	}
+}
+
+// TestOpenPostgres opens through the seam: Exists says no before Open
+// and yes after, and Check finds the new ledger sound.
+func TestOpenPostgres(t *testing.T) {
+	ctx := context.Background()
+	loc, err := Parse("--db", pgtest.NewDatabase(t))
+	if err != nil || loc.Engine.Name != "PostgreSQL" {
+		t.Fatalf("Parse: %+v, %v", loc, err)
+	}
+	if ok, err := Exists(ctx, loc); ok || err != nil {
+		t.Fatalf("Exists before Open = %v, %v", ok, err)
+	}
+	st, err := Open(ctx, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if ok, err := Exists(ctx, loc); !ok || err != nil {
+		t.Fatalf("Exists after Open = %v, %v", ok, err)
+	}
+	res, err := Check(ctx, loc)
+	if err != nil || !res.Sound() || res.SchemaVersion != res.Latest {
+		t.Fatalf("Check: %+v, %v", res, err)
+	}
+	if _, err := st.Backup(ctx, "backup.db", false); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("Backup: %v, want it to point to pg_dump", err)
 	}
 }
 

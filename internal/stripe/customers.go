@@ -208,7 +208,7 @@ func PlanCustomers(existing []ledger.Customer, scs []*sg.Customer, subs map[stri
 		switch {
 		case !found:
 			line.Action = ActionCreated
-		case sameCustomer(before, c):
+		case before.Same(c):
 			line.Action = ActionUnchanged
 		default:
 			line.Action = ActionUpdated
@@ -253,12 +253,6 @@ func setFromStripe(c *ledger.Customer, sc *sg.Customer) error {
 		c.Currency = cur
 	}
 	return nil
-}
-
-func sameCustomer(a, b ledger.Customer) bool {
-	return a.Name == b.Name && a.Email == b.Email && a.Plan == b.Plan && a.PriceMinor == b.PriceMinor &&
-		a.Currency == b.Currency && a.Period == b.Period && a.Since.Equal(b.Since) && a.Locale == b.Locale &&
-		a.StripeID == b.StripeID
 }
 
 // importProblems lists what is wrong with Stripe's customers; nothing was

@@ -12,27 +12,30 @@ import (
 // (https://docs.stripe.com/currencies, "Minor units in API amounts",
 // "Zero-decimal currencies" and "Special cases"):
 //
-//   - ISK is zero-decimal in ISO 4217 and in practice, but Stripe keeps two
-//     decimals for backwards compatibility: 5 ISK is sent as 500, and an
-//     amount must be divisible by 100.
+//   - ISK and UGX are zero-decimal in ISO 4217 and in practice, but Stripe
+//     keeps two decimals for backwards compatibility: 5 ISK is sent as 500,
+//     and an amount must be divisible by 100. For UGX the "Special cases"
+//     say: "UGX became a zero-decimal currency, but backwards compatibility
+//     requires you to represent it as a two-decimal value, where the
+//     decimal amount is always 00. To charge 5 UGX, provide an amount value
+//     of 500." (Stripe answers a UGX amount not divisible by 100 with
+//     "Currency UGX has become effectively zero-decimal and charged amounts
+//     must be evenly divisible by 100".) Its place in the zero-decimal list
+//     is the currency's, not the API's.
 //   - MGA has two digits in ISO 4217 but is zero-decimal in Stripe.
 //   - HUF and TWD are two-decimal in both for charges and balances; Stripe
 //     treats them as zero-decimal for payouts only, which makegood does
 //     not make. They are listed so the table says so and the tests hold it.
-//   - UGX is zero-decimal in both (Stripe lists it with the zero-decimal
-//     currencies); listed for the same reason.
 //
 // A function, not a package-level map, so nothing can change it.
 func stripeDigits(code string) (int, bool) {
 	switch code {
-	case "ISK":
+	case "ISK", "UGX":
 		return 2, true
 	case "MGA":
 		return 0, true
 	case "HUF", "TWD":
 		return 2, true
-	case "UGX":
-		return 0, true
 	}
 	return 0, false
 }

@@ -22,7 +22,8 @@ func TestMinorUnits(t *testing.T) {
 		{"ISK", 1234, 123400, "isk"},     // whole krónur only, always divisible by 100
 		{"HUF", 150050, 150050, "huf"},   // two in both: zero-decimal only for payouts
 		{"TWD", 9900, 9900, "twd"},       // two in both: zero-decimal only for payouts
-		{"UGX", 5000, 5000, "ugx"},       // zero-decimal in both
+		{"UGX", 5, 500, "ugx"},           // zero in ISO, two in Stripe, as ISK: 5 UGX is 500
+		{"UGX", 37000, 3700000, "ugx"},   // whole shillings only
 		{"MGA", 1500000, 15000, "mga"},   // two in ISO, zero in Stripe
 		{"USD", -2500, -2500, "usd"},     // signs carry through
 		{"ISK", -20, -2000, "isk"},       // signs carry through the scaling
@@ -53,6 +54,9 @@ func TestMinorUnitsRefuseFractions(t *testing.T) {
 	}
 	if got, err := FromStripe(550, "ISK"); err == nil {
 		t.Errorf("FromStripe(550, ISK) = %d, want an error", got)
+	}
+	if got, err := FromStripe(550, "UGX"); err == nil {
+		t.Errorf("FromStripe(550, UGX) = %d, want an error", got)
 	}
 	if _, err := ToStripe(100, "XYZ"); err == nil || !strings.Contains(err.Error(), "XYZ") {
 		t.Errorf("ToStripe(XYZ) error = %v, want one naming the currency", err)

@@ -48,6 +48,29 @@ func (s *Sync) stripeCustomers(ctx context.Context, only string) (map[string]str
 	return out, ids, nil
 }
 
+// scope is what Push, Pull and Status start from: the ledger's identity,
+// and the customers with a Stripe id (stripeCustomers).
+func (s *Sync) scope(ctx context.Context, only string) (ledgerID string, sids map[string]string, ids []string, err error) {
+	if ledgerID, err = s.Ledger.LedgerID(ctx); err != nil {
+		return "", nil, nil, err
+	}
+	sids, ids, err = s.stripeCustomers(ctx, only)
+	return ledgerID, sids, ids, err
+}
+
+// candidates lists the money credits of the customers ids, each with its
+// customer's Stripe id.
+func (s *Sync) candidates(ctx context.Context, sids map[string]string, ids []string) ([]Candidate, error) {
+	cands, err := s.Ledger.Candidates(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cands {
+		cands[i].StripeCustomer = sids[cands[i].Credit.Customer]
+	}
+	return cands, nil
+}
+
 // ImportResult is what a customers import did, or would do.
 type ImportResult struct {
 	Customers []ImportedCustomer
@@ -108,20 +131,13 @@ type PushResult struct {
 // answered is recorded, and a re-run carries on from there.
 func (s *Sync) Push(ctx context.Context, customer string, dryRun bool) (PushResult, error) {
 	res := PushResult{DryRun: dryRun}
-	ledgerID, err := s.Ledger.LedgerID(ctx)
+	ledgerID, sids, ids, err := s.scope(ctx, customer)
 	if err != nil {
 		return res, err
 	}
-	sids, ids, err := s.stripeCustomers(ctx, customer)
+	cands, err := s.candidates(ctx, sids, ids)
 	if err != nil {
 		return res, err
-	}
-	cands, err := s.Ledger.Candidates(ctx, ids)
-	if err != nil {
-		return res, err
-	}
-	for i := range cands {
-		cands[i].StripeCustomer = sids[cands[i].Credit.Customer]
 	}
 	now := s.Now()
 	planned, problems := PlanPushes(ledgerID, cands, now)
@@ -236,15 +252,11 @@ type PullResult struct {
 // never imported). Each customer is one transaction.
 func (s *Sync) Pull(ctx context.Context, customer string, since time.Time) (PullResult, error) {
 	var res PullResult
-	ledgerID, err := s.Ledger.LedgerID(ctx)
+	ledgerID, sids, ids, err := s.scope(ctx, customer)
 	if err != nil {
 		return res, err
 	}
-	sids, ids, err := s.stripeCustomers(ctx, customer)
-	if err != nil {
-		return res, err
-	}
-	cands, err := s.Ledger.Candidates(ctx, ids)
+	cands, err := s.candidates(ctx, sids, ids)
 	if err != nil {
 		return res, err
 	}
@@ -394,11 +406,7 @@ type StatusLine struct {
 // Status compares makegood's open balance of each customer with a Stripe id
 // to Stripe's, and explains any difference.
 func (s *Sync) Status(ctx context.Context, customer string) ([]StatusLine, error) {
-	ledgerID, err := s.Ledger.LedgerID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sids, ids, err := s.stripeCustomers(ctx, customer)
+	ledgerID, sids, ids, err := s.scope(ctx, customer)
 	if err != nil {
 		return nil, err
 	}

@@ -12,16 +12,15 @@ import (
 	"time"
 )
 
-// units, largest first. A day is 24 hours: these are elapsed times, not
-// calendar days.
-var units = [...]struct {
+type unit struct {
 	d      time.Duration
 	suffix string
-}{
-	{24 * time.Hour, "d"},
-	{time.Hour, "h"},
-	{time.Minute, "m"},
-	{time.Second, "s"},
+}
+
+// units are the units written, largest first. A day is 24 hours: these
+// are elapsed times, not calendar days.
+func units() [4]unit {
+	return [...]unit{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
 }
 
 // Format is d for people at a glance: its two largest units, rounded down
@@ -31,7 +30,7 @@ func Format(d time.Duration) string { return format(d, 2) }
 // Exact is d in every unit down to the second, for arithmetic a reader
 // checks by hand ("1d 1h 30m 15s", "24h" is "1d"). Less than a second is
 // dropped; negative durations are "0s".
-func Exact(d time.Duration) string { return format(d, len(units)) }
+func Exact(d time.Duration) string { return format(d, len(units())) }
 
 // format writes up to n units, starting at d's largest; a zero unit after
 // the first counts towards n but is not written ("3d", not "3d 0h").
@@ -40,7 +39,7 @@ func format(d time.Duration, n int) string {
 		return "0s"
 	}
 	var parts []string
-	for _, u := range units {
+	for _, u := range units() {
 		if len(parts) == 0 && d < u.d {
 			continue
 		}
@@ -64,6 +63,7 @@ func Parse(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("duration %q is empty", s)
 	}
 	var total time.Duration
+	units := units()
 	next := 0 // units must come largest first, each at most once
 	for _, f := range fields {
 		i := next

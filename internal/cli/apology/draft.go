@@ -3,7 +3,6 @@ package apology
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -111,7 +110,7 @@ func draftRun(ctx context.Context, opts *DraftOptions) error {
 	if opts.IO.IsStdoutTTY() {
 		// Read at a terminal, the customer's name and the incident's words
 		// come from the ledger: escaped. Into a file they stay as written.
-		text = strings.Join(cmdutil.EscapeLines(text), "\n")
+		text = cmdutil.EscapeText(text)
 	}
 	_, err = fmt.Fprint(opts.IO.Out, text)
 	return err

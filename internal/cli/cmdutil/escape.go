@@ -87,6 +87,10 @@ func EscapeLines(s string) []string {
 	return lines
 }
 
+// EscapeText is EscapeLines joined again: text of several lines (an
+// apology, a draft) shown whole, each line escaped, the line breaks kept.
+func EscapeText(s string) string { return strings.Join(EscapeLines(s), "\n") }
+
 // csvTriggers are the first characters that make a spreadsheet read a cell
 // as a formula (OWASP, "CSV Injection"): = + - @, tab and carriage return.
 const csvTriggers = "=+-@\t\r"

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -326,15 +325,12 @@ func toAny(s []string) []any {
 	return out
 }
 
-// Truncate cuts s to at most n columns, marking the cut with an ellipsis,
-// and flattens line breaks so a cell stays on one line. Tables cut their
-// free-text columns themselves; this is for sentences.
-func Truncate(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if runewidth.StringWidth(s) <= n {
-		return s
+// Plural is a count with its noun: "1 note", "3 notes".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
 	}
-	return runewidth.Truncate(s, n, "…")
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // CSVWriter writes CSV meant for spreadsheets: every cell is neutralized

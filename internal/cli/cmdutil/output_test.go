@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,30 +11,15 @@ import (
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 
 	"github.com/makegood/makegood/internal/iostreams"
+	"github.com/makegood/makegood/internal/testutil/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata with the actual output")
 
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
+// checkGolden compares got with testdata/name, or rewrites it under -update.
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 func terminal(width int) (*iostreams.IOStreams, *bytes.Buffer) {
@@ -62,7 +46,7 @@ func TestTableAt80Columns(t *testing.T) {
 	if err := credits(ios, false).Render(); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "tables/credits-80.golden", out.String())
+	checkGolden(t, "tables/credits-80.golden", out.String())
 	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
 		if w := twwidth.Width(line); w > 80 {
 			t.Errorf("line of %d columns: %q", w, line)
@@ -83,7 +67,7 @@ func TestTableWide(t *testing.T) {
 	if err := credits(ios, true).Render(); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "tables/credits-wide.golden", out.String())
+	checkGolden(t, "tables/credits-wide.golden", out.String())
 	if !strings.Contains(out.String(), "lost a day of invoicing") {
 		t.Errorf("--wide cut the note:\n%s", out)
 	}
@@ -99,7 +83,7 @@ func TestTableCutsTheWidestFreeTextFirst(t *testing.T) {
 	if err := tbl.Render(); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "tables/two-free-text-60.golden", out.String())
+	checkGolden(t, "tables/two-free-text-60.golden", out.String())
 }
 
 // TestTableTooNarrowKeepsIDs: when the fixed columns alone are wider than

@@ -263,7 +263,7 @@ func printCreditImport(opts *IssueOptions, v view.CreditImport, dryRun bool) err
 	if dryRun {
 		verb = "Would issue"
 	}
-	line := fmt.Sprintf("%s %s", verb, plural(v.Issued, "credit", "credits"))
+	line := fmt.Sprintf("%s %s", verb, cmdutil.Plural(v.Issued, "credit", "credits"))
 	if len(v.Totals) > 0 {
 		totals := make([]string, len(v.Totals))
 		for i, t := range v.Totals {
@@ -272,7 +272,7 @@ func printCreditImport(opts *IssueOptions, v view.CreditImport, dryRun bool) err
 		line += " totalling " + strings.Join(totals, " + ")
 	}
 	if v.AlreadyRecorded > 0 {
-		line += fmt.Sprintf("; %s already recorded", plural(v.AlreadyRecorded, "was", "were"))
+		line += fmt.Sprintf("; %s already recorded", cmdutil.Plural(v.AlreadyRecorded, "was", "were"))
 	}
 	_, err := fmt.Fprintln(opts.IO.Out, line+".")
 	return err

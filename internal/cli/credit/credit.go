@@ -3,7 +3,6 @@
 package credit
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -39,11 +38,4 @@ func parseID(s string) (int64, error) {
 		return 0, ledger.Fieldf("ID", "%q is not a credit id (a positive number, as credit list shows)", s)
 	}
 	return id, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/makegood/makegood/pkg/money"
 )
 
-// The form's steps, as the step line names them.
-var issueSteps = []string{"Customer", "Amount", "Details", "Confirm"}
+// issueStepNames are the form's steps, as the step line names them.
+func issueStepNames() []string { return []string{"Customer", "Amount", "Details", "Confirm"} }
 
 const (
 	issueStepCustomer = iota
@@ -62,7 +62,8 @@ type issueForm struct {
 }
 
 func issueTitle(step int, detail string) string {
-	t := fmt.Sprintf("Step %d of %d · %s", step+1, len(issueSteps), issueSteps[step])
+	names := issueStepNames()
+	t := fmt.Sprintf("Step %d of %d · %s", step+1, len(names), names[step])
 	if detail != "" {
 		t += " · " + detail
 	}
@@ -296,7 +297,7 @@ func (f *issueForm) detailsPage(ctx context.Context, allowBack bool) (bool, prom
 	if f.opts.Incident == "" && len(f.incidents) > 0 {
 		opts := []prompt.Option{{Label: "none", Value: noIncident}}
 		for _, inc := range f.incidents {
-			opts = append(opts, prompt.Option{Label: fmt.Sprintf("#%d %s (%s)", inc.ID, inc.Title, inc.Status()), Value: strconv.FormatInt(inc.ID, 10)})
+			opts = append(opts, prompt.Option{Label: fmt.Sprintf("#%d %s (%s)", inc.ID, cmdutil.Escape(inc.Title), inc.Status()), Value: strconv.FormatInt(inc.ID, 10)})
 		}
 		fields = append(fields, prompt.SelectField("For an incident? (optional)", opts, &f.incident))
 	}
@@ -357,10 +358,11 @@ func (f *issueForm) confirmPage(ctx context.Context, allowBack bool) (bool, prom
 	return false, nil, nil
 }
 
-// summary is everything the credit will be written with.
+// summary is everything the credit will be written with, each value
+// escaped: an incident's title comes from the ledger.
 func (f *issueForm) summary() string {
 	var b strings.Builder
-	line := func(k, v string) { fmt.Fprintf(&b, "%-10s %s\n", k+":", v) }
+	line := func(k, v string) { fmt.Fprintf(&b, "%-10s %s\n", k+":", cmdutil.Escape(v)) }
 	who := customerLabel(f.cust)
 	if f.newCust != nil {
 		who += " (new customer, added with the credit)"

@@ -61,8 +61,11 @@ func TestAddEveryField(t *testing.T) {
 	if tags, _ := got["tags"].([]any); len(tags) != 2 || tags[0] != "vip" || tags[1] != "beta" {
 		t.Errorf("tags = %v", got["tags"])
 	}
-	if len(got) != 12 {
-		t.Errorf("keys %d, want 12: %v", len(got), got)
+	if v, ok := got["stripe_id"]; !ok || v != nil {
+		t.Errorf("stripe_id = %#v, want null", v)
+	}
+	if len(got) != 13 {
+		t.Errorf("keys %d, want 13: %v", len(got), got)
 	}
 }
 
@@ -165,8 +168,8 @@ func TestListAndShow(t *testing.T) {
 	if err := clitest.Run(NewCmdList(e.F, nil), "--csv"); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.Stdout.String(); got != "id,name,email,plan,price,currency,period,since,tags,advocate,locale\n"+
-		"a,Alice,,,49.00,USD,month,2023-11-20,vip,0,\nb,Bob,,,100,JPY,month,,,0,\n" {
+	if got := e.Stdout.String(); got != "id,name,email,plan,price,currency,period,since,tags,advocate,locale,stripe_id\n"+
+		"a,Alice,,,49.00,USD,month,2023-11-20,vip,0,,\nb,Bob,,,100,JPY,month,,,0,,\n" {
 		t.Fatalf("list CSV:\n%s", got)
 	}
 	e.Stdout.Reset()

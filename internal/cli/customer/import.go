@@ -40,12 +40,46 @@ type ImportOptions struct {
 }
 
 // ownSchema is the columns of customer add, as customer list --csv writes
-// them (plus locale).
+// them, plus locale and the Stripe id (which files written before it was
+// listed do without).
 func ownSchema() rows.Schema {
 	return rows.Schema{
-		Columns:  []string{"id", "name", "email", "plan", "price", "currency", "period", "since", "locale", "tags", "advocate"},
+		Columns:  []string{"id", "name", "email", "plan", "price", "currency", "period", "since", "locale", "tags", "advocate", "stripe_id"},
 		Required: []string{"id"},
 	}
+}
+
+// stripeOwners tells which customer each Stripe id belongs to, so that a
+// file giving one customer another's Stripe id is a line error. Read from
+// the ledger the first time a row gives a Stripe id.
+type stripeOwners struct {
+	load  func(context.Context) ([]ledger.Customer, error)
+	owner map[string]string // Stripe id -> customer id
+}
+
+// claim records that customer c now has Stripe id sid (its id before was
+// old), or names the customer that has it already.
+func (o *stripeOwners) claim(ctx context.Context, c, old, sid string) error {
+	if o.owner == nil {
+		cs, err := o.load(ctx)
+		if err != nil {
+			return err
+		}
+		o.owner = map[string]string{}
+		for _, x := range cs {
+			if id := x.StripeCustomerID(); id != "" {
+				o.owner[id] = x.ID
+			}
+		}
+	}
+	if other, ok := o.owner[sid]; ok && other != c {
+		return ledger.Fieldf("stripe_id", "%s is customer %q's Stripe id already", sid, other)
+	}
+	if old != "" && o.owner[old] == c {
+		delete(o.owner, old)
+	}
+	o.owner[sid] = c
+	return nil
 }
 
 // stripeSchema is the part of Stripe's customer export that means
@@ -69,8 +103,10 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 Two kinds of CSV are understood, told apart by the header row:
 
   - makegood's own, with the columns of customer add: id, name, email,
-    plan, price, currency, period, since, locale, tags, advocate. Only id is
-    required; tags are separated by commas. customer list --csv writes it.
+    plan, price, currency, period, since, locale, tags, advocate, and
+    stripe_id (the customer's Stripe id, cus_…; a file without the column
+    leaves it as it is). Only id is required; tags are separated by commas.
+    customer list --csv writes it.
   - Stripe's customer export: id, Email, Name, Created (UTC) (the customer
     since date; "2023-03-14 09:26:41" or RFC 3339), Currency, Plan. Its other
     columns are ignored.
@@ -178,6 +214,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	var (
 		problems ledger.Problems
 		sum      view.CustomerImport
+		owners   = &stripeOwners{load: st.Customers}
 	)
 	for {
 		row, err := rd.Next()
@@ -188,7 +225,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 			row = row.Map(cmdutil.UnneutralizeCell)
 		}
 		if err == nil {
-			err = importCustomer(ctx, imp, row, stripe, now, opts, problems.Len() == 0 && !opts.DryRun, &sum)
+			err = importCustomer(ctx, imp, row, stripe, now, opts, owners, problems.Len() == 0 && !opts.DryRun, &sum)
 		}
 		if err != nil {
 			if !importutil.IsRowProblem(err) {
@@ -229,7 +266,7 @@ func isStripe(header []string) bool {
 }
 
 func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row, stripe bool, now time.Time,
-	opts *ImportOptions, write bool, sum *view.CustomerImport) error {
+	opts *ImportOptions, owners *stripeOwners, write bool, sum *view.CustomerImport) error {
 	at := func(err error) error {
 		var fe *ledger.FieldError
 		if errors.As(err, &fe) {
@@ -302,6 +339,17 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 			}
 			fl.Advocate = n
 		}
+		// customer list --csv writes the id Stripe knows the customer by,
+		// which for a cus_… id is the id itself: nothing to link then.
+		if sid := row.Get(11); sid != "" && sid != c.StripeCustomerID() {
+			if err := ledger.ValidateStripeCustomerID("stripe_id", sid); err != nil {
+				return at(err)
+			}
+			if err := owners.claim(ctx, c.ID, c.StripeCustomerID(), sid); err != nil {
+				return at(err)
+			}
+			c.StripeID = sid
+		}
 	}
 	if err := fl.apply(&c, func(flag string) bool { return changed[flag] }, opts.DefaultCurrency); err != nil {
 		return at(err)
@@ -313,9 +361,12 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 		c = opts.plans.Apply(c)
 	}
 	c.UpdatedAt = now
-	unchanged := found && sameCustomer(before, c)
+	unchanged := found && before.Same(c)
 	if write && !unchanged {
 		if err := imp.Put(ctx, c, !found); err != nil {
+			if errors.Is(err, ledger.ErrConflict) {
+				return importutil.AtLine(row.Line, "stripe_id", err)
+			}
 			return err
 		}
 	}
@@ -330,24 +381,15 @@ func importCustomer(ctx context.Context, imp ledger.CustomerImport, row rows.Row
 	return nil
 }
 
-// sameCustomer compares everything a file can set.
-func sameCustomer(a, b ledger.Customer) bool {
-	return a.Name == b.Name && a.Email == b.Email && a.Plan == b.Plan && a.PriceMinor == b.PriceMinor &&
-		a.Currency == b.Currency && a.Period == b.Period && a.Since.Equal(b.Since) && a.Locale == b.Locale &&
-		slices.Equal(a.Tags, b.Tags) && a.Advocate == b.Advocate
-}
-
 // stripeCreated reads Stripe's "Created (UTC)": "2023-03-14 09:26:41" (or
 // without seconds) in the dashboard's export, RFC 3339 in others. The
 // customer-since date is its day.
 func stripeCreated(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", time.RFC3339, ledger.DateLayout} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			t = t.UTC()
-			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
-		}
+	t, err := ledger.ParseTimeAs("Created (UTC)", strings.TrimSpace(s), "2023-03-14 09:26:41", "2006-01-02 15:04:05", "2006-01-02 15:04")
+	if err != nil {
+		return time.Time{}, err
 	}
-	return time.Time{}, ledger.Fieldf("Created (UTC)", "%q is not a time (want 2023-03-14 09:26:41, RFC 3339 or YYYY-MM-DD)", s)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 }
 
 // readPlanPrices reads --plan-prices: a CSV with the header plan, price,

@@ -53,7 +53,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	human := opts.IO.IsStdoutTTY() && !opts.Output.CSV
 	t := cmdutil.NewTable(opts.IO, opts.Output.CSV,
-		"id", "name", "email", "plan", "price", "currency", "period", "since", "tags", "advocate", "locale")
+		"id", "name", "email", "plan", "price", "currency", "period", "since", "tags", "advocate", "locale", "stripe_id")
 	if human {
 		// ADVOCATE needs 8 columns for a number customer show also gives;
 		// at 80 columns the names and emails need them more. --wide has it.
@@ -89,7 +89,8 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		if c.Currency != "" {
 			price = money.DecimalString(c.PriceMinor, c.Currency)
 		}
-		t.Append(c.ID, c.Name, c.Email, c.Plan, price, c.Currency, c.Period, since, tags, strconv.Itoa(c.Advocate), c.Locale)
+		t.Append(c.ID, c.Name, c.Email, c.Plan, price, c.Currency, c.Period, since, tags, strconv.Itoa(c.Advocate), c.Locale,
+			c.StripeCustomerID())
 	}
 	if human && t.Len() == 0 {
 		_, err := opts.IO.ErrOut.Write([]byte("No customers yet. Add one with: makegood customer add ID --name NAME\n"))

@@ -1,6 +1,6 @@
 // Package db implements `makegood db`: back the ledger up while others
-// write, check it (SQLite's integrity and the ledger's own sums), and
-// restore it from a backup.
+// write, check it (the engine's integrity and the ledger's own sums),
+// restore it from a backup, and copy it whole to another engine.
 package db
 
 import (
@@ -22,12 +22,14 @@ import (
 func NewCmdDB(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db <command>",
-		Short: "Back up, check and restore the ledger file",
+		Short: "Back up, check, restore and copy the ledger",
 		Long: `Keep the ledger safe: an online backup that others may keep writing
-through, a check that proves it intact, and a restore that keeps the old
-ledger beside the new one. Backups and restored ledgers have mode 0600.`,
+through, a check that proves it intact, a restore that keeps the old
+ledger beside the new one, and a copy of the whole ledger to another
+engine (a SQLite file to PostgreSQL, or back). Backups and restored
+ledgers have mode 0600. A PostgreSQL ledger is backed up with pg_dump.`,
 	}
-	cmd.AddCommand(NewCmdBackup(f, nil), NewCmdCheck(f, nil), NewCmdRestore(f, nil))
+	cmd.AddCommand(NewCmdBackup(f, nil), NewCmdCheck(f, nil), NewCmdRestore(f, nil), NewCmdCopy(f, nil))
 	return cmd
 }
 
@@ -49,7 +51,10 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(*BackupOptions) error) *cobra.Co
 VACUUM INTO: one snapshot, taken without stopping anyone writing (cron,
 another terminal). The copy is checked as "db check" does before it takes
 FILE's name, so FILE is never a half-written or unsound backup. An existing
-FILE is replaced only with --force.`,
+FILE is replaced only with --force.
+
+A PostgreSQL ledger is backed up with pg_dump (or copied to a SQLite file
+with "db copy --to FILE"); db backup says so.`,
 		Example: `  makegood db backup ~/backups/ledger-$(date +%F).db`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -95,14 +100,17 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 	opts := &CheckOptions{IO: f.IOStreams, Location: f.Location}
 	cmd := &cobra.Command{
 		Use:   "check",
-		Short: "Prove the ledger intact: SQLite's integrity and the ledger's own sums",
+		Short: "Prove the ledger intact: the engine's integrity and the ledger's own sums",
 		Long: `Check the ledger without changing it:
 
-  integrity       SQLite's integrity_check and foreign_key_check
+  integrity       SQLite's integrity_check and foreign_key_check; on
+                  PostgreSQL, every foreign key's rows (foreign_key)
   schema_version  the ledger's schema is one this makegood knows
   trigger, index  every trigger and index the migrations make is there,
                   unchanged (found by applying the migrations to an empty
-                  database, so the list follows new migrations)
+                  database, so the list follows new migrations); on
+                  PostgreSQL tables and functions too, and a trigger
+                  disabled is a finding
   issue_entry     each credit has one issue entry, for its amount
   remaining_below_zero, void_sum, entry_sign, entry_copy, orphan_entry,
   gesture_money   what each credit's entries add up to agrees with its status
@@ -170,7 +178,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 		}
 	}
 	if !res.Sound() {
-		fmt.Fprintf(opts.IO.ErrOut, "%s is not sound: %d findings.\n", path, len(res.Findings))
+		fmt.Fprintf(opts.IO.ErrOut, "%s is not sound: %s.\n", path, cmdutil.Plural(len(res.Findings), "finding", "findings"))
 		return &cmdutil.ExitCodeError{Code: cmdutil.ExitFailure}
 	}
 	if !opts.Output.JSON {
@@ -222,8 +230,12 @@ func restoreRun(ctx context.Context, opts *RestoreOptions) error {
 		return err
 	}
 	path := loc.String()
-	if _, err := os.Stat(opts.File); err != nil {
-		return cmdutil.FlagErrorf("FILE: %v", err)
+	// A ledger that is not a file cannot be restored from one, whatever
+	// FILE is: say so first.
+	if _, isFile := loc.File(); isFile {
+		if _, err := os.Stat(opts.File); err != nil {
+			return cmdutil.FlagErrorf("FILE: %v", err)
+		}
 	}
 	kept, res, err := store.Restore(ctx, opts.File, loc, opts.Force, opts.Now())
 	var notEmpty *ledger.NotEmptyError

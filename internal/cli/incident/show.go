@@ -66,7 +66,7 @@ type AffectedJSON struct {
 	TimeToApologySeconds *int64        `json:"time_to_apology_seconds"`
 	Apologies            int           `json:"apologies"`
 	ApologyID            *int64        `json:"apology_id"`     // the latest apology
-	ApologyStatus        *string       `json:"apology_status"` // sent, queued or failed
+	ApologyStatus        *string       `json:"apology_status"` // as apology list says (ledger.ApologyStatus)
 	Given                []view.Credit `json:"given"`
 	ThankedAt            *string       `json:"thanked_at"` // the after-recovery thank-you
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -173,9 +172,9 @@ func run(ctx context.Context, opts *Options) error {
 		_, err := fmt.Fprintf(opts.IO.ErrOut, "Wrote %s\n", opts.HTML)
 		return err
 	case opts.charts():
-		return report.Screen(opts.IO.Out, r, opts.IO.TerminalWidth(), Escape)
+		return report.Screen(opts.IO.Out, r, opts.IO.TerminalWidth(), cmdutil.Escape)
 	default:
-		return report.Plain(opts.IO.Out, r, Escape)
+		return report.Plain(opts.IO.Out, r, cmdutil.Escape)
 	}
 }
 
@@ -210,17 +209,4 @@ func writePrivate(path string, write func(*os.File) error) error {
 		return fmt.Errorf("--html: %w", err)
 	}
 	return nil
-}
-
-// Escape makes ledger text safe for a terminal: control characters are
-// written as Go escapes. The ledger refuses them on the way in; this is
-// for a ledger edited by other means.
-func Escape(s string) string {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			q := strconv.QuoteToGraphic(s)
-			return q[1 : len(q)-1]
-		}
-	}
-	return s
 }

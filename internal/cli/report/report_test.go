@@ -20,7 +20,9 @@ import (
 
 	"github.com/makegood/makegood/internal/cli/clitest"
 	"github.com/makegood/makegood/internal/cli/cmdutil"
+	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/report/reporttest"
+	"github.com/makegood/makegood/internal/testutil/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -45,21 +47,9 @@ func runReport(t *testing.T, e *clitest.Env, args string) {
 	}
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the output (go test -update rewrites it after a deliberate change):\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
@@ -73,7 +63,7 @@ func TestScreenAt80Columns(t *testing.T) {
 	e.IO.SetTerminalWidth(80)
 	runReport(t, e, "")
 	out := e.Stdout.String()
-	golden(t, "screen-80.golden", out)
+	checkGolden(t, "screen-80.golden", out)
 	for i, l := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
 		if n := utf8.RuneCountInString(l); n > 80 {
 			t.Errorf("line %d is %d columns: %q", i+1, n, l)
@@ -102,7 +92,7 @@ func TestScreenAt80Columns(t *testing.T) {
 func TestPlainWhenPipedOrNoColor(t *testing.T) {
 	piped := env(t, nil)
 	runReport(t, piped, "")
-	golden(t, "plain.golden", piped.Stdout.String())
+	checkGolden(t, "plain.golden", piped.Stdout.String())
 	for name, vars := range map[string]map[string]string{"NO_COLOR": {"NO_COLOR": "1"}, "TERM=dumb": {"TERM": "dumb"}} {
 		e := env(t, vars)
 		e.Terminal()
@@ -266,4 +256,31 @@ func countColours(img image.Image) (int, int) {
 		top = max(top, n)
 	}
 	return len(seen), top
+}
+
+// TestReportEscapesLedgerText: a customer id holding an escape sequence
+// (written by another tool) reaches the screen and a pipe the way every
+// table shows it (cmdutil.Escape: ^[), never as the sequence itself.
+func TestReportEscapesLedgerText(t *testing.T) {
+	for _, terminal := range []bool{true, false} {
+		e := env(t, nil)
+		st, err := e.F.Store(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		evil := ledger.Customer{ID: "evil\x1b]0;pwned\x07", Period: "month", Since: reporttest.Now.AddDate(0, 0, -3),
+			CreatedAt: reporttest.Now, UpdatedAt: reporttest.Now}
+		if err := st.AddCustomer(context.Background(), evil); err != nil {
+			t.Fatal(err)
+		}
+		if terminal {
+			e.Terminal()
+			e.IO.SetTerminalWidth(80)
+		}
+		runReport(t, e, "")
+		out := e.Stdout.String()
+		if !strings.Contains(out, "evil^[]0;pwned^G") || strings.Contains(out, "\x1b]0;") || strings.Contains(out, "\a") {
+			t.Errorf("terminal %v: the customer is not shown escaped:\n%q", terminal, out)
+		}
+	}
 }

@@ -84,7 +84,45 @@ func planFromFlags(ctx context.Context, src Source, o *Options, now time.Time, b
 	if err := plan.refreshDrafts(ctx, src); err != nil {
 		return nil, err
 	}
+	if err := followUpsFromFlags(ctx, src, o, plan); err != nil {
+		return nil, err
+	}
 	return plan, nil
+}
+
+// followUpsFromFlags writes the it's-fixed follow-up, from the template
+// with the fix and what is given, for every customer due one
+// (Plan.followUpDue) when --follow-up asks; without it they are counted,
+// so the run can say that nobody told them.
+func followUpsFromFlags(ctx context.Context, src Source, o *Options, plan *Plan) error {
+	due := 0
+	for _, t := range plan.Targets {
+		if !plan.followUpDue(t) {
+			continue
+		}
+		due++
+		if !o.FollowUp {
+			continue
+		}
+		if _, err := t.Customer.MailAddress(); plan.Via != ViaNone && err != nil {
+			return &ledger.FieldError{Field: "--via", Err: noEmail(t.Customer)}
+		}
+		d, err := src.Draft(ctx, plan.Incident, true, t.Customer, plan.giveFor(t))
+		if err != nil {
+			return err
+		}
+		if findings := apology.Check(d, src.Rules()); len(findings) > 0 {
+			return flaggedError("the follow-up draft", findings)
+		}
+		t.FollowUp = d
+	}
+	switch {
+	case o.FollowUp && due == 0:
+		return ledger.Fieldf("--follow-up", "nobody affected by incident #%d was apologized to before the fix: there is no follow-up to send", plan.Incident.ID)
+	case !o.FollowUp:
+		plan.followUpsLeft = due
+	}
+	return nil
 }
 
 func newIncidentFromFlags(o *Options, now time.Time) (ledger.Incident, error) {
@@ -227,7 +265,11 @@ func flaggedError(field string, findings []apology.Finding) error {
 		lines[i] = "  " + f.String()
 	}
 	hint := "edit it, or pass --keep-flagged to send it as written"
-	if field != "--apology-file" {
+	switch field {
+	case "--apology-file":
+	case "the follow-up draft":
+		hint = "fix the template, or resume the case at a terminal to edit the follow-up"
+	default:
 		hint = "write your own with --apology-file, or fix the template"
 	}
 	return &ledger.FieldError{Field: field, Line: findings[0].Line, Err: fmt.Errorf(

@@ -132,9 +132,9 @@ func (o *outcome) printText(opts *Options) error {
 	var b strings.Builder
 	inc := o.incident
 	if o.plan.Action == ActionSave {
-		fmt.Fprintf(&b, "Saved incident #%d %q: not fixed yet.\n", inc.ID, inc.Title)
+		fmt.Fprintf(&b, "Saved incident #%d \"%s\": not fixed yet.\n", inc.ID, cmdutil.Escape(inc.Title))
 	} else {
-		fmt.Fprintf(&b, "Recorded incident #%d %q.\n", inc.ID, inc.Title)
+		fmt.Fprintf(&b, "Recorded incident #%d \"%s\".\n", inc.ID, cmdutil.Escape(inc.Title))
 	}
 	for _, r := range o.rows {
 		fmt.Fprintf(&b, "  %s:", cmdutil.CustomerLabel(r.target.Customer))
@@ -152,7 +152,7 @@ func (o *outcome) printText(opts *Options) error {
 			case r.target.Compensated:
 				b.WriteString("; already compensated")
 			case r.credit != nil && r.credit.IsGesture():
-				fmt.Fprintf(&b, "; gesture #%d: %s", r.credit.ID, r.credit.Gesture)
+				fmt.Fprintf(&b, "; gesture #%d: %s", r.credit.ID, cmdutil.Escape(r.credit.Gesture))
 			case r.credit != nil:
 				fmt.Fprintf(&b, "; credit #%d %s", r.credit.ID, money.Format(r.credit.AmountMinor, r.credit.Currency))
 			default:

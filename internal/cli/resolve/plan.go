@@ -34,9 +34,9 @@ const (
 	maxGestureRunes = 500
 )
 
-// incidentLabel is how a list shows an incident.
+// incidentLabel is how a list shows an incident, its title escaped.
 func incidentLabel(i ledger.Incident) string {
-	return fmt.Sprintf("#%d %s (since %s)", i.ID, i.Title, i.StartedAt.Format("2006-01-02 15:04"))
+	return fmt.Sprintf("#%d %s (since %s)", i.ID, cmdutil.Escape(i.Title), i.StartedAt.Format("2006-01-02 15:04"))
 }
 
 // Target is one affected customer and what the walk decided for them.
@@ -52,7 +52,8 @@ type Target struct {
 	// if it still holds that many.
 	apologies int
 	Apology   string
-	// Kept are the apology check findings the operator chose to keep.
+	// Kept are the apology check findings the operator chose to keep in
+	// what goes out: the apology, or the follow-up.
 	Kept []apology.Finding
 	// FollowUp is the it's-fixed message for a customer apologized to
 	// before the fix (a saved case resumed), sent with the case; "" when
@@ -128,6 +129,9 @@ type Plan struct {
 	Fixed    bool
 	FixedAt  time.Time
 	Action   Action
+	// followUpsLeft counts the customers due the it's-fixed follow-up
+	// (followUpDue) that a script's run does not send one (no --follow-up).
+	followUpsLeft int
 }
 
 // NewTargets lists the customers to add with the case.
@@ -179,11 +183,24 @@ func (p *Plan) checkEmails(via string) error {
 	}
 	for _, t := range p.Targets {
 		if _, err := t.Customer.MailAddress(); t.Apologized == nil && err != nil {
-			return fmt.Errorf("%s has no email address: add one with `makegood customer edit %s --email …`, or send it yourself (--via none)",
-				cmdutil.CustomerLabel(t.Customer), t.Customer.ID)
+			return noEmail(t.Customer)
 		}
 	}
 	return nil
+}
+
+// followUpDue reports whether t is owed the it's-fixed follow-up: apologized
+// to before the ledger had the fix (a saved case resumed), when that
+// apology said it was being fixed, and the plan now fixes it.
+func (p *Plan) followUpDue(t *Target) bool {
+	inc := p.Incident
+	return t.Apologized != nil && p.Fixed && (inc.FixedAt == nil || t.Apologized.Before(*inc.FixedAt))
+}
+
+// noEmail is the error of a customer a message cannot go to by mail.
+func noEmail(c ledger.Customer) error {
+	return fmt.Errorf("%s has no email address: add one with `makegood customer edit %s --email …`, or send it yourself (--via none)",
+		cmdutil.CustomerLabel(c), c.ID)
 }
 
 // refreshDrafts writes again the apologies the operator left as drafted,

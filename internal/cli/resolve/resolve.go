@@ -39,6 +39,10 @@ type Options struct {
 	KeepFlagged bool
 	FixedAt     string
 	NotFixed    bool
+	// FollowUp sends, when a saved case is resumed with its fix, the
+	// it's-fixed follow-up drafted from the template to every customer
+	// who got the first apology before it.
+	FollowUp bool
 
 	AcceptSuggestion bool
 	Pick             string
@@ -96,11 +100,19 @@ missing one is an error naming its flag:
                    or --no-compensation (not with --not-fixed: it comes after the fix)
 The apology is the draft unless --apology-file gives one; a file with flagged
 phrases needs --keep-flagged. Any of these flags, even at a terminal, means
-all decisions come from flags.`,
+all decisions come from flags.
+
+A case saved with --not-fixed told its customers it was being fixed. When
+you resume it with --fixed-at, --follow-up sends each of them the it's-fixed
+follow-up, drafted from the apology template with the fix and what they are
+given, and checked like the first apology (a draft with flagged phrases is
+refused: fix the template, or resume at a terminal, where you can edit it).
+Without --follow-up they get no further message; the walk offers it to each.`,
 		Example: `  makegood resolve
   makegood resolve --incident 7
   makegood resolve --no-input --title "Login outage" --what "Nobody could log in for 3 hours" \
-    --customer alice@example.com --fixed-at 2026-11-24T12:00:00Z --accept-suggestion --json`,
+    --customer alice@example.com --fixed-at 2026-11-24T12:00:00Z --accept-suggestion --json
+  makegood resolve --no-input --incident 7 --fixed-at now --accept-suggestion --follow-up`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Changed = func(name string) bool { return cmd.Flags().Changed(name) }
@@ -144,6 +156,7 @@ all decisions come from flags.`,
 	fl.BoolVar(&opts.KeepFlagged, "keep-flagged", false, "Send an --apology-file even if apology check flags phrases in it")
 	fl.StringVar(&opts.FixedAt, "fixed-at", "", "When it was fixed, RFC 3339, or now")
 	fl.BoolVar(&opts.NotFixed, "not-fixed", false, "Not fixed yet: save the case (and send the apology); resume with --incident")
+	fl.BoolVar(&opts.FollowUp, "follow-up", false, "With --incident and --fixed-at: send the it's-fixed follow-up to everyone apologized to before the fix (default: none)")
 	fl.BoolVar(&opts.AcceptSuggestion, "accept-suggestion", false, "Give each customer goodwill suggest's recommendation")
 	fl.StringVar(&opts.Pick, "pick", "", "Give goodwill suggest's option of this kind: "+strings.Join(pickKinds(), ", "))
 	fl.StringVar(&opts.Amount, "amount", "", "Give a credit of this amount, in each customer's currency")
@@ -187,6 +200,9 @@ func validateFlags(o *Options) error {
 		if name := o.compensationFlag(); name != "" {
 			return cmdutil.FlagErrorf("--%s cannot be used with --not-fixed: compensation comes once it is fixed; give it when you resume with --incident", name)
 		}
+	}
+	if o.FollowUp && (o.NotFixed || o.Incident == 0) {
+		return cmdutil.FlagErrorf("--follow-up goes with --incident ID and --fixed-at: it tells the customers of a saved case that it is fixed")
 	}
 	if o.KeepFlagged && o.ApologyFile == "" {
 		return cmdutil.FlagErrorf("--keep-flagged goes with --apology-file: the draft has nothing flagged")

@@ -115,6 +115,10 @@ func run(ctx context.Context, opts *Options, e env) error {
 		if err != nil {
 			return err
 		}
+		if n := plan.followUpsLeft; n > 0 && attempt == 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "%s the first apology before the fix and no follow-up now (--follow-up sends the it's-fixed one).\n",
+				cmdutil.Plural(n, "customer got", "customers got"))
+		}
 
 		// Everything that can refuse is asked before anything is written.
 		var sender mail.Sender
@@ -166,7 +170,7 @@ func knownCase(ctx context.Context, st ledger.Store, o *Options, now time.Time) 
 // the operator guessing which answers count.
 func (o *Options) anyDecisionFlag() bool {
 	for _, name := range []string{"title", "what", "started", "reported", "severity", "impact", "customer", "apology-file", "keep-flagged",
-		"fixed-at", "not-fixed"} {
+		"fixed-at", "not-fixed", "follow-up"} {
 		if o.Changed(name) {
 			return true
 		}

@@ -62,7 +62,6 @@ type walk struct {
 	// Answers bound to fields, kept across Back.
 	incidentChoice string
 	picked         []string
-	newIDs         []string
 	started        string
 	reported       string
 	impact         string
@@ -80,7 +79,7 @@ type newCustomer struct {
 // --incident), it starts where the case stopped. ErrAborted (Ctrl-C, Esc)
 // means nothing was decided.
 func Walk(ctx context.Context, src Source, p prompt.Stepper, now time.Time, defaultCurrency, defaultVia string, resume *Plan) (*Plan, error) {
-	w := &walk{src: src, p: p, now: now, defaultCurrency: defaultCurrency, defaultVia: defaultVia}
+	w := &walk{src: escapedSource{src}, p: p, now: now, defaultCurrency: defaultCurrency, defaultVia: defaultVia}
 	var err error
 	if w.customers, err = src.Customers(ctx); err != nil {
 		return nil, err
@@ -103,6 +102,19 @@ func Walk(ctx context.Context, src Source, p prompt.Stepper, now time.Time, defa
 		return nil, err
 	}
 	return w.plan, nil
+}
+
+// escapedSource is the walk's Source with its drafts escaped
+// (cmdutil.EscapeText): a draft holds the incident's words and the
+// customer's name, which come from the ledger, and the walk shows it at the
+// terminal, in a text area, a note and the preview. What is shown is what
+// goes out, so an escape sequence written into the ledger by another tool
+// reaches neither the terminal nor the customer.
+type escapedSource struct{ Source }
+
+func (s escapedSource) Draft(ctx context.Context, inc ledger.Incident, fixed bool, c ledger.Customer, give *Give) (string, error) {
+	d, err := s.Source.Draft(ctx, inc, fixed, c, give)
+	return cmdutil.EscapeText(d), err
 }
 
 func stepTitle(step int, detail string) string {
@@ -255,12 +267,10 @@ func validTitle(s string) error {
 // parseTime reads a time typed at the prompt: "2026-11-24 09:30" (UTC),
 // RFC 3339, or a date. It may not be in the future.
 func (w *walk) parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	t, err := time.Parse(timeInputShape, s)
+	t, err := ledger.ParseTimeAs("time", strings.TrimSpace(s), "YYYY-MM-DD HH:MM (UTC)", timeInputShape)
 	if err != nil {
-		if t, err = ledger.ParseTime("time", s); err != nil {
-			return time.Time{}, errors.New("want YYYY-MM-DD HH:MM (UTC), or RFC 3339")
-		}
+		// The prompt is the field: its message alone.
+		return time.Time{}, errors.Unwrap(err)
 	}
 	if ledger.CheckPast("time", t, w.now) != nil {
 		return time.Time{}, errors.New("that is in the future")
@@ -435,18 +445,26 @@ func (w *walk) apologyPage(i int) page {
 		if err != nil || back {
 			return back, nil, err
 		}
-		findings := apology.Check(t.Apology, w.src.Rules())
-		if len(findings) == 0 {
-			t.Kept = nil
-			return false, w.apologyPage(i + 1), nil
-		}
-		return false, w.findingsPage(i, findings), nil
+		t.Kept = nil
+		return w.checked(i, stepTitle(stepApologize, w.ofCustomers(i)), "apology", t.Apology, w.apologyPage(i+1))
 	}
 }
 
-// findingsPage shows what apology check found under the apology, and asks
+// checked runs apology check over a message the walk is about to send
+// (the apology, or the it's-fixed follow-up) and goes on to next when it
+// finds nothing; else to the findings, where keeping a flagged phrase
+// needs saying so.
+func (w *walk) checked(i int, title, what, text string, next page) (bool, page, error) {
+	findings := apology.Check(text, w.src.Rules())
+	if len(findings) == 0 {
+		return false, next, nil
+	}
+	return false, w.findingsPage(i, title, what, text, findings, next), nil
+}
+
+// findingsPage shows what apology check found under the message, and asks
 // to edit it or to keep the flagged phrases knowingly.
-func (w *walk) findingsPage(i int, findings []apology.Finding) page {
+func (w *walk) findingsPage(i int, title, what, text string, findings []apology.Finding, next page) page {
 	choice := findingsEdit
 	return func(ctx context.Context, _ bool) (bool, page, error) {
 		t := w.plan.Targets[i]
@@ -454,11 +472,11 @@ func (w *walk) findingsPage(i int, findings []apology.Finding) page {
 		for k, f := range findings {
 			lines[k] = f.String()
 		}
-		back, err := w.p.Group(ctx, stepTitle(stepApologize, w.ofCustomers(i)), []prompt.Field{
-			prompt.Note("Your apology", t.Apology),
+		back, err := w.p.Group(ctx, title, []prompt.Field{
+			prompt.Note("Your "+what, text),
 			prompt.Note("apology check found", strings.Join(lines, "\n")),
 			prompt.SelectField("Before it goes out", []prompt.Option{
-				{Label: "Edit the apology", Value: findingsEdit},
+				{Label: "Edit the " + what, Value: findingsEdit},
 				{Label: "Keep it as written: I stand by the flagged phrases", Value: findingsKeep},
 			}, &choice),
 		}, false)
@@ -470,7 +488,7 @@ func (w *walk) findingsPage(i int, findings []apology.Finding) page {
 			return true, nil, nil
 		}
 		t.Kept = findings
-		return false, w.apologyPage(i + 1), nil
+		return false, next, nil
 	}
 }
 
@@ -478,20 +496,27 @@ func (w *walk) deliveryPage(ctx context.Context, allowBack bool) (bool, page, er
 	if w.plan.pendingApologies() == 0 {
 		return w.fixPage(ctx, allowBack)
 	}
-	if w.plan.Via == "" {
-		w.plan.Via = ViaOutbox
-	}
-	via := prompt.SelectField("How should the apology go out?", []prompt.Option{
-		{Label: "Outbox: queued as a ready-to-send .eml file beside the ledger (you send it)", Value: ViaOutbox},
-		{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
-		{Label: "I'll send it myself (record it only)", Value: ViaNone},
-	}, &w.plan.Via)
-	via.Validate = func(v string) error { return w.plan.checkEmails(v) }
+	via := w.viaField("How should the apology go out?", w.plan.checkEmails)
 	back, err := w.p.Group(ctx, stepTitle(stepApologize, "delivery"), []prompt.Field{via}, allowBack)
 	if err != nil || back {
 		return back, nil, err
 	}
 	return false, w.fixPage, nil
+}
+
+// viaField asks how the case's messages go out (outbox by default);
+// check refuses a way some customer cannot be reached by.
+func (w *walk) viaField(title string, check func(via string) error) prompt.Field {
+	if w.plan.Via == "" {
+		w.plan.Via = ViaOutbox
+	}
+	f := prompt.SelectField(title, []prompt.Option{
+		{Label: "Outbox: queued as a ready-to-send .eml file beside the ledger (you send it)", Value: ViaOutbox},
+		{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
+		{Label: "I'll send it myself (record it only)", Value: ViaNone},
+	}, &w.plan.Via)
+	f.Validate = check
+	return f
 }
 
 // Step 3: fix.
@@ -511,7 +536,7 @@ func (w *walk) fixPage(ctx context.Context, allowBack bool) (bool, page, error) 
 		if bp := w.plan.Incident.ImpactBP; bp != 0 && bp != ledger.FullImpact {
 			note += fmt.Sprintf(" Degraded: %s of the service lost.", ledger.FormatImpact(bp))
 		}
-		fields = append(fields, prompt.Note(w.plan.Incident.Title, note))
+		fields = append(fields, prompt.Note(cmdutil.Escape(w.plan.Incident.Title), note))
 	}
 	fields = append(fields, prompt.SelectField("Is it fixed?", []prompt.Option{
 		{Label: "Yes, just now", Value: fixNow},
@@ -603,10 +628,10 @@ func (w *walk) compensatePage(i int) page {
 				opts = append(opts, prompt.Option{Label: optionLabel(o), Value: "opt:" + strconv.Itoa(k)})
 			}
 			for _, f := range t.Suggestion.Flags {
-				fields = append(fields, prompt.Note("Note: "+strings.ReplaceAll(f.Code, "_", " "), f.Message))
+				fields = append(fields, prompt.Note("Note: "+strings.ReplaceAll(f.Code, "_", " "), cmdutil.Escape(f.Message)))
 			}
 		} else {
-			fields = append(fields, prompt.Note("No suggestion", t.NoSuggestion))
+			fields = append(fields, prompt.Note("No suggestion", cmdutil.Escape(t.NoSuggestion)))
 		}
 		opts = append(opts,
 			prompt.Option{Label: "A custom amount…", Value: GiveCustom},
@@ -637,13 +662,14 @@ func (w *walk) compensatePage(i int) page {
 }
 
 // optionLabel shows an option with its amount and its reason, so the
-// operator chooses with the figures in view.
+// operator chooses with the figures in view. A gesture's words and a
+// reason come from the config and the ledger: escaped.
 func optionLabel(o goodwill.Option) string {
 	kind := strings.ReplaceAll(o.Kind, "_", " ")
 	if o.Kind == goodwill.KindGesture {
-		return fmt.Sprintf("gesture: %s — %s", o.Gesture, o.Reason)
+		return cmdutil.Escape(fmt.Sprintf("gesture: %s — %s", o.Gesture, o.Reason))
 	}
-	return fmt.Sprintf("%s %s — %s", money.Format(o.Amount.Minor, o.Amount.Currency), kind, o.Reason)
+	return cmdutil.Escape(fmt.Sprintf("%s %s — %s", money.Format(o.Amount.Minor, o.Amount.Currency), kind, o.Reason))
 }
 
 func (w *walk) customAmountPage(i int) page {
@@ -782,10 +808,7 @@ func (w *walk) followUpPage(i int) page {
 			return w.confirmPage(ctx, allowBack)
 		}
 		t := w.plan.Targets[i]
-		// Due to those apologized to before the ledger had the fix: their
-		// apology said it was being fixed.
-		inc := w.plan.Incident
-		if t.Apologized == nil || !w.plan.Fixed || (inc.FixedAt != nil && !t.Apologized.Before(*inc.FixedAt)) {
+		if !w.plan.followUpDue(t) {
 			t.FollowUp = ""
 			return w.followUpPage(i+1)(ctx, allowBack)
 		}
@@ -800,22 +823,14 @@ func (w *walk) followUpPage(i int) page {
 		if t.followChoice == "" {
 			t.followChoice = followSend
 		}
-		if w.plan.Via == "" {
-			w.plan.Via = ViaOutbox
-		}
-		via := prompt.SelectField("How should it go out?", []prompt.Option{
-			{Label: "Outbox: queued as a ready-to-send .eml file beside the ledger (you send it)", Value: ViaOutbox},
-			{Label: "SMTP: send it now through the configured server", Value: ViaSMTP},
-			{Label: "I'll send it myself (record it only)", Value: ViaNone},
-		}, &w.plan.Via)
-		via.Validate = func(v string) error {
-			if v != ViaNone && t.Customer.Email == "" {
-				return fmt.Errorf("%s has no email address: add one with `makegood customer edit %s --email …`, or send it yourself",
-					cmdutil.CustomerLabel(t.Customer), t.Customer.ID)
+		via := w.viaField("How should it go out?", func(v string) error {
+			if _, err := t.Customer.MailAddress(); v != ViaNone && err != nil {
+				return noEmail(t.Customer)
 			}
 			return nil
-		}
-		back, err := w.p.Group(ctx, stepTitle(stepCompensate, w.ofCustomers(i)+" · it's fixed"), []prompt.Field{
+		})
+		title := stepTitle(stepCompensate, w.ofCustomers(i)+" · it's fixed")
+		back, err := w.p.Group(ctx, title, []prompt.Field{
 			prompt.TextField(fmt.Sprintf("The follow-up to %s, apologized to %s (edit freely)", cmdutil.CustomerLabel(t.Customer), t.Apologized.Format(timeInputShape)), &t.followText, func(s string) error {
 				if strings.TrimSpace(s) == "" {
 					return errors.New("the follow-up is empty; choose not to send it instead")
@@ -831,11 +846,12 @@ func (w *walk) followUpPage(i int) page {
 		if err != nil || back {
 			return back, nil, err
 		}
-		t.FollowUp = ""
-		if t.followChoice == followSend {
-			t.FollowUp = t.followText
+		t.FollowUp, t.Kept = "", nil
+		if t.followChoice != followSend {
+			return false, w.followUpPage(i + 1), nil
 		}
-		return false, w.followUpPage(i + 1), nil
+		t.FollowUp = t.followText
+		return w.checked(i, title, "follow-up", t.FollowUp, w.followUpPage(i+1))
 	}
 }
 
@@ -868,9 +884,9 @@ func (w *walk) summary(withGive bool) string {
 	p := w.plan
 	var b strings.Builder
 	if p.Incident.ID != 0 {
-		fmt.Fprintf(&b, "Incident #%d: %s\n", p.Incident.ID, p.Incident.Title)
+		fmt.Fprintf(&b, "Incident #%d: %s\n", p.Incident.ID, cmdutil.Escape(p.Incident.Title))
 	} else {
-		fmt.Fprintf(&b, "New incident: %s (%s), started %s, reported %s", p.Incident.Title, p.Incident.Severity,
+		fmt.Fprintf(&b, "New incident: %s (%s), started %s, reported %s", cmdutil.Escape(p.Incident.Title), p.Incident.Severity,
 			p.Incident.StartedAt.Format(timeInputShape), p.Incident.ReportedAt.Format(timeInputShape))
 		if bp := p.Incident.ImpactBP; bp != 0 && bp != ledger.FullImpact {
 			fmt.Fprintf(&b, ", %s impact", ledger.FormatImpact(bp))
@@ -890,6 +906,9 @@ func (w *walk) summary(withGive bool) string {
 		switch {
 		case t.Apologized != nil && t.FollowUp != "":
 			fmt.Fprintf(&b, ": apology already sent %s; the it's-fixed follow-up %s", t.Apologized.Format(timeInputShape), viaText(p.Via))
+			if len(t.Kept) > 0 {
+				fmt.Fprintf(&b, " (%d flagged phrase(s) kept)", len(t.Kept))
+			}
 		case t.Apologized != nil:
 			fmt.Fprintf(&b, ": apology already sent %s", t.Apologized.Format(timeInputShape))
 		default:
@@ -902,7 +921,7 @@ func (w *walk) summary(withGive bool) string {
 			if t.Compensated {
 				b.WriteString("; already compensated")
 			} else {
-				fmt.Fprintf(&b, "; %s", t.Give.Describe())
+				fmt.Fprintf(&b, "; %s", cmdutil.Escape(t.Give.Describe()))
 			}
 		}
 		b.WriteString("\n")

@@ -92,6 +92,21 @@ func walkWith(t *testing.T, src *memSource, answers []A, resume *Plan) (*Plan, *
 	return plan, p, err
 }
 
+// TestWalkTimesKeepToTheLedgersYears: a start typed in the walk's own
+// shape before 1970 is refused at the prompt, by the ledger's time rule,
+// as it is in RFC 3339 and from flags.
+func TestWalkTimesKeepToTheLedgersYears(t *testing.T) {
+	for _, typed := range []string{"1969-12-31 23:00", "1969-12-31T23:00:00Z"} {
+		src := &memSource{customers: []ledger.Customer{alice}}
+		answers := newIncident(alice.ID)
+		answers[2].Value = typed
+		_, _, err := walkWith(t, src, answers, nil)
+		if err == nil || !strings.Contains(err.Error(), "outside the years 1970 to 9999") {
+			t.Errorf("start %q: %v, want the years named", typed, err)
+		}
+	}
+}
+
 func TestWalkHappyPath(t *testing.T) {
 	src := &memSource{customers: []ledger.Customer{alice, bob}}
 	answers := append(newIncident(alice.ID),
@@ -270,6 +285,52 @@ func TestWalkResumeStartsAtTheFix(t *testing.T) {
 	}
 	if f := plan.Targets[0].FollowUp; f != "Alice: it is fixed, and a card is on its way." || plan.Via != ViaOutbox {
 		t.Fatalf("follow-up %q via %q", f, plan.Via)
+	}
+}
+
+// The it's-fixed follow-up goes through apology check as the first
+// apology does: its findings are shown; editing goes back to the text, and
+// keeping a flagged phrase needs saying so, which the plan keeps.
+func TestWalkChecksTheFollowUp(t *testing.T) {
+	sent := now.Add(-2 * time.Hour)
+	inc := ledger.Incident{ID: 7, Title: "Login outage", What: "Nobody could log in", StartedAt: now.Add(-24 * time.Hour),
+		ReportedAt: now.Add(-3 * time.Hour), Customers: []string{alice.ID}}
+	stock := "Alice: it is fixed. We apologize for any inconvenience."
+	resume := &Plan{Incident: inc, Targets: []*Target{{Customer: alice, Apologized: &sent}}}
+	plan, p, err := walkWith(t, &memSource{}, []A{
+		{Title: "Is it fixed", Value: fixNow},
+		{Title: "What will you give Alice", Value: "opt:0"},
+		{Title: "The follow-up to Alice", Value: stock},
+		{Title: "Send the follow-up", Value: followSend},
+		{Title: "How should it go out", Value: ViaOutbox},
+		{Title: "Before it goes out", Value: findingsEdit}, // back to the text
+		{Title: "The follow-up to Alice", Value: stock},
+		{Title: "Send the follow-up", Value: followSend},
+		{Title: "How should it go out", Value: ViaOutbox},
+		{Title: "Before it goes out", Value: findingsKeep},
+		{Title: "Record", Value: "y"},
+	}, resume)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range p.Notes {
+		if strings.HasPrefix(n, "apology check found: ") && strings.Contains(n, "inconvenience") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no findings shown for the follow-up: %q", p.Notes)
+	}
+	tg := plan.Targets[0]
+	if tg.FollowUp != stock || len(tg.Kept) != 1 || tg.Kept[0].Kind != "stock-phrase" {
+		t.Fatalf("follow-up %q kept %+v", tg.FollowUp, tg.Kept)
+	}
+	if sum := plan.ledgerCase(now).Resolutions[0].Apology; sum == nil || sum.Body != stock {
+		t.Fatalf("recorded %+v", plan.ledgerCase(now).Resolutions)
+	}
+	if !strings.Contains(strings.Join(p.Notes, "\n"), "the it's-fixed follow-up to be queued in the outbox (1 flagged phrase(s) kept)") {
+		t.Fatalf("the confirmation does not say a flagged phrase is kept: %q", p.Notes)
 	}
 }
 

@@ -75,11 +75,11 @@ func TestConfigPrecedence(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	_, out, _ = run(t, "--db", flagDB, "customer", "list")
-	if out != "c\t\t\t\t\t\tmonth\t\t\t0\t\n" {
+	if out != "c\t\t\t\t\t\tmonth\t\t\t0\t\t\n" {
 		t.Fatalf("--db did not beat MAKEGOOD_DB: %q", out)
 	}
 	_, out, _ = run(t, "customer", "list")
-	if out != "b\t\t\t\t0.00\tGBP\tmonth\t\t\t0\t\n" {
+	if out != "b\t\t\t\t0.00\tGBP\tmonth\t\t\t0\t\t\n" {
 		t.Fatalf("MAKEGOOD_DB ledger: %q", out)
 	}
 }

@@ -183,7 +183,7 @@ func dueRun(ctx context.Context, opts *DueOptions) error {
 		if opts.Occasion != "" {
 			hint += " --occasion " + opts.Occasion
 		}
-		msg := fmt.Sprintf("%s due", plural(due, "note", "notes"))
+		msg := fmt.Sprintf("%s due", cmdutil.Plural(due, "note", "notes"))
 		if held := len(rows) - due; held > 0 {
 			msg += fmt.Sprintf(", %d held back", held)
 		}

@@ -106,6 +106,9 @@ Each note is delivered first and recorded after, with its credit
 transaction: a failed delivery records a failed note and no credit, so
 nothing is ever marked sent that was not.
 
+At a terminal the notes sent are listed without their Message-IDs, so the
+table fits 80 columns; --wide shows them, as piped output and --json do.
+
 More than one note asks for confirmation at a terminal and needs --yes
 otherwise. Exit status 1 if any note failed or has an unknown outcome.`,
 		Example: `  makegood thanks send --due --yes
@@ -150,6 +153,7 @@ otherwise. Exit status 1 if any note failed or has an unknown outcome.`,
 	fl.BoolVar(&opts.ResendUnknown, "resend-unknown", false, "Send again notes whose earlier attempt has an unknown outcome (they may arrive twice)")
 	fl.BoolVar(&opts.MarkSent, "mark-sent", false, "Record the notes as sent by hand, without sending anything")
 	cmdutil.AddJSONFlag(cmd, &opts.Output)
+	cmdutil.AddWideFlag(cmd, &opts.Output)
 	cmd.MarkFlagsMutuallyExclusive("customer", "due", "segment")
 	cmd.MarkFlagsMutuallyExclusive("mark-sent", "resend-unknown")
 	cmd.MarkFlagsMutuallyExclusive("mark-sent", "dry-run")
@@ -324,7 +328,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 			}
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "Deferred %s by the cool-down (another note or an apology in the last days); the first comes due on %s (see makegood thanks due).\n",
-			plural(len(deferred), "note", "notes"), first.Format(time.DateOnly))
+			cmdutil.Plural(len(deferred), "note", "notes"), first.Format(time.DateOnly))
 	}
 	jobs, err := opts.prepare(due, now, mc.FromName)
 	if err != nil {
@@ -698,17 +702,29 @@ func (d *run) report(fatal error) error {
 			return err
 		}
 	} else if d.cards == nil && !opts.DryRun && len(res.Notes) > 0 {
-		t := cmdutil.NewTable(opts.IO, false, "ID", "CUSTOMER", "OCCASION", "VIA", "STATUS", "MESSAGE-ID")
+		// The Message-ID (some 45 characters) is an id, never cut, and
+		// would take the table past 80 columns: at a terminal it is for
+		// --wide (and --json); piped, every column stays.
+		headers := []string{"ID", "CUSTOMER", "OCCASION", "VIA", "STATUS", "MESSAGE-ID"}
+		withID := !opts.IO.IsStdoutTTY() || opts.Output.Wide
+		if !withID {
+			headers = headers[:len(headers)-1]
+		}
+		t := cmdutil.NewTable(opts.IO, false, headers...).Wide(opts.Output.Wide)
 		for _, n := range res.Notes {
-			mid := ""
-			if n.MessageID != nil {
-				mid = *n.MessageID
-			}
 			id := ""
 			if n.ID != nil {
 				id = fmt.Sprint(*n.ID)
 			}
-			t.Append(id, n.Customer, n.Occasion, n.Via, n.Status, mid)
+			cells := []string{id, n.Customer, n.Occasion, n.Via, n.Status}
+			if withID {
+				mid := ""
+				if n.MessageID != nil {
+					mid = *n.MessageID
+				}
+				cells = append(cells, mid)
+			}
+			t.Append(cells...)
 		}
 		if err := t.Render(); err != nil {
 			return err
@@ -721,7 +737,7 @@ func (d *run) report(fatal error) error {
 	case opts.DryRun:
 		would := len(res.Notes) - res.Failed
 		fmt.Fprintf(errOut, "Dry run: would send %s via %s; %d skipped (already thanked); %d would fail. Nothing was sent or recorded.\n",
-			plural(would, "note", "notes"), d.via, res.Skipped, res.Failed)
+			cmdutil.Plural(would, "note", "notes"), d.via, res.Skipped, res.Failed)
 	case len(res.Notes) == 0 && res.Skipped == 0 && res.Unknown == 0 && res.Deferred == 0 && fatal == nil:
 		fmt.Fprintln(errOut, "No one to thank: nobody is due a note for this occasion.")
 	default:
@@ -734,7 +750,7 @@ func (d *run) report(fatal error) error {
 		}
 		if opts.MarkSent {
 			fmt.Fprintf(errOut, "Marked %s as sent by hand; %d skipped (already thanked)%s; %d failed.\n",
-				plural(res.Sent, "thank-you note", "thank-you notes"), res.Skipped, extra, res.Failed)
+				cmdutil.Plural(res.Sent, "thank-you note", "thank-you notes"), res.Skipped, extra, res.Failed)
 			break
 		}
 		verb := "Sent"
@@ -742,10 +758,10 @@ func (d *run) report(fatal error) error {
 			verb = "Listed"
 		}
 		fmt.Fprintf(errOut, "%s %s via %s; %d skipped (already thanked)%s; %d failed.\n",
-			verb, plural(res.Sent, "thank-you note", "thank-you notes"), d.via, res.Skipped, extra, res.Failed)
+			verb, cmdutil.Plural(res.Sent, "thank-you note", "thank-you notes"), d.via, res.Skipped, extra, res.Failed)
 		if d.recovered > 0 {
 			fmt.Fprintf(errOut, "Of these, %s found in the outbox, written by a run that stopped before recording it: recorded, not written again.\n",
-				plural(d.recovered, "was", "were"))
+				cmdutil.Plural(d.recovered, "was", "were"))
 		}
 		if d.via == ledger.ViaOutbox && res.Sent > 0 {
 			fmt.Fprintf(errOut, "The notes are in %s.\n", d.mc.Outbox)
@@ -755,7 +771,7 @@ func (d *run) report(fatal error) error {
 		}
 	}
 	if d.notAttempted > 0 {
-		fmt.Fprintf(errOut, "Stopped before %s; run the same command again to send them.\n", plural(d.notAttempted, "note", "notes"))
+		fmt.Fprintf(errOut, "Stopped before %s; run the same command again to send them.\n", cmdutil.Plural(d.notAttempted, "note", "notes"))
 	}
 	return nil
 }

@@ -216,8 +216,10 @@ func TestSendConfirmsAtTerminalWithProgress(t *testing.T) {
 	if !strings.Contains(stderr, "Sent 2 thank-you notes") {
 		t.Fatalf("stderr %q", stderr)
 	}
-	if !strings.Contains(e.Stdout.String(), "MESSAGE-ID") {
-		t.Fatalf("no table at the terminal:\n%s", e.Stdout)
+	// At a terminal the Message-IDs are for --wide: without them the
+	// table fits 80 columns.
+	if out := e.Stdout.String(); !strings.Contains(out, "STATUS") || strings.Contains(out, "MESSAGE-ID") {
+		t.Fatalf("the table at the terminal:\n%s", out)
 	}
 }
 
@@ -755,5 +757,28 @@ func TestSendTemplateOverride(t *testing.T) {
 	wantExit(t, send(e, "--customer ana --occasion just_because"), 2, "just_because note for ana")
 	if n := len(notes(t, st, ledger.ThanksFilter{})); n != 1 {
 		t.Fatalf("%d notes", n)
+	}
+}
+
+// TestSendShowsMessageIDsWideOrPiped: the Message-ID column, too wide for
+// 80 columns, is shown at a terminal with --wide, and always when piped.
+func TestSendShowsMessageIDsWideOrPiped(t *testing.T) {
+	e := newEnv(t)
+	st := seed(t, e, ana, bo)
+	if err := send(e, "--customer ana"); err != nil {
+		t.Fatal(err)
+	}
+	ns := notes(t, st, ledger.ThanksFilter{Customer: "ana"})
+	if len(ns) != 1 || ns[0].MessageID == "" || !strings.Contains(e.Stdout.String(), "\t"+ns[0].MessageID) {
+		t.Fatalf("piped, the row lacks the Message-ID %+v:\n%s", ns, e.Stdout)
+	}
+	e.Stdout.Reset()
+	e.Terminal()
+	if err := send(e, "--customer bo@example.com --wide"); err != nil {
+		t.Fatal(err)
+	}
+	ns = notes(t, st, ledger.ThanksFilter{Customer: "bo@example.com"})
+	if out := e.Stdout.String(); len(ns) != 1 || !strings.Contains(out, "MESSAGE-ID") || !strings.Contains(out, ns[0].MessageID) {
+		t.Fatalf("--wide at a terminal:\n%s", out)
 	}
 }

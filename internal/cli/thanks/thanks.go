@@ -233,13 +233,6 @@ func incidentDecisions(ctx context.Context, st ledger.Store, customers []ledger.
 	return out, nil
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 func optString(s string) *string {
 	if s == "" {
 		return nil

@@ -121,6 +121,10 @@ type Customer struct {
 	Locale     *string  `json:"locale"`
 	Tags       []string `json:"tags"`
 	Advocate   int      `json:"advocate"`
+	// StripeID is the customer's id in Stripe (ledger.Customer's
+	// StripeCustomerID: the one stripe customers import linked, or the
+	// id itself when it is a cus_… id); null for none.
+	StripeID *string `json:"stripe_id"`
 }
 
 // NewCustomer shapes c.
@@ -128,7 +132,7 @@ func NewCustomer(c ledger.Customer) Customer {
 	v := Customer{
 		ID: c.ID, Name: optString(c.Name), Email: optString(c.Email), Plan: optString(c.Plan),
 		PriceMinor: c.PriceMinor, Currency: optString(c.Currency), Period: c.Period,
-		Locale: optString(c.Locale), Tags: c.Tags, Advocate: c.Advocate,
+		Locale: optString(c.Locale), Tags: c.Tags, Advocate: c.Advocate, StripeID: optString(c.StripeCustomerID()),
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}

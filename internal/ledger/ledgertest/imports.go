@@ -19,6 +19,7 @@ func importTests() []contractTest {
 		{"CreditImportChecksCustomers", testCreditImportChecksCustomers},
 		{"CreditImportValues", testCreditImportValues},
 		{"CustomerImport", testCustomerImport},
+		{"CustomerImportKeepsStripeID", testCustomerImportKeepsStripeID},
 	}
 }
 
@@ -452,5 +453,36 @@ func testCustomerImport(e *env) {
 	e.must(imp.Rollback())
 	if after := e.dump(); after != before {
 		t.Fatalf("a rolled back customer import wrote:\n%s", after)
+	}
+}
+
+// testCustomerImportKeepsStripeID: a customer file's Stripe ids are
+// written, on new customers and on updates, and one another customer has
+// is a conflict that leaves the import going.
+func testCustomerImportKeepsStripeID(e *env) {
+	t := e.t
+	e.must(e.st.AddCustomer(e.ctx, ledger.Customer{ID: "old", Period: "month", CreatedAt: t0, UpdatedAt: t0}))
+	imp, err := e.st.BeginCustomerImport(e.ctx)
+	e.must(err)
+	defer imp.Rollback()
+	e.must(imp.Put(e.ctx, ledger.Customer{ID: "new", StripeID: "cus_New", Period: "month", CreatedAt: t0, UpdatedAt: t0}, true))
+	old, _, err := imp.Customer(e.ctx, "old")
+	e.must(err)
+	old.StripeID = "cus_Old"
+	e.must(imp.Put(e.ctx, old, false))
+	taken := ledger.Customer{ID: "third", StripeID: "cus_New", Period: "month", CreatedAt: t0, UpdatedAt: t0}
+	if err := imp.Put(e.ctx, taken, true); !errors.Is(err, ledger.ErrConflict) {
+		t.Fatalf("a Stripe id twice: %v, want a conflict", err)
+	}
+	if _, err := imp.Commit(e.ctx, ledger.Import{Kind: ledger.ImportCustomers, At: t0, SHA256: "s", Rows: 2, Written: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"new": "cus_New", "old": "cus_Old"} {
+		if got, err := e.st.Customer(e.ctx, id); err != nil || got.StripeID != want {
+			t.Errorf("customer %s: StripeID %q, %v; want %q", id, got.StripeID, err, want)
+		}
+	}
+	if _, err := e.st.Customer(e.ctx, "third"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("the customer refused for its Stripe id: %v", err)
 	}
 }

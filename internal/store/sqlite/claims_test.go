@@ -10,7 +10,6 @@ import (
 
 var claimer = ledger.Claimer{Host: "h", PID: 7, Run: "r"}
 
-func gone(ledger.Claimer) (bool, bool)    { return false, true }
 func running(ledger.Claimer) (bool, bool) { return true, true }
 
 // TestClaimAttemptsAreUnique: the database itself refuses a second claim

@@ -18,7 +18,8 @@ import (
 // empty database, so a new migration's triggers are expected without
 // anyone updating a list, and a trigger replaced by one with another body
 // is caught), and the ledger's own sums: one issue entry per credit for
-// its amount, nothing left below zero, a voided credit at zero, entry
+// its amount, each credit within its currency's largest, nothing left
+// below zero, a voided credit at zero, entry
 // signs by kind, entries' copies of their credit's customer, currency and
 // expiry, no entry without its credit, gestures without money.
 func CheckFile(ctx context.Context, path string) (ledger.CheckResult, error) {
@@ -152,7 +153,37 @@ func CheckFile(ctx context.Context, path string) (ledger.CheckResult, error) {
 			return res, err
 		}
 	}
-	return res, nil
+	// Each credit within its currency's largest: the rule is the ledger's;
+	// only credits over the least of those can break it.
+	return res, checkCreditBounds(ctx, db, &res)
+}
+
+func checkCreditBounds(ctx context.Context, db *sql.DB, res *ledger.CheckResult) error {
+	rs, err := db.QueryContext(ctx, `SELECT id, currency, amount_minor FROM credits WHERE amount_minor > ? ORDER BY id`,
+		ledger.CreditBoundFloor)
+	if err != nil {
+		return fmt.Errorf("db check credit_bound: %w", err)
+	}
+	defer rs.Close()
+	n := 0
+	for rs.Next() {
+		var (
+			id, amount int64
+			currency   string
+		)
+		if err := rs.Scan(&id, &currency, &amount); err != nil {
+			return fmt.Errorf("db check credit_bound: %w", err)
+		}
+		if f, bad := ledger.CheckCreditBound(id, currency, amount); bad {
+			if n++; n <= ledger.MaxFindingsPerCheck {
+				res.Findings = append(res.Findings, f)
+			}
+		}
+	}
+	if n > ledger.MaxFindingsPerCheck {
+		res.Findings = append(res.Findings, ledger.Finding{Check: "credit_bound", Detail: fmt.Sprintf("and %d more", n-ledger.MaxFindingsPerCheck)})
+	}
+	return rs.Err()
 }
 
 // checkSchema compares the file's tables, triggers and indexes with those

@@ -249,9 +249,9 @@ func (s *Ledger) BeginCustomerImport(ctx context.Context) (ledger.CustomerImport
 		q  string
 	}{
 		{&ci.get, `SELECT ` + customerSelectColumns + ` FROM customers WHERE id = ?`},
-		{&ci.insert, `INSERT INTO customers (` + customerColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&ci.insert, `INSERT INTO customers (` + customerColumns + `, stripe_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&ci.update, `UPDATE customers SET name = ?, email = ?, plan = ?, price_minor = ?, currency = ?,
-			period = ?, since = ?, locale = ?, tags = ?, advocate = ?, updated_at = ? WHERE id = ?`},
+			period = ?, since = ?, locale = ?, tags = ?, advocate = ?, updated_at = ?, stripe_id = ? WHERE id = ?`},
 	} {
 		if *p.st, err = b.prepare(ctx, p.q); err != nil {
 			return nil, err
@@ -289,10 +289,14 @@ func (ci *customerImport) Put(ctx context.Context, c ledger.Customer, create boo
 	}
 	if create {
 		_, err = ci.insert.ExecContext(ctx, c.ID, c.Name, c.Email, c.Plan, c.PriceMinor, c.Currency,
-			periodOrDefault(c.Period), fmtDate(c.Since), c.Locale, tags, c.Advocate, fmtTime(c.CreatedAt), fmtTime(c.UpdatedAt))
+			periodOrDefault(c.Period), fmtDate(c.Since), c.Locale, tags, c.Advocate, fmtTime(c.CreatedAt), fmtTime(c.UpdatedAt),
+			nullString(c.StripeID))
 	} else {
 		_, err = ci.update.ExecContext(ctx, c.Name, c.Email, c.Plan, c.PriceMinor, c.Currency,
-			periodOrDefault(c.Period), fmtDate(c.Since), c.Locale, tags, c.Advocate, fmtTime(c.UpdatedAt), c.ID)
+			periodOrDefault(c.Period), fmtDate(c.Since), c.Locale, tags, c.Advocate, fmtTime(c.UpdatedAt), nullString(c.StripeID), c.ID)
+	}
+	if isUniqueViolation(err) && c.StripeID != "" {
+		return ledger.Conflictf("another customer has Stripe id %s already", c.StripeID)
 	}
 	if err != nil {
 		return fmt.Errorf("write customer %q: %w", c.ID, err)

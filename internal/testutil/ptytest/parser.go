@@ -22,17 +22,24 @@ const (
 	escTail // ESC followed by intermediates (e.g. ESC ( B), up to a final byte
 )
 
-// Replies a terminal gives to the queries programs send it. termenv (through
-// lipgloss, from bubbletea's init) asks for the background colour and then
-// the cursor position, and waits several seconds for an answer: a real
-// terminal answers at once, so the console does too. The colour is dark; the
-// cursor position is not tracked and reported as the top left corner.
-var replies = map[string]string{
-	"\x1b]10;?": "\x1b]10;rgb:ffff/ffff/ffff\x1b\\",
-	"\x1b]11;?": "\x1b]11;rgb:1c1c/1c1c/1c1c\x1b\\",
-	"\x1b[6n":   "\x1b[1;1R",
-	"\x1b[c":    "\x1b[?62;22c",
-	"\x1b[0c":   "\x1b[?62;22c",
+// reply is what a terminal answers to a query programs send it. termenv
+// (through lipgloss, from bubbletea's init) asks for the background colour
+// and then the cursor position, and waits several seconds for an answer: a
+// real terminal answers at once, so the console does too. The colour is
+// dark; the cursor position is not tracked and reported as the top left
+// corner.
+func reply(query string) (string, bool) {
+	switch query {
+	case "\x1b]10;?":
+		return "\x1b]10;rgb:ffff/ffff/ffff\x1b\\", true
+	case "\x1b]11;?":
+		return "\x1b]11;rgb:1c1c/1c1c/1c1c\x1b\\", true
+	case "\x1b[6n":
+		return "\x1b[1;1R", true
+	case "\x1b[c", "\x1b[0c":
+		return "\x1b[?62;22c", true
+	}
+	return "", false
 }
 
 // feed parses p, appends its text to text and returns the replies owed to
@@ -45,7 +52,7 @@ func (ps *parser) feed(p []byte, text *bytes.Buffer) []string {
 		seq := string(ps.seq)
 		// OSC queries end in BEL or ST; compare without the terminator.
 		key := strings.TrimSuffix(strings.TrimSuffix(seq, "\x07"), "\x1b\\")
-		if r, ok := replies[key]; ok {
+		if r, ok := reply(key); ok {
 			out = append(out, r)
 		}
 		if ps.state == csi && strings.ContainsAny(seq[len(seq)-1:], "ABEFHfd") {

@@ -8,7 +8,6 @@ package ptytest
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -227,9 +226,6 @@ func (c *Console) drain(timeout <-chan time.Time) {
 		}
 	}
 }
-
-// String describes the console for failure messages.
-func (c *Console) String() string { return fmt.Sprintf("pty console running %s", c.cmd.Path) }
 
 // Raw is everything the program wrote, escape sequences included, for
 // debugging a test.
