@@ -145,7 +145,7 @@ func TestEscapesAtATerminal(t *testing.T) {
 	h.run(t, "customer", "add", "m", "--name", "Mallory", "--currency", "USD")
 	h.run(t, "credit", "issue", "--customer", "m", "--amount", "5.00", "--note", "plain")
 	sql := `UPDATE customers SET name = 'Mallory' || char(27) || '[2J' || char(27) || ']0;pwned' || char(7) WHERE id = 'm'`
-	if out, err := exec.Command("sqlite3", h.ledger, sql).CombinedOutput(); err != nil {
+	if out, err := exec.Command(requireTool(t, "sqlite3", "sqlite3"), h.ledger, sql).CombinedOutput(); err != nil {
 		t.Fatalf("sqlite3: %v\n%s", err, out)
 	}
 	for _, args := range [][]string{

@@ -16,6 +16,11 @@ var ErrNotFound = errors.New("not found")
 // idempotency key with other values.
 var ErrConflict = errors.New("conflict")
 
+// ErrUnsupported is returned by an engine asked for what it does not do
+// (db backup of a PostgreSQL ledger); its message says what does it
+// instead. The CLI ties it to the flag that chose the engine.
+var ErrUnsupported = errors.New("not supported by this engine")
+
 // FieldError is invalid input tied to one named field, and for files one
 // line. The CLI turns it into exit status 2.
 type FieldError struct {

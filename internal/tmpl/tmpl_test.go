@@ -95,3 +95,31 @@ func TestRenderTidiesAndChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestOverrideTemplateIsBounded: an override template larger than a
+// message is refused before it is read whole (a /dev/zero or a log file
+// put there by mistake), naming the file, rather than sent or read into
+// memory; one at the bound is read.
+func TestOverrideTemplateIsBounded(t *testing.T) {
+	set := Set{Kind: "notes", Builtin: fstest.MapFS{"t/note.tmpl": {Data: []byte("Subject: built-in\n\nbuilt-in\n")}}, Dir: "t"}
+	dir := t.TempDir()
+	p := set.OverridePath(dir, "note", "")
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	head := "Subject: big\n\n"
+	fits := head + strings.Repeat("x", MaxTemplateBytes-len(head))
+	if err := os.WriteFile(p, []byte(fits), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if src, label, err := set.Find("note", "", dir); err != nil || len(src) != MaxTemplateBytes || label != p {
+		t.Fatalf("a template of exactly %d bytes: %d bytes from %q, %v", MaxTemplateBytes, len(src), label, err)
+	}
+	if err := os.WriteFile(p, []byte(fits+"x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := set.Find("note", "", dir)
+	if err == nil || !strings.Contains(err.Error(), "template") || !strings.Contains(err.Error(), p) {
+		t.Fatalf("a template one byte over the bound: %v, want an error naming the template and its path", err)
+	}
+}

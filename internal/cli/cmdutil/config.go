@@ -43,6 +43,8 @@ func ConfigKeys() []string {
 		"thanks.welcome_days", "thanks.anniversary_days", "thanks.recovery_days", "thanks.just_because_days", "thanks.cooldown",
 		"stripe.api_key", "stripe.api_base", "stripe.timeout", "stripe.max_retries",
 		"plans.*",
+		// report reads these two through a loop over its targets.
+		"report.apology_target", "report.fix_target",
 	}
 	keys = append(keys, structKeys("goodwill", reflect.TypeFor[goodwill.Policy]())...)
 	keys = append(keys, structKeys("apology.rules", reflect.TypeFor[apology.Rules]())...)

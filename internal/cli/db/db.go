@@ -80,6 +80,10 @@ func backupRun(ctx context.Context, opts *BackupOptions) error {
 	if errors.As(err, &exists) {
 		return cmdutil.FlagErrorf("%s; use --force to replace it", exists.Error())
 	}
+	if errors.Is(err, ledger.ErrUnsupported) {
+		// The engine was chosen by --db (or MAKEGOOD_DB).
+		return ledger.Fieldf("--db", "%v", err)
+	}
 	if err != nil {
 		return err
 	}

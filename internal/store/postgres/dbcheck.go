@@ -419,6 +419,12 @@ func oneLine(s string) string {
 // Backup refuses: a PostgreSQL ledger is backed up with PostgreSQL's own
 // tools.
 func (s *Ledger) Backup(ctx context.Context, dest string, replace bool) (ledger.CheckResult, error) {
-	return ledger.CheckResult{}, ledger.Fieldf("--db", "db backup copies a SQLite ledger file; back up a PostgreSQL ledger with "+
-		"pg_dump (pg_dump --format=custom --file=%s \"$MAKEGOOD_DB\"), or copy it to a SQLite file with makegood db copy --to FILE", dest)
+	return ledger.CheckResult{}, &unsupported{fmt.Sprintf("db backup copies a SQLite ledger file; back up a PostgreSQL ledger with "+
+		"pg_dump (pg_dump --format=custom --file=%s \"$MAKEGOOD_DB\"), or copy it to a SQLite file with makegood db copy --to FILE", dest)}
 }
+
+// unsupported is ledger.ErrUnsupported with what to do instead.
+type unsupported struct{ msg string }
+
+func (e *unsupported) Error() string { return e.msg }
+func (e *unsupported) Unwrap() error { return ledger.ErrUnsupported }
