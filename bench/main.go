@@ -11,15 +11,14 @@
 //   - plain: `sqlite3 .import` into a table with no index, constraint or
 //     check (the first round's floor, kept for comparison);
 //   - (a) schema: the sqlite3 shell doing makegood's schema work on a
-//     ledger made from makegood's own migrations: `.import` into a
-//     temporary table, then INSERT … SELECT into credits and
-//     credit_entries, with the import's pragmas, its triggers set aside
-//     and its customer-led indexes dropped after 10,000 rows and built
-//     again before the commit. This is the recipe the import had when
-//     the floors were set (issue 14), kept as the yardstick: the import
-//     has since learnt to do less than it (it drops the idempotency
-//     key's index too and builds it by sorting; docs/benchmarks.md),
-//     which is what the target asks of it;
+//     ledger made from makegood's own migrations, as the store's import
+//     does it now (schemaImport names the store code of each statement):
+//     `.import` into a temporary table, then INSERT … SELECT into credits,
+//     with the import's pragmas and its triggers set aside, the first
+//     10,000 rows with every index, then the customer-led indexes and the
+//     idempotency key's index dropped; the key's index built again, the
+//     issue entries in one INSERT … SELECT, the kept balances' sums, the
+//     triggers and the customer-led indexes back, the import's record;
 //   - (b) Go floor: bench/floor, makegood's statements through the same
 //     driver, with no CSV and no checks;
 //   - (c) start-up floor: bench/startfloor, a Go program that opens the
@@ -186,6 +185,9 @@ var migrationDirs = []string{"internal/store/sqlite/migrations", "internal/store
 type schemaParts struct {
 	triggers, indexes        []string
 	triggerNames, indexNames []string
+	// keyIndex is the idempotency key's unique index (migration 0011),
+	// which a big import drops too and builds first at the end.
+	keyIndex, keyIndexName string
 	// keptBalances is set when the ledger keeps balances (migration
 	// 0012): the import sets their trigger aside and adds its sums.
 	keptBalances bool
@@ -255,9 +257,19 @@ func (b *bench) makeBase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(trig) == 0 || len(idx) == 0 {
-		return fmt.Errorf("the migrations in %s make no import triggers (%d) or customer-led indexes (%d): update the bench", dir, len(trig), len(idx))
+	// dropIndexes' query for the key's index.
+	key, err := sqliteJSON(ctx, b.base, `SELECT s.name, s.sql FROM sqlite_schema s JOIN pragma_index_list('credits') l ON l.name = s.name
+		WHERE s.type = 'index' AND l.origin = 'c' AND l."unique" AND NOT l.partial
+		AND (SELECT COUNT(*) FROM pragma_index_info(s.name)) = 1
+		AND (SELECT i.name FROM pragma_index_info(s.name) i WHERE i.seqno = 0) = 'idempotency_key'`)
+	if err != nil {
+		return err
 	}
+	if len(trig) == 0 || len(idx) == 0 || len(key) != 1 {
+		return fmt.Errorf("the migrations in %s make no import triggers (%d), customer-led indexes (%d) or one key index (%d): update the bench",
+			dir, len(trig), len(idx), len(key))
+	}
+	b.schema.keyIndex, b.schema.keyIndexName = key[0].SQL, key[0].Name
 	for _, t := range trig {
 		b.schema.triggers = append(b.schema.triggers, t.SQL)
 		b.schema.triggerNames = append(b.schema.triggerNames, t.Name)
@@ -270,55 +282,79 @@ func (b *bench) makeBase(ctx context.Context) error {
 	return nil
 }
 
-// rebuildMinRows is the store's: an import drops the customer-led
-// indexes once it has written this many rows (and a quarter of the
-// ledger, always true of the fresh ledgers here).
+// rebuildMinRows is the store's (credit_import.go): an import drops the
+// customer-led indexes and the key's index once it has written this many
+// rows (and a quarter of the ledger, always true of the fresh ledgers
+// here).
 const rebuildMinRows = 10_000
 
 // schemaImport is floor (a): the script the sqlite3 shell runs for an
-// import of csvFile (n rows) into a ledger made by makeBase. Pragmas as
-// beginBatch and dropIndexes set them; the rows written to credits then
-// their issue entries, as INSERT … SELECT from the staged file, the first
-// rebuildMinRows with every index, the rest without the customer-led ones.
+// import of csvFile (n rows) into a ledger made by makeBase. It is the
+// store's import now (internal/store/sqlite: imports.go, credit_import.go),
+// statement for statement where SQL can say it, with the CSV staged by
+// .import instead of read and checked by Go; the comments name the store
+// code each part comes from. What the store does in Go without SQL (the
+// ids each batch got, the customers looked up, the kept balances summed in
+// a map) the shell does in SQL where it writes something: the sums.
 func (b *bench) schemaImport(csvFile string, n int) string {
 	now := stamp()
+	// creditInsertConst, the batch-constant form every bench batch takes
+	// (one currency, reason, note, issue time and no expiry: flush), here
+	// for a range of the staged rows instead of 250 bound values.
 	credits := func(where string) string {
 		return `INSERT OR IGNORE INTO credits (customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key)
-SELECT customer, CAST(REPLACE(amount, '.', '') AS INTEGER), currency, reason, '', '` + now + `', NULL, idempotency_key
+SELECT customer, CAST(REPLACE(amount, '.', '') AS INTEGER), 'USD', 'outage', '', '` + now + `', NULL, idempotency_key
 FROM temp.staging ` + where + ` ORDER BY rowid;
 `
 	}
-	entries := func(after int) string {
-		return `INSERT OR IGNORE INTO credit_entries (credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
-SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits WHERE id > ` + strconv.Itoa(after) + ` ORDER BY id;
-`
-	}
 	var s strings.Builder
+	// dsn (sqlite.go): busy_timeout, foreign_keys(1), synchronous(NORMAL);
+	// beginBatch (imports.go): foreign_keys OFF and temp_store FILE outside
+	// the transaction, BEGIN IMMEDIATE (_txlock=immediate), then the main
+	// and temp caches (importCachePages, importTempCachePages). WAL is in
+	// the file (makeBase).
 	s.WriteString(`PRAGMA busy_timeout = 30000;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = OFF;
+PRAGMA temp_store = FILE;
 BEGIN IMMEDIATE;
 PRAGMA main.cache_size = -8192;
-PRAGMA temp_store = FILE;
 PRAGMA temp.cache_size = -1024;
 `)
+	// BeginCreditImport: the last id before the import (0 in a fresh
+	// ledger, which the ranges below use), then suspendTriggers: the
+	// insert-only triggers and the kept balances' trigger set aside.
+	s.WriteString("SELECT COALESCE(MAX(id), 0) FROM credits;\n")
 	for _, name := range b.schema.triggerNames {
 		fmt.Fprintf(&s, "DROP TRIGGER %q;\n", name)
 	}
+	// Instead of reading the CSV: the shell stages it.
 	fmt.Fprintf(&s, ".import --csv --schema temp %s staging\n", csvFile)
 	if n < rebuildMinRows {
 		s.WriteString(credits(""))
-		s.WriteString(entries(0))
 	} else {
+		// Add and flush: the first rebuildMinRows rows with every index
+		// kept up; then dropIndexes: the customer-led indexes and the
+		// idempotency key's index (no key was taken), found by the
+		// store's queries (makeBase), the cache down to
+		// rebuildCachePages; the rest of the rows without them.
 		s.WriteString(credits(fmt.Sprintf("WHERE rowid <= %d", rebuildMinRows)))
-		s.WriteString(entries(0))
-		for _, name := range b.schema.indexNames {
+		for _, name := range append(slices.Clone(b.schema.indexNames), b.schema.keyIndexName) {
 			fmt.Fprintf(&s, "DROP INDEX %q;\n", name)
 		}
 		s.WriteString("PRAGMA main.cache_size = -3072;\n")
 		s.WriteString(credits(fmt.Sprintf("WHERE rowid > %d", rebuildMinRows)))
-		s.WriteString(entries(rebuildMinRows))
+		// Finish, checkKeys: the key's unique index built again first
+		// (built, no key is there twice).
+		s.WriteString(b.schema.keyIndex + ";\n")
 	}
+	// Finish, writeEntries: the issue entries of all the credits in one
+	// statement, entriesInsert for the one range of ids.
+	fmt.Fprintf(&s, `INSERT OR IGNORE INTO credit_entries (credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
+SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits WHERE id BETWEEN 1 AND %d ORDER BY id;
+`, n)
+	// Finish: restoreTriggers, then buildIndexes (no statistics to gather
+	// again: the fresh ledger has no sqlite_stat1).
 	for _, q := range b.schema.triggers {
 		s.WriteString(q + ";\n")
 	}
@@ -328,20 +364,28 @@ PRAGMA temp.cache_size = -1024;
 		}
 	}
 	if b.schema.keptBalances {
-		// The kept balances, as SQL adds them: grouped by customer,
-		// currency and expiry, after the balance index is back, which
-		// has the entries in that order.
+		// Finish, keep: the import's sums per customer, currency and
+		// expiry added to the kept balances (keptUpsert). The store sums
+		// them in a map as it writes the credits and adds them before it
+		// builds the indexes again; SQL has to read the rows again, and
+		// reads them most cheaply once the balance index is back, in its
+		// order (at 1,000,000 rows: 0.42 s, against 0.53 s sorting the
+		// credits before the rebuild). The ledger is fresh, so every
+		// entry is the import's.
 		s.WriteString(`INSERT INTO credit_balances (customer_id, currency, expires_at, amount_minor)
 SELECT customer_id, currency, COALESCE(expires_at, ''), SUM(amount_minor) FROM credit_entries
 WHERE amount_minor != 0 GROUP BY customer_id, currency, COALESCE(expires_at, '')
 ON CONFLICT (customer_id, currency, expires_at) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
 `)
 	}
-	fmt.Fprintf(&s, `INSERT INTO imports (kind, at, sha256, source, rows, written, already_recorded, operator)
-VALUES ('credits', '%s', '%s', 'sqlite3', %d, %d, 0, '');
+	// Commit (imports.go): PreviousImport's look-up, the import's record,
+	// the temporary tables gone, COMMIT.
+	fmt.Fprintf(&s, `SELECT id FROM imports WHERE kind = 'credits' AND sha256 = '%[2]s' ORDER BY id DESC LIMIT 1;
+INSERT INTO imports (kind, at, sha256, source, rows, written, already_recorded, operator)
+VALUES ('credits', '%[1]s', '%[2]s', 'sqlite3', %[3]d, %[3]d, 0, '');
 DROP TABLE temp.staging;
 COMMIT;
-`, now, strings.Repeat("0", 64), n, n)
+`, now, strings.Repeat("0", 64), n)
 	return s.String()
 }
 
@@ -381,6 +425,11 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 		GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency`
 	keptSum := `SELECT customer_id, currency, SUM(amount_minor) FROM credit_balances
 		WHERE (expires_at = '' OR expires_at > '` + now + `')
+		GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency`
+	keptOne := `SELECT id, name, email, plan, price_minor, currency, period, since, locale, tags,
+		advocate, created_at, updated_at, stripe_id FROM customers WHERE id = '` + customer + `';
+		SELECT customer_id, currency, SUM(amount_minor) FROM credit_balances
+		WHERE (expires_at = '' OR expires_at > '` + now + `') AND customer_id = '` + customer + `'
 		GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency`
 
 	s := series{}
@@ -433,12 +482,13 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 				{"plainOne", "sqlite3", []string{plain, plainOne}},
 				{"mgOne", b.mg, []string{"credit", "balance", "--customer", customer}},
 				{"sqlOne", "sqlite3", []string{ledger, ledgerOne}},
+				{"keptOne", "sqlite3", []string{ledger, keptOne}},
 				{"floorOne", b.startup, []string{"balance", customer}},
 				{"mgList", b.mg, []string{"credit", "list", "--limit", "1"}},
 				{"floorList", b.startup, []string{"list"}},
 			}
 			if !b.schema.keptBalances {
-				qs = slices.DeleteFunc(qs, func(q query) bool { return q.key == "keptSum" })
+				qs = slices.DeleteFunc(qs, func(q query) bool { return q.key == "keptSum" || q.key == "keptOne" })
 			}
 			for range b.reps {
 				for _, q := range qs {
@@ -484,6 +534,7 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 			{"mgSum", "keptSum", "", "sqlite3, the store's SQL (kept balances)"},
 			{"mgSum", "plainSum", "", "sqlite3, plain table"},
 			{"mgOne", "sqlOne", "credit balance --customer X", "sqlite3, summing the entries"},
+			{"mgOne", "keptOne", "", "sqlite3, the store's SQL (kept balances)"},
 			{"mgOne", "plainOne", "", "sqlite3, plain table"},
 			{"mgOne", "floorOne", "", "(c) Go start-up floor"},
 			{"mgList", "floorList", "credit list --limit 1", "(c) Go start-up floor"},
@@ -499,6 +550,10 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 		}
 		b.results[fmt.Sprintf("balance/all/%d", n)] = s.ratio("mgSum", "sqlSum", wall)
 		b.results[fmt.Sprintf("balance/one/%d", n)] = s.ratio("mgOne", "sqlOne", wall)
+		if len(s["keptSum"]) > 0 {
+			b.results[fmt.Sprintf("balance/keptall/%d", n)] = s.ratio("mgSum", "keptSum", wall)
+			b.results[fmt.Sprintf("balance/keptone/%d", n)] = s.ratio("mgOne", "keptOne", wall)
+		}
 		b.results[fmt.Sprintf("startup/list/%d", n)] = s.ratio("mgList", "floorList", wall)
 		b.results[fmt.Sprintf("startup/balance/%d", n)] = s.ratio("mgOne", "floorOne", wall)
 	}
@@ -580,6 +635,10 @@ func (b *bench) targets() {
 	for _, c := range []struct{ key, what string }{
 		{"balance/all", "balance ≤ 1.2× sqlite3 summing the entries, 1,000,000 credits"},
 		{"balance/one", "balance --customer X ≤ 1.2× sqlite3 summing the entries, 1M"},
+		// The same SQL as makegood's now, over the kept balances: the
+		// stricter reading of the target.
+		{"balance/keptall", "balance ≤ 1.2× sqlite3, the store's SQL (kept), 1M"},
+		{"balance/keptone", "balance --customer X ≤ 1.2× sqlite3, store's SQL (kept), 1M"},
 	} {
 		v, ok := b.results[c.key+"/1000000"]
 		line(c.what, v, v <= 1.2, ok, "×")
