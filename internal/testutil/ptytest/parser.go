@@ -11,6 +11,7 @@ import (
 type parser struct {
 	state int
 	seq   []byte
+	scr   *screen // what the terminal shows; nil when not kept
 }
 
 const (
@@ -58,6 +59,9 @@ func (ps *parser) feed(p []byte, text *bytes.Buffer) []string {
 		if ps.state == csi && strings.ContainsAny(seq[len(seq)-1:], "ABEFHfd") {
 			text.WriteByte('\n')
 		}
+		if ps.state == csi && ps.scr != nil {
+			ps.scr.csi(seq)
+		}
 		ps.seq = ps.seq[:0]
 		ps.state = ground
 	}
@@ -70,6 +74,13 @@ func (ps *parser) feed(p []byte, text *bytes.Buffer) []string {
 				ps.seq = append(ps.seq[:0], b)
 			case b == '\n' || b == '\t' || b >= 0x20 && b != 0x7f:
 				text.WriteByte(b)
+			}
+			if ps.scr != nil && b != 0x1b && b != 0x7f {
+				if b < 0x20 {
+					ps.scr.control(b)
+				} else {
+					ps.scr.print(b)
+				}
 			}
 		case escape:
 			ps.seq = append(ps.seq, b)

@@ -28,3 +28,22 @@ func TestParserSplitAnywhere(t *testing.T) {
 		}
 	}
 }
+
+// A redraw as bubbletea's inline renderer sends it: up to the frame's top,
+// a line left as it was skipped with a cursor move, a changed line written
+// over and erased to its end, the lines past the new frame erased.
+func TestScreenRedraw(t *testing.T) {
+	ps := parser{scr: newScreen(5, 20)}
+	var text bytes.Buffer
+	ps.feed([]byte("Amount\r\n> 12.345 ✗ too many\r\nenter submit\r\nhelp"), &text)
+	ps.feed([]byte("\x1b[3A\r\x1b[B\x1b[1;31m> 12.34\x1b[0m ✓\x1b[K\r\n\x1b[K\x1b[J"), &text)
+	want := "Amount\n> 12.34 ✓\n\n\n"
+	if got := ps.scr.String(); got != want {
+		t.Errorf("screen %q, want %q", got, want)
+	}
+	// Text past the bottom row scrolls the screen up.
+	ps.feed([]byte("\x1b[5;1Hlast\r\nnext"), &text)
+	if got := ps.scr.String(); got != "> 12.34 ✓\n\n\nlast\nnext" {
+		t.Errorf("after scrolling: %q", got)
+	}
+}

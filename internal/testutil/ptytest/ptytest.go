@@ -68,6 +68,7 @@ func Start(t testing.TB, cmd *exec.Cmd, rows, cols uint16) *Console {
 	}
 	c := &Console{t: t, cmd: cmd, pty: f, Timeout: DefaultTimeout,
 		changed: make(chan struct{}), exited: make(chan struct{})}
+	c.parser.scr = newScreen(int(rows), int(cols))
 	go c.read()
 	go func() {
 		c.exitErr = cmd.Wait()
@@ -170,6 +171,41 @@ func (c *Console) Output() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.text.String()
+}
+
+// Screen is what the terminal shows now: its rows, top to bottom, each
+// without trailing blanks. Unlike Output, which holds every frame drawn,
+// it says how often something is on screen, or that it is not.
+func (c *Console) Screen() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.parser.scr.String()
+}
+
+// ExpectScreen waits until ok says the screen is as the test waits for
+// (what names that, for the failure message) and returns the screen. It
+// fails the test with the screen as it is if that does not happen within
+// the timeout or the program closes the terminal first.
+func (c *Console) ExpectScreen(what string, ok func(screen string) bool) string {
+	c.t.Helper()
+	deadline := time.NewTimer(c.Timeout)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		scr, eof, changed := c.parser.scr.String(), c.eof, c.changed
+		c.mu.Unlock()
+		if ok(scr) {
+			return scr
+		}
+		if eof {
+			c.t.Fatalf("the program closed the terminal before the screen %s; it shows:\n%s", what, scr)
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			c.t.Fatalf("the screen did not %s within %s; it shows:\n%s", what, c.Timeout, scr)
+		}
+	}
 }
 
 // Rest is the output after the last Expect match.
