@@ -11,11 +11,14 @@
 //   - plain: `sqlite3 .import` into a table with no index, constraint or
 //     check (the first round's floor, kept for comparison);
 //   - (a) schema: the sqlite3 shell doing makegood's schema work on a
-//     ledger made from makegood's own migrations: `.import` into a
-//     temporary table, then INSERT … SELECT into credits and
-//     credit_entries, with the import's pragmas, its triggers set aside
-//     and its customer-led indexes dropped after 10,000 rows and built
-//     again before the commit;
+//     ledger made from makegood's own migrations, as the store's import
+//     does it now (schemaImport names the store code of each statement):
+//     `.import` into a temporary table, then INSERT … SELECT into credits,
+//     with the import's pragmas and its triggers set aside, the first
+//     10,000 rows with every index, then the customer-led indexes and the
+//     idempotency key's index dropped; the key's index built again, the
+//     issue entries in one INSERT … SELECT, the kept balances' sums, the
+//     triggers and the customer-led indexes back, the import's record;
 //   - (b) Go floor: bench/floor, makegood's statements through the same
 //     driver, with no CSV and no checks;
 //   - (c) start-up floor: bench/startfloor, a Go program that opens the
@@ -138,8 +141,8 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// build builds makegood (unless -bin) as a release is built (-trimpath,
-// -s -w: .goreleaser.yaml), and the two Go floors the same way.
+// build builds makegood (unless -bin) as a release is built (CGO_ENABLED=0,
+// -trimpath, -s -w: .goreleaser.yaml), and the two Go floors the same way.
 func (b *bench) build(ctx context.Context) error {
 	b.mg = b.bin
 	if b.mg == "" {
@@ -162,6 +165,9 @@ func (b *bench) build(ctx context.Context) error {
 
 func goBuild(ctx context.Context, out, pkg string) error {
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+	// Statically linked, as released: without cgo there is no dynamic
+	// loader to run at every start.
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build %s: %w", pkg, err)
@@ -177,8 +183,14 @@ var migrationDirs = []string{"internal/store/sqlite/migrations", "internal/store
 // statements that create the triggers an import sets aside and the
 // indexes it drops, read from the ledger as the store reads them.
 type schemaParts struct {
-	triggers, indexes []string
-	indexNames        []string
+	triggers, indexes        []string
+	triggerNames, indexNames []string
+	// keyIndex is the idempotency key's unique index (migration 0011),
+	// which a big import drops too and builds first at the end.
+	keyIndex, keyIndexName string
+	// keptBalances is set when the ledger keeps balances (migration
+	// 0012): the import sets their trigger aside and adds its sums.
+	keptBalances bool
 }
 
 // makeBase builds the ledger the floors start from: makegood's migrations,
@@ -234,7 +246,8 @@ func (b *bench) makeBase(ctx context.Context) error {
 	}
 	// The store's own queries (suspendTriggers, dropIndexes).
 	trig, err := sqliteJSON(ctx, b.base, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'
-		AND tbl_name IN ('credits', 'credit_entries') AND name LIKE '%\_insert\_only' ESCAPE '\' ORDER BY rowid`)
+		AND tbl_name IN ('credits', 'credit_entries')
+		AND (name LIKE '%\_insert\_only' ESCAPE '\' OR name = 'credit_entries_keep_balance') ORDER BY rowid`)
 	if err != nil {
 		return err
 	}
@@ -244,11 +257,23 @@ func (b *bench) makeBase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(trig) == 0 || len(idx) == 0 {
-		return fmt.Errorf("the migrations in %s make no import triggers (%d) or customer-led indexes (%d): update the bench", dir, len(trig), len(idx))
+	// dropIndexes' query for the key's index.
+	key, err := sqliteJSON(ctx, b.base, `SELECT s.name, s.sql FROM sqlite_schema s JOIN pragma_index_list('credits') l ON l.name = s.name
+		WHERE s.type = 'index' AND l.origin = 'c' AND l."unique" AND NOT l.partial
+		AND (SELECT COUNT(*) FROM pragma_index_info(s.name)) = 1
+		AND (SELECT i.name FROM pragma_index_info(s.name) i WHERE i.seqno = 0) = 'idempotency_key'`)
+	if err != nil {
+		return err
 	}
+	if len(trig) == 0 || len(idx) == 0 || len(key) != 1 {
+		return fmt.Errorf("the migrations in %s make no import triggers (%d), customer-led indexes (%d) or one key index (%d): update the bench",
+			dir, len(trig), len(idx), len(key))
+	}
+	b.schema.keyIndex, b.schema.keyIndexName = key[0].SQL, key[0].Name
 	for _, t := range trig {
 		b.schema.triggers = append(b.schema.triggers, t.SQL)
+		b.schema.triggerNames = append(b.schema.triggerNames, t.Name)
+		b.schema.keptBalances = b.schema.keptBalances || t.Name == "credit_entries_keep_balance"
 	}
 	for _, i := range idx {
 		b.schema.indexes = append(b.schema.indexes, i.SQL)
@@ -257,54 +282,79 @@ func (b *bench) makeBase(ctx context.Context) error {
 	return nil
 }
 
-// rebuildMinRows is the store's: an import drops the customer-led
-// indexes once it has written this many rows (and a quarter of the
-// ledger, always true of the fresh ledgers here).
+// rebuildMinRows is the store's (credit_import.go): an import drops the
+// customer-led indexes and the key's index once it has written this many
+// rows (and a quarter of the ledger, always true of the fresh ledgers
+// here).
 const rebuildMinRows = 10_000
 
 // schemaImport is floor (a): the script the sqlite3 shell runs for an
-// import of csvFile (n rows) into a ledger made by makeBase. Pragmas as
-// beginBatch and dropIndexes set them; the rows written to credits then
-// their issue entries, as INSERT … SELECT from the staged file, the first
-// rebuildMinRows with every index, the rest without the customer-led ones.
+// import of csvFile (n rows) into a ledger made by makeBase. It is the
+// store's import now (internal/store/sqlite: imports.go, credit_import.go),
+// statement for statement where SQL can say it, with the CSV staged by
+// .import instead of read and checked by Go; the comments name the store
+// code each part comes from. What the store does in Go without SQL (the
+// ids each batch got, the customers looked up, the kept balances summed in
+// a map) the shell does in SQL where it writes something: the sums.
 func (b *bench) schemaImport(csvFile string, n int) string {
 	now := stamp()
+	// creditInsertConst, the batch-constant form every bench batch takes
+	// (one currency, reason, note, issue time and no expiry: flush), here
+	// for a range of the staged rows instead of 250 bound values.
 	credits := func(where string) string {
 		return `INSERT OR IGNORE INTO credits (customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key)
-SELECT customer, CAST(REPLACE(amount, '.', '') AS INTEGER), currency, reason, '', '` + now + `', NULL, idempotency_key
+SELECT customer, CAST(REPLACE(amount, '.', '') AS INTEGER), 'USD', 'outage', '', '` + now + `', NULL, idempotency_key
 FROM temp.staging ` + where + ` ORDER BY rowid;
 `
 	}
-	entries := func(after int) string {
-		return `INSERT OR IGNORE INTO credit_entries (credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
-SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits WHERE id > ` + strconv.Itoa(after) + ` ORDER BY id;
-`
-	}
 	var s strings.Builder
+	// dsn (sqlite.go): busy_timeout, foreign_keys(1), synchronous(NORMAL);
+	// beginBatch (imports.go): foreign_keys OFF and temp_store FILE outside
+	// the transaction, BEGIN IMMEDIATE (_txlock=immediate), then the main
+	// and temp caches (importCachePages, importTempCachePages). WAL is in
+	// the file (makeBase).
 	s.WriteString(`PRAGMA busy_timeout = 30000;
 PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = OFF;
+PRAGMA temp_store = FILE;
 BEGIN IMMEDIATE;
 PRAGMA main.cache_size = -8192;
-PRAGMA temp_store = FILE;
 PRAGMA temp.cache_size = -1024;
-DROP TRIGGER credits_insert_only;
-DROP TRIGGER credit_entries_insert_only;
 `)
+	// BeginCreditImport: the last id before the import (0 in a fresh
+	// ledger, which the ranges below use), then suspendTriggers: the
+	// insert-only triggers and the kept balances' trigger set aside.
+	s.WriteString("SELECT COALESCE(MAX(id), 0) FROM credits;\n")
+	for _, name := range b.schema.triggerNames {
+		fmt.Fprintf(&s, "DROP TRIGGER %q;\n", name)
+	}
+	// Instead of reading the CSV: the shell stages it.
 	fmt.Fprintf(&s, ".import --csv --schema temp %s staging\n", csvFile)
 	if n < rebuildMinRows {
 		s.WriteString(credits(""))
-		s.WriteString(entries(0))
 	} else {
+		// Add and flush: the first rebuildMinRows rows with every index
+		// kept up; then dropIndexes: the customer-led indexes and the
+		// idempotency key's index (no key was taken), found by the
+		// store's queries (makeBase), the cache down to
+		// rebuildCachePages; the rest of the rows without them.
 		s.WriteString(credits(fmt.Sprintf("WHERE rowid <= %d", rebuildMinRows)))
-		s.WriteString(entries(0))
-		for _, name := range b.schema.indexNames {
+		for _, name := range append(slices.Clone(b.schema.indexNames), b.schema.keyIndexName) {
 			fmt.Fprintf(&s, "DROP INDEX %q;\n", name)
 		}
 		s.WriteString("PRAGMA main.cache_size = -3072;\n")
 		s.WriteString(credits(fmt.Sprintf("WHERE rowid > %d", rebuildMinRows)))
-		s.WriteString(entries(rebuildMinRows))
+		// Finish, checkKeys: the key's unique index built again first
+		// (built, no key is there twice).
+		s.WriteString(b.schema.keyIndex + ";\n")
 	}
+	// Finish, writeEntries: the issue entries of all the credits in one
+	// statement, entriesInsert for the one range of ids.
+	fmt.Fprintf(&s, `INSERT OR IGNORE INTO credit_entries (credit_id, customer_id, currency, expires_at, kind, amount_minor, at)
+SELECT id, customer_id, currency, expires_at, 'issue', amount_minor, issued_at FROM credits WHERE id BETWEEN 1 AND %d ORDER BY id;
+`, n)
+	// Finish: restoreTriggers, then buildIndexes (no statistics to gather
+	// again: the fresh ledger has no sqlite_stat1).
 	for _, q := range b.schema.triggers {
 		s.WriteString(q + ";\n")
 	}
@@ -313,11 +363,29 @@ DROP TRIGGER credit_entries_insert_only;
 			s.WriteString(q + ";\n")
 		}
 	}
-	fmt.Fprintf(&s, `INSERT INTO imports (kind, at, sha256, source, rows, written, already_recorded, operator)
-VALUES ('credits', '%s', '%s', 'sqlite3', %d, %d, 0, '');
+	if b.schema.keptBalances {
+		// Finish, keep: the import's sums per customer, currency and
+		// expiry added to the kept balances (keptUpsert). The store sums
+		// them in a map as it writes the credits and adds them before it
+		// builds the indexes again; SQL has to read the rows again, and
+		// reads them most cheaply once the balance index is back, in its
+		// order (at 1,000,000 rows: 0.42 s, against 0.53 s sorting the
+		// credits before the rebuild). The ledger is fresh, so every
+		// entry is the import's.
+		s.WriteString(`INSERT INTO credit_balances (customer_id, currency, expires_at, amount_minor)
+SELECT customer_id, currency, COALESCE(expires_at, ''), SUM(amount_minor) FROM credit_entries
+WHERE amount_minor != 0 GROUP BY customer_id, currency, COALESCE(expires_at, '')
+ON CONFLICT (customer_id, currency, expires_at) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
+`)
+	}
+	// Commit (imports.go): PreviousImport's look-up, the import's record,
+	// the temporary tables gone, COMMIT.
+	fmt.Fprintf(&s, `SELECT id FROM imports WHERE kind = 'credits' AND sha256 = '%[2]s' ORDER BY id DESC LIMIT 1;
+INSERT INTO imports (kind, at, sha256, source, rows, written, already_recorded, operator)
+VALUES ('credits', '%[1]s', '%[2]s', 'sqlite3', %[3]d, %[3]d, 0, '');
 DROP TABLE temp.staging;
 COMMIT;
-`, now, strings.Repeat("0", 64), n, n)
+`, now, strings.Repeat("0", 64), n)
 	return s.String()
 }
 
@@ -341,8 +409,11 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 		plainSum = "SELECT customer, SUM(CAST(REPLACE(amount, '.', '') AS INTEGER)) FROM credits GROUP BY customer ORDER BY customer"
 		plainOne = "SELECT customer, SUM(CAST(REPLACE(amount, '.', '') AS INTEGER)) FROM credits WHERE customer = '" + customer + "'"
 	)
-	// The store's balancesQuery and Customer (customers.go), with the
-	// time and the customer written in, for the shell.
+	// The balance summed over the entries, as the store's balancesQuery
+	// did before it kept balances (migration 0012; the SQL the target was
+	// set against), and Customer (customers.go), with the time and the
+	// customer written in, for the shell; and the store's query now, over
+	// the kept balances.
 	now := stamp()
 	ledgerSum := `SELECT customer_id, currency, SUM(amount_minor) FROM credit_entries
 		WHERE (expires_at IS NULL OR expires_at > '` + now + `')
@@ -351,6 +422,14 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 		advocate, created_at, updated_at, stripe_id FROM customers WHERE id = '` + customer + `';
 		SELECT customer_id, currency, SUM(amount_minor) FROM credit_entries
 		WHERE (expires_at IS NULL OR expires_at > '` + now + `') AND customer_id = '` + customer + `'
+		GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency`
+	keptSum := `SELECT customer_id, currency, SUM(amount_minor) FROM credit_balances
+		WHERE (expires_at = '' OR expires_at > '` + now + `')
+		GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency`
+	keptOne := `SELECT id, name, email, plan, price_minor, currency, period, since, locale, tags,
+		advocate, created_at, updated_at, stripe_id FROM customers WHERE id = '` + customer + `';
+		SELECT customer_id, currency, SUM(amount_minor) FROM credit_balances
+		WHERE (expires_at = '' OR expires_at > '` + now + `') AND customer_id = '` + customer + `'
 		GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency`
 
 	s := series{}
@@ -385,25 +464,31 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 			}
 			s.add(st.key, m)
 		}
-		if err := sameLedgers(ctx, n, ledger, la, lb); err != nil {
+		if err := sameLedgers(ctx, n, b.schema.keptBalances, ledger, la, lb); err != nil {
 			return err
 		}
 		if queries {
 			// Interleaved too: each rep runs every command once.
-			qs := []struct {
+			type query struct {
 				key  string
 				name string
 				args []string
-			}{
+			}
+			qs := []query{
 				{"plainSum", "sqlite3", []string{plain, plainSum}},
 				{"mgSum", b.mg, []string{"credit", "balance"}},
 				{"sqlSum", "sqlite3", []string{ledger, ledgerSum}},
+				{"keptSum", "sqlite3", []string{ledger, keptSum}},
 				{"plainOne", "sqlite3", []string{plain, plainOne}},
 				{"mgOne", b.mg, []string{"credit", "balance", "--customer", customer}},
 				{"sqlOne", "sqlite3", []string{ledger, ledgerOne}},
+				{"keptOne", "sqlite3", []string{ledger, keptOne}},
 				{"floorOne", b.startup, []string{"balance", customer}},
 				{"mgList", b.mg, []string{"credit", "list", "--limit", "1"}},
 				{"floorList", b.startup, []string{"list"}},
+			}
+			if !b.schema.keptBalances {
+				qs = slices.DeleteFunc(qs, func(q query) bool { return q.key == "keptSum" || q.key == "keptOne" })
 			}
 			for range b.reps {
 				for _, q := range qs {
@@ -445,9 +530,11 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 	if queries {
 		fmt.Printf("  %-46s %-26s %-26s %s\n", "queries and start-up (on makegood's ledger)", "wall", "CPU", "ratio (wall, CPU)")
 		for _, c := range []struct{ mine, floor, what, floorWhat string }{
-			{"mgSum", "sqlSum", "credit balance", "sqlite3, the same SQL"},
+			{"mgSum", "sqlSum", "credit balance", "sqlite3, summing the entries"},
+			{"mgSum", "keptSum", "", "sqlite3, the store's SQL (kept balances)"},
 			{"mgSum", "plainSum", "", "sqlite3, plain table"},
-			{"mgOne", "sqlOne", "credit balance --customer X", "sqlite3, the same SQL"},
+			{"mgOne", "sqlOne", "credit balance --customer X", "sqlite3, summing the entries"},
+			{"mgOne", "keptOne", "", "sqlite3, the store's SQL (kept balances)"},
 			{"mgOne", "plainOne", "", "sqlite3, plain table"},
 			{"mgOne", "floorOne", "", "(c) Go start-up floor"},
 			{"mgList", "floorList", "credit list --limit 1", "(c) Go start-up floor"},
@@ -455,11 +542,18 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 			if c.what != "" {
 				fmt.Printf("  %-46s %-26s %-26s\n", "makegood "+c.what, s.spread(c.mine, wall), s.spread(c.mine, cpu))
 			}
+			if len(s[c.floor]) == 0 {
+				continue
+			}
 			fmt.Printf("    %-44s %-26s %-26s %5.2f×  %5.2f×\n", c.floorWhat, s.spread(c.floor, wall), s.spread(c.floor, cpu),
 				s.ratio(c.mine, c.floor, wall), s.ratio(c.mine, c.floor, cpu))
 		}
 		b.results[fmt.Sprintf("balance/all/%d", n)] = s.ratio("mgSum", "sqlSum", wall)
 		b.results[fmt.Sprintf("balance/one/%d", n)] = s.ratio("mgOne", "sqlOne", wall)
+		if len(s["keptSum"]) > 0 {
+			b.results[fmt.Sprintf("balance/keptall/%d", n)] = s.ratio("mgSum", "keptSum", wall)
+			b.results[fmt.Sprintf("balance/keptone/%d", n)] = s.ratio("mgOne", "keptOne", wall)
+		}
 		b.results[fmt.Sprintf("startup/list/%d", n)] = s.ratio("mgList", "floorList", wall)
 		b.results[fmt.Sprintf("startup/balance/%d", n)] = s.ratio("mgOne", "floorOne", wall)
 	}
@@ -470,7 +564,11 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 // sameLedgers checks that makegood and the two floors wrote the same
 // credits, entries and schema: a floor that wrote less would be a faster
 // floor for nothing.
-func sameLedgers(ctx context.Context, n int, ledgers ...string) error {
+func sameLedgers(ctx context.Context, n int, keptBalances bool, ledgers ...string) error {
+	kept := "" // the kept balances' count and sum, where the schema has them
+	if keptBalances {
+		kept = `(SELECT COUNT(*) || ':' || SUM(amount_minor) FROM credit_balances) || '/' ||`
+	}
 	var sum int64
 	for i := range n {
 		sum += gen.Make(i, 1, gen.Sequential).AmountMinor
@@ -479,6 +577,7 @@ func sameLedgers(ctx context.Context, n int, ledgers ...string) error {
 	for _, l := range ledgers {
 		rows, err := sqliteJSON(ctx, l, `SELECT (SELECT COUNT(*) FROM credits) || '/' ||
 			(SELECT COUNT(*) FROM credit_entries) || '/' || (SELECT SUM(amount_minor) FROM credit_entries) || '/' ||
+			`+kept+`
 			(SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE type IN ('index', 'trigger') ORDER BY name))
 			AS name, '' AS sql`)
 		if err != nil {
@@ -534,8 +633,12 @@ func (b *bench) targets() {
 		line(c.what+", worst size", worst, worst <= 1.3, measured, "×")
 	}
 	for _, c := range []struct{ key, what string }{
-		{"balance/all", "balance ≤ 1.2× the same SQL in sqlite3, 1,000,000 credits"},
-		{"balance/one", "balance --customer X ≤ 1.2× the same SQL in sqlite3, 1,000,000"},
+		{"balance/all", "balance ≤ 1.2× sqlite3 summing the entries, 1,000,000 credits"},
+		{"balance/one", "balance --customer X ≤ 1.2× sqlite3 summing the entries, 1M"},
+		// The same SQL as makegood's now, over the kept balances: the
+		// stricter reading of the target.
+		{"balance/keptall", "balance ≤ 1.2× sqlite3, the store's SQL (kept), 1M"},
+		{"balance/keptone", "balance --customer X ≤ 1.2× sqlite3, store's SQL (kept), 1M"},
 	} {
 		v, ok := b.results[c.key+"/1000000"]
 		line(c.what, v, v <= 1.2, ok, "×")

@@ -7,12 +7,14 @@
 //	MAKEGOOD_DB=ledger.db startfloor list                # credit list --limit 1
 //	MAKEGOOD_DB=ledger.db startfloor balance cus_00042   # credit balance --customer cus_00042
 //
-// The SQL is the store's (internal/store, before the move to
-// internal/store/sqlite): dsn in sqlite.go; creditSelect and creditsQuery
+// The SQL is the store's (internal/store/sqlite): dsn in sqlite.go; creditSelect and creditsQuery
 // in credits.go for the list; Customer in customers.go with
-// customerSelectColumns in stripe.go, then balancesQuery in credits.go, for
-// the balance. Opening reads the schema version, which any reader must
-// check before trusting the schema, and does nothing else.
+// customerSelectColumns in stripe.go, then balancesQuery in credits.go
+// (over the kept balances, migration 0012), for the balance. Opening is
+// store.Open's on a ledger that is current and WAL (Open and prepare in
+// sqlite.go): a stat of the file, then one query reading the schema
+// version, which any reader must check before trusting the schema, and
+// the journal mode; nothing else.
 package main
 
 import (
@@ -36,8 +38,8 @@ FROM credits c LEFT JOIN credit_entries v ON v.credit_id = c.id AND v.kind = 'vo
 const customerSelect = `SELECT id, name, email, plan, price_minor, currency, period, since, locale, tags,
 	advocate, created_at, updated_at, stripe_id FROM customers WHERE id = ?`
 
-const balances = `SELECT customer_id, currency, SUM(amount_minor) FROM credit_entries
-		WHERE (expires_at IS NULL OR expires_at > ?) AND customer_id = ?
+const balances = `SELECT customer_id, currency, SUM(amount_minor) FROM credit_balances
+		WHERE (expires_at = '' OR expires_at > ?) AND customer_id = ?
 		GROUP BY customer_id, currency HAVING SUM(amount_minor) != 0 ORDER BY customer_id, currency`
 
 func main() {
@@ -53,13 +55,21 @@ func run(ctx context.Context, args []string) error {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: os.Getenv("MAKEGOOD_DB")}).EscapedPath()+"?"+q.Encode())
+	path := os.Getenv("MAKEGOOD_DB")
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return fmt.Errorf("no ledger at %q", path)
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var version int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	var (
+		version int
+		mode    string
+	)
+	if err := db.QueryRowContext(ctx, `SELECT user_version, journal_mode FROM pragma_user_version, pragma_journal_mode`).
+		Scan(&version, &mode); err != nil {
 		return err
 	}
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")

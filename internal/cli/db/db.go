@@ -118,6 +118,8 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
   issue_entry     each credit has one issue entry, for its amount
   remaining_below_zero, void_sum, entry_sign, entry_copy, orphan_entry,
   gesture_money   what each credit's entries add up to agrees with its status
+  kept_balance    each kept balance (per customer, currency and expiry) is
+                  the sum of its entries, and every such sum is kept
 
 Exit status 0 when sound; 1 with each finding on its own line.`,
 		Args: cobra.NoArgs,

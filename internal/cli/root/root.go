@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -44,8 +45,73 @@ Exit status:
   1  failure at run time (database, network, cancelled)
   2  usage error or invalid input; nothing was written`
 
-// NewCmdRoot builds the command tree on f.
+// command is one command below the root, built when it is needed.
+type command struct {
+	name  string // its Use's first word (TestCommandsAreNamed)
+	build func(*cmdutil.Factory) *cobra.Command
+}
+
+// commands are the root's commands (help lists them sorted).
+func commands() []command {
+	return []command{
+		{"customer", customer.NewCmdCustomer},
+		{"credit", credit.NewCmdCredit},
+		{"goodwill", goodwill.NewCmdGoodwill},
+		{"incident", incident.NewCmdIncident},
+		{"apology", apology.NewCmdApology},
+		{"thanks", thanks.NewCmdThanks},
+		{"resolve", func(f *cmdutil.Factory) *cobra.Command { return resolve.NewCmdResolve(f, nil) }},
+		{"stripe", stripecmd.NewCmdStripe},
+		{"report", func(f *cmdutil.Factory) *cobra.Command { return reportcmd.NewCmdReport(f, nil) }},
+		{"export", func(f *cmdutil.Factory) *cobra.Command { return export.NewCmdExport(f, nil) }},
+		{"db", db.NewCmdDB},
+		{"version", version.NewCmdVersion},
+	}
+}
+
+// NewCmdRoot builds the whole command tree on f.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	return newRoot(f, commands())
+}
+
+// newCmdRootFor builds the tree for running args: when their first word
+// names one of the root's commands, the root with that command alone
+// (the root's flags and settings, and the command's whole subtree),
+// which is all that parsing and running args can reach; otherwise
+// (help, completion, a word that names no command, no word at all) the
+// whole tree. Building the forty-odd commands and their flags was about
+// a twentieth of a command's start-up, and a command uses one.
+func newCmdRootFor(f *cmdutil.Factory, args []string) *cobra.Command {
+	word := firstWord(args)
+	for _, c := range commands() {
+		if c.name == word {
+			return newRoot(f, []command{c})
+		}
+	}
+	return NewCmdRoot(f)
+}
+
+// firstWord is the first argument that is not a root flag or its value,
+// as cobra finds the command: the root's flags that take a value (--db,
+// --config) take the next argument unless written --flag=value.
+func firstWord(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return ""
+		case a == "--db" || a == "--config":
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			return a
+		}
+	}
+	return ""
+}
+
+// newRoot builds the root with cmds below it.
+func newRoot(f *cmdutil.Factory, cmds []command) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:           "makegood <command>",
 		Short:         "Apologize, fix, and make good: a credit ledger for subscription founders",
@@ -71,20 +137,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		}
 	}
 
-	cmd.AddCommand(
-		customer.NewCmdCustomer(f),
-		credit.NewCmdCredit(f),
-		goodwill.NewCmdGoodwill(f),
-		incident.NewCmdIncident(f),
-		apology.NewCmdApology(f),
-		thanks.NewCmdThanks(f),
-		resolve.NewCmdResolve(f, nil),
-		stripecmd.NewCmdStripe(f),
-		reportcmd.NewCmdReport(f, nil),
-		export.NewCmdExport(f, nil),
-		db.NewCmdDB(f),
-		version.NewCmdVersion(f),
-	)
+	for _, c := range cmds {
+		cmd.AddCommand(c.build(f))
+	}
 	rejectUnknownSubcommands(cmd)
 	requireIDs(cmd, f)
 	completeFlags(cmd, f)
@@ -149,7 +204,11 @@ func idArgs() map[string]idArg {
 // give.
 func requireIDs(root *cobra.Command, f *cmdutil.Factory) {
 	for path, a := range idArgs() {
-		c, _, err := root.Find(strings.Fields(path))
+		words := strings.Fields(path)
+		if !hasCommand(root, words[0]) && slices.ContainsFunc(commands(), func(c command) bool { return c.name == words[0] }) {
+			continue // a tree built for another command (newCmdRootFor)
+		}
+		c, _, err := root.Find(words)
 		if err != nil || c == root {
 			panic(fmt.Sprintf("idArgs names %q, which is not a command", path))
 		}
@@ -173,6 +232,15 @@ func requireIDs(root *cobra.Command, f *cmdutil.Factory) {
 			}
 		}
 	}
+}
+
+func hasCommand(root *cobra.Command, name string) bool {
+	for _, c := range root.Commands() {
+		if c.Name() == name {
+			return true
+		}
+	}
+	return false
 }
 
 // flagCompleters complete flags by name, the same on every command: a
@@ -217,7 +285,7 @@ func Main(ver, commit string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	f := cmdutil.New(ver, commit)
-	ran, err := NewCmdRoot(f).ExecuteContextC(ctx)
+	ran, err := newCmdRootFor(f, os.Args[1:]).ExecuteContextC(ctx)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close ledger: %w", cerr)
 	}

@@ -1,8 +1,10 @@
 package root
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,5 +187,94 @@ func TestFlagsComplete(t *testing.T) {
 	walk(root)
 	if n < 15 {
 		t.Fatalf("only %d such flags found", n)
+	}
+}
+
+// TestCommandsAreNamed: the names the lazy tree finds commands by are
+// the commands' own, and the whole tree has exactly those below the root.
+func TestCommandsAreNamed(t *testing.T) {
+	f := cmdutil.New("v", "c")
+	var names []string
+	for _, c := range commands() {
+		if got := c.build(f).Name(); got != c.name {
+			t.Errorf("commands() calls %q the command named %q", c.name, got)
+		}
+		names = append(names, c.name)
+	}
+	var built []string
+	for _, c := range NewCmdRoot(f).Commands() {
+		built = append(built, c.Name())
+	}
+	slices.Sort(names) // as cobra lists them
+	if strings.Join(built, " ") != strings.Join(names, " ") {
+		t.Errorf("the root has %v, commands() lists %v", built, names)
+	}
+}
+
+// TestFirstWord: the command a line runs is found past the root's flags,
+// as cobra finds it.
+func TestFirstWord(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"credit", "list"}, "credit"},
+		{[]string{"--db", "x.db", "credit", "list"}, "credit"},
+		{[]string{"--db=x.db", "--no-input", "credit"}, "credit"},
+		{[]string{"--config", "credit", "list"}, "list"},
+		{[]string{"--no-input", "-h"}, ""},
+		{[]string{"--", "credit"}, ""},
+		{nil, ""},
+	} {
+		if got := firstWord(c.args); got != c.want {
+			t.Errorf("firstWord(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
+
+// TestLazyTreeRunsAsTheWholeTree: every command's help, and each kind of
+// mistake, reads the same from the tree built for the command line as
+// from the whole tree.
+func TestLazyTreeRunsAsTheWholeTree(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("MAKEGOOD_DB", filepath.Join(dir, "ledger.db"))
+	exec := func(lazy bool, args []string) string {
+		ios, _, out, errOut := iostreams.Test()
+		f := cmdutil.New("v1.2.3", "abc")
+		f.IOStreams = ios
+		cmd := NewCmdRoot(f)
+		if lazy {
+			cmd = newCmdRootFor(f, args)
+		}
+		cmd.SetArgs(args)
+		ran, err := cmd.ExecuteC()
+		f.Close()
+		return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", report(f, ran, err), out, errOut)
+	}
+	var lines [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		for _, sub := range c.Commands() {
+			p := append(slices.Clone(path), sub.Name())
+			lines = append(lines, append(slices.Clone(p), "--help"))
+			walk(sub, p)
+		}
+	}
+	walk(NewCmdRoot(cmdutil.New("v", "c")), nil)
+	lines = append(lines,
+		[]string{"--help"}, []string{"credit"}, []string{"credit", "isue"}, []string{"crdit", "list"},
+		[]string{"credit", "show"}, []string{"credit", "list", "--bogus"}, []string{"--bogus", "credit", "list"},
+		[]string{"--db", filepath.Join(dir, "other.db"), "--no-input", "credit", "list", "--help"},
+		[]string{"version"}, []string{"completion", "bash"}, []string{"__complete", "credit", "l"})
+	for _, args := range lines {
+		if whole, lazy := exec(false, args), exec(true, args); whole != lazy {
+			t.Errorf("makegood %s:\nthe whole tree:\n%s\nthe tree for the line:\n%s", strings.Join(args, " "), whole, lazy)
+		}
+	}
+	if len(lines) < 50 {
+		t.Errorf("only %d command lines compared", len(lines))
 	}
 }

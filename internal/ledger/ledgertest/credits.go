@@ -2,6 +2,7 @@ package ledgertest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ func creditTests() []contractTest {
 		{"FullyAppliedCreditIsApplied", testFullyAppliedCreditIsApplied},
 		{"ApplyOnce", testApplyOnce},
 		{"ExpiryAndBalances", testExpiryAndBalances},
+		{"BalancesAreTheEntries", testBalancesAreTheEntries},
 		{"CreditFilters", testCreditFilters},
 		{"CreditsLinkedToIncidentsAndGestures", testCreditsLinkedToIncidentsAndGestures},
 		{"CompensationOnce", testCompensationOnce},
@@ -606,4 +608,86 @@ func testCurrencyTotalBound(e *env) {
 		t.Fatalf("after a void: %v", err)
 	}
 
+}
+
+// testBalancesAreTheEntries: however an engine answers Balances (SQLite
+// keeps them per customer, currency and expiry: ledger, balances.go),
+// they are the sums over the entries of the credits that count then
+// (ledger.InBalance), for every customer and for one, before, at and
+// after each expiry, through every way of writing entries: credits issued
+// one by one and imported (many sharing one expiry), uses, voids after
+// uses, gestures, and rows an import skips as already recorded.
+func testBalancesAreTheEntries(e *env) {
+	t := e.t
+	e.addCustomer("a", "USD")
+	e.addCustomer("b", "EUR")
+	exp1, exp2 := t0.Add(24*time.Hour), t0.Add(72*time.Hour)
+	e.issue(ledger.NewCredit{Customer: "a", AmountMinor: 1000, Currency: "USD"})
+	shared := e.issue(ledger.NewCredit{Customer: "a", AmountMinor: 500, Currency: "USD", ExpiresAt: &exp1})
+	e.issue(ledger.NewCredit{Customer: "a", AmountMinor: 700, Currency: "USD", ExpiresAt: &exp1})
+	voided := e.issue(ledger.NewCredit{Customer: "a", AmountMinor: 300, Currency: "USD", ExpiresAt: &exp2})
+	e.issue(ledger.NewCredit{Customer: "b", AmountMinor: 200, Currency: "EUR", ExpiresAt: &exp1})
+	e.issue(ledger.NewCredit{Customer: "b", Gesture: "a handwritten card"})
+	for _, a := range []ledger.Apply{
+		{Credit: shared.ID, AmountMinor: 120, Invoice: "in_1", At: t0.Add(time.Hour)},
+		{Credit: voided.ID, AmountMinor: 50, Invoice: "in_2", At: t0.Add(time.Hour)},
+	} {
+		if _, _, err := e.st.ApplyCredit(e.ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.st.VoidCredit(e.ctx, voided.ID, "issued twice", t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// An import: rows sharing one expiry, rows without, and one already
+	// recorded (skipped).
+	exp3 := t0.Add(48 * time.Hour)
+	res, problems := e.importRows([]int{2, 3, 4, 5, 6}, func(i int) ledger.NewCredit {
+		nc := ledger.NewCredit{Customer: []string{"a", "b"}[i%2], AmountMinor: int64(10 * (i + 1)), Currency: []string{"USD", "EUR"}[i%2],
+			Reason: "outage", IssuedAt: t0, IdempotencyKey: fmt.Sprintf("bal-%d", i)}
+		if i < 3 {
+			nc.ExpiresAt = &exp3
+		}
+		return nc
+	}, true)
+	if len(problems) > 0 || res.Issued != 5 {
+		t.Fatalf("import: %+v, %v", res, problems)
+	}
+	res, problems = e.importRows([]int{2, 3}, func(i int) ledger.NewCredit {
+		nc := ledger.NewCredit{Customer: "a", AmountMinor: 10, Currency: "USD", Reason: "outage", IssuedAt: t0,
+			IdempotencyKey: "bal-0", ExpiresAt: &exp3} // as recorded: skipped
+		if i == 1 {
+			nc.IdempotencyKey, nc.AmountMinor, nc.ExpiresAt = "bal-new", 5, nil
+		}
+		return nc
+	}, true)
+	if len(problems) > 0 || res.Issued != 1 || res.AlreadyRecorded != 1 {
+		t.Fatalf("import again: %+v, %v", res, problems)
+	}
+
+	entries, credits := e.entries()
+	for _, now := range []time.Time{t0, exp1.Add(-time.Microsecond), exp1, exp3, exp2.Add(-time.Microsecond), exp2, exp2.Add(time.Hour)} {
+		sums := map[[2]string]int64{}
+		for _, en := range entries {
+			if ledger.InBalance(credits[en.CreditID].ExpiresAt, now) {
+				sums[[2]string{en.Customer, en.Currency}] += en.AmountMinor
+			}
+		}
+		for _, customer := range []string{"", "a", "b"} {
+			var want []ledger.Balance
+			for k, v := range sums {
+				if v != 0 && (customer == "" || k[0] == customer) {
+					want = append(want, ledger.Balance{Customer: k[0], Currency: k[1], BalanceMinor: v})
+				}
+			}
+			slices.SortFunc(want, func(x, y ledger.Balance) int {
+				return strings.Compare(x.Customer+"\x00"+x.Currency, y.Customer+"\x00"+y.Currency)
+			})
+			got, err := e.st.Balances(e.ctx, customer, now)
+			e.must(err)
+			if !slices.Equal(got, want) {
+				t.Errorf("balances of %q at %s: %+v, want the entries' %+v", customer, now.Format(time.RFC3339Nano), got, want)
+			}
+		}
+	}
 }

@@ -28,7 +28,7 @@ func checkTables(ctx context.Context, q querier) error {
 	if err != nil {
 		return err
 	}
-	known := ownTables
+	known := append(slices.Clone(ownTables), tables.Kept()...)
 	for _, t := range tables.All() {
 		known = append(known, t.Name)
 	}

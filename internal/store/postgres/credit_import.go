@@ -312,7 +312,7 @@ const (
 )
 
 // maxWriteAttempts bounds how often Finish writes again after a key it
-// was writing was committed by another writer meanwhile.
+// was writing was committed by another writer meanwhile, or a deadlock.
 const maxWriteAttempts = 8
 
 // Finish checks the staged rows as a set, then writes them. Problems are
@@ -371,11 +371,16 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 		if err == nil {
 			break
 		}
-		if !isUniqueViolation(err, "credits_idempotency_key_key") || attempt == maxWriteAttempts {
+		if !(isUniqueViolation(err, "credits_idempotency_key_key") || isDeadlock(err)) || attempt == maxWriteAttempts {
 			return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
 		}
 		// Another writer committed a key of the file since it was looked
-		// up: back to before the writing, take in what it wrote, and
+		// up, or PostgreSQL gave the writing up to let another go on (a
+		// transaction that writes entries of several customers one
+		// statement at a time, in an order of its own, can hold a kept
+		// balance this writing waits for while waiting for one the
+		// writing holds: migration 0012): back to before the writing,
+		// which lets go of what it locked, take in what others wrote, and
 		// check those lines as ones recorded before.
 		if _, err := ci.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT import_write`); err != nil {
 			return ledger.ImportResult{}, fmt.Errorf("write credits: %w", err)
@@ -484,6 +489,12 @@ func (ci *creditImport) Commit(ctx context.Context, rec ledger.Import) (ledger.I
 		return rec, errors.New("commit import: the credits were checked but not written")
 	}
 	return ci.batch.Commit(ctx, rec)
+}
+
+// isDeadlock reports a statement PostgreSQL gave up to break a deadlock.
+func isDeadlock(err error) bool {
+	pe := pgError(err)
+	return pe != nil && pe.Code == "40P01"
 }
 
 // eachRow runs q and calls fn for every row.

@@ -481,8 +481,9 @@ func applyTo(ctx context.Context, q querier, credit int64, invoice string) (ledg
 	return e, nil
 }
 
-// Balances sums unexpired entries per customer and currency, from the
-// covering index credit_entries_balance, in its order.
+// Balances sums the kept balances (migration 0012; ledger, balances.go)
+// that count at now, per customer and currency, in the primary key's
+// order.
 func (s *Ledger) Balances(ctx context.Context, customer string, now time.Time) ([]ledger.Balance, error) {
 	q, args := balancesQuery(customer, now)
 	return queryAll(ctx, s.pool, "balances", q, args, func(r scanner) (ledger.Balance, error) {
@@ -492,10 +493,12 @@ func (s *Ledger) Balances(ctx context.Context, customer string, now time.Time) (
 	})
 }
 
-// balancesQuery is the query behind Balances.
+// balancesQuery is the query behind Balances: one row per customer,
+// currency and expiry, of those that count at now (ledger.InBalance: no
+// expiry, kept as 'infinity', or one after now).
 func balancesQuery(customer string, now time.Time) (string, []any) {
-	q := `SELECT customer_id, currency, SUM(amount_minor)::bigint FROM credit_entries
-		WHERE (expires_at IS NULL OR expires_at > $1)`
+	q := `SELECT customer_id, currency, SUM(amount_minor)::bigint FROM credit_balances
+		WHERE expires_at > $1`
 	args := []any{utc(now)}
 	if customer != "" {
 		q += " AND customer_id = $2"

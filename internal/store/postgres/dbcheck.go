@@ -95,8 +95,36 @@ func (s *Ledger) Check(ctx context.Context) (ledger.CheckResult, error) {
 			return res, err
 		}
 	}
+	// Each kept balance (migration 0012; ledger, balances.go) against the
+	// sum of its entries, once the ledger keeps them (an older one is
+	// migrated by opening it).
+	var kept bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass(quote_ident(current_schema()) || '.credit_balances') IS NOT NULL`).Scan(&kept); err != nil {
+		return res, fmt.Errorf("db check: %w", err)
+	}
+	if kept {
+		if err := findings(ctx, tx, "kept_balance", keptBalanceCheck, add); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
+
+// keptBalanceCheck compares each kept balance with the sum of its
+// entries, both ways: a kept balance with no entries, and entries with no
+// kept balance, are findings too. Its text is SQLite's: the expiry as
+// SQLite writes times (the session is in UTC), or "no expiry".
+const keptBalanceCheck = `SELECT 'customer ' || COALESCE(k.customer_id, s.customer_id) || ', currency ' ||
+		quote_literal(COALESCE(k.currency, s.currency)) || ', ' ||
+		CASE WHEN COALESCE(k.expires_at, s.expires_at) = 'infinity' THEN 'no expiry'
+			ELSE 'expiring ' || to_char(COALESCE(k.expires_at, s.expires_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END ||
+		': the kept balance is ' || COALESCE(k.amount_minor::text, 'missing') || ', the entries sum to ' || COALESCE(s.summed, 0)
+	FROM credit_balances k
+	FULL OUTER JOIN (SELECT customer_id, currency, COALESCE(expires_at, 'infinity') AS expires_at, SUM(amount_minor) AS summed
+		FROM credit_entries GROUP BY 1, 2, 3) s
+		ON s.customer_id = k.customer_id AND s.currency = k.currency AND s.expires_at = k.expires_at
+	WHERE COALESCE(k.amount_minor, 0) <> COALESCE(s.summed, 0)
+	ORDER BY 1`
 
 // sumChecks are the ledger's own sums, each a query whose rows are
 // findings (the same checks as SQLite's, in PostgreSQL's SQL).

@@ -31,7 +31,7 @@ func checkTables(ctx context.Context, q queryer) error {
 	if err != nil {
 		return err
 	}
-	var known []string
+	known := tables.Kept()
 	for _, t := range tables.All() {
 		known = append(known, t.Name)
 	}

@@ -37,8 +37,8 @@ const creditColumns = 8
 // then explains.
 type creditImport struct {
 	*batch
-	customer, insert, entries *sql.Stmt
-	known                     map[string]string // customer id -> currency
+	customer, insert, insertConst, entries *sql.Stmt
+	known                                  map[string]string // customer id -> currency
 
 	// before is the last credit id before this import: an upper bound on
 	// how many credits the ledger held (see countTotal) and on how big it
@@ -51,26 +51,35 @@ type creditImport struct {
 	pending []queued
 	args    []any
 	times   timeCache
+	expiry  timeCache
 	lines   lineRuns
 
 	// Per batch, reused: the id each pending row was written with (0:
 	// not written), the first row of each key, the ids of rows without
 	// a key, the written rows in id order, and the ids of their entries.
-	rowIDs   []int64
-	keyRow   map[string]int
-	unkeyed  []int64
-	byID     []writtenRow
-	entryIDs []any
+	rowIDs  []int64
+	keyRow  map[string]int
+	unkeyed []int64
+	byID    []writtenRow
+
+	// written are the ids of the credits the import wrote, as ranges in
+	// the order they were written (one range, as SQLite numbers rows);
+	// Finish writes their issue entries (writeEntries).
+	written []idRange
 
 	// issued is, per currency, what the ledger held before the import
 	// (exactly, or an upper bound while one is enough: see
 	// checkCurrencyTotal) plus what the import has added, so that the
 	// bound on a currency's total costs a row a map look-up.
 	issued map[string]*currencyTotal
+	// perCurrency counts the credits in res.Totals, per currency.
+	perCurrency map[string]int
 
 	res      ledger.ImportResult
-	problems int  // idempotency-key problems recorded in temp.import_problems
-	wrote    bool // Finish wrote the credits and found no problem
+	problems int // idempotency-key problems recorded in temp.import_problems
+	// problemsReady is set once temp.import_problems is made.
+	problemsReady bool
+	wrote         bool // Finish wrote the credits and found no problem
 
 	// triggers are the CREATE statements of the append-only insert
 	// triggers set aside for the import (see suspendTriggers), to put
@@ -82,7 +91,31 @@ type creditImport struct {
 	analyzed   []string // those of them ANALYZE had statistics for
 	rows       int      // rows added so far
 	rebuildMin int      // rebuildMinRows, but for tests
+	// keyIndex is the CREATE statement of the idempotency key's unique
+	// index when dropIndexes dropped it too; from then on the batches no
+	// longer leave out rows whose key is taken, and Finish checks the
+	// keys as a set (see checkKeys).
+	keyIndex string
+	// skipped counts the rows checkKeys found already recorded, which
+	// are kept in temp.import_skipped until Finish removes them.
+	skipped int
+	// kept sums the import's credits per customer, currency and expiry,
+	// for the kept balances (ledger, balances.go), when the ledger keeps
+	// them; nil otherwise. Past keptMax triples the sums so far are added
+	// to credit_balances and kept starts again.
+	kept map[keptKey]int64
 }
+
+// keptKey is a kept balance's key: expires is the expiry as stored, or ""
+// for none.
+type keptKey struct{ customer, currency, expires string }
+
+// keptMax bounds the triples an import sums in memory.
+const keptMax = 4096
+
+// keptUpsert adds an amount to a kept balance.
+const keptUpsert = `INSERT INTO credit_balances (customer_id, currency, expires_at, amount_minor) VALUES (?, ?, ?, ?)
+	ON CONFLICT (customer_id, currency, expires_at) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor`
 
 // currencyTotal is what a currency's credits add up to, during an import.
 type currencyTotal struct {
@@ -107,7 +140,7 @@ func (s *Ledger) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 	}
 	ci := &creditImport{batch: b, known: make(map[string]string), rebuildMin: s.rebuildMin,
 		pending: make([]queued, 0, importBatch), args: make([]any, 0, importBatch*creditColumns),
-		issued: map[string]*currencyTotal{}, res: ledger.ImportResult{Totals: map[string]int64{}},
+		issued: map[string]*currencyTotal{}, perCurrency: map[string]int{}, res: ledger.ImportResult{Totals: map[string]int64{}},
 		rowIDs: make([]int64, importBatch), keyRow: make(map[string]int, importBatch)}
 	if err := b.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&ci.before); err != nil {
 		_ = b.Rollback()
@@ -122,6 +155,9 @@ func (s *Ledger) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 		return nil, err
 	}
 	if ci.insert, err = b.prepare(ctx, creditInsert(importBatch)); err != nil {
+		return nil, err
+	}
+	if ci.insertConst, err = b.prepare(ctx, creditInsertConst(importBatch)); err != nil {
 		return nil, err
 	}
 	if ci.entries, err = b.prepare(ctx, entriesInsert+`BETWEEN ? AND ? ORDER BY id`); err != nil {
@@ -139,6 +175,22 @@ func creditInsert(n int) string {
 	return `INSERT OR IGNORE INTO credits
 		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key) VALUES ` +
 		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// creditInsertConst writes n credits that share their currency, reason,
+// note, issue time and expiry (an import's rows nearly always do: they
+// come from one file, with the command's defaults): those are bound once,
+// as the first five parameters, and each row binds only its customer,
+// amount and key. Binding is about a tenth of an import's time, and most
+// of it is copying each text value into SQLite's memory. (Parameters
+// numbered ?NNN would say the same, but modernc.org/sqlite looks each
+// numbered one up by its name.) Rows are written in the order of the
+// VALUES, as by creditInsert; ids relies on that.
+func creditInsertConst(n int) string {
+	return `INSERT OR IGNORE INTO credits
+		(customer_id, amount_minor, currency, reason, note, issued_at, expires_at, idempotency_key)
+		SELECT column1, column2, ?, ?, ?, ?, ?, column3 FROM (VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", n), ", ") + `)`
 }
 
 // entriesInsert writes the issue entries of credits by id; the caller
@@ -310,6 +362,31 @@ func (ci *creditImport) dropIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("drop indexes: %w", err)
 	}
+	// The idempotency key's index too, if no key so far was taken: then
+	// the file is most likely new credits, and its keys are checked as a
+	// set at the end (checkKeys). A file that repeats keys early (a file
+	// imported again, or one that overlaps an earlier one) keeps the
+	// index, and each row is sorted out as it comes.
+	var keyIdx []index
+	if ci.problems == 0 && ci.res.AlreadyRecorded == 0 {
+		err := eachRow(ctx, ci.tx, func(r *sql.Rows) error {
+			var i index
+			if err := r.Scan(&i.name, &i.sql); err != nil {
+				return err
+			}
+			keyIdx = append(keyIdx, i)
+			return nil
+		}, `SELECT s.name, s.sql FROM sqlite_schema s JOIN pragma_index_list('credits') l ON l.name = s.name
+			WHERE s.type = 'index' AND l.origin = 'c' AND l."unique" AND NOT l.partial
+			AND (SELECT COUNT(*) FROM pragma_index_info(s.name)) = 1
+			AND (SELECT i.name FROM pragma_index_info(s.name) i WHERE i.seqno = 0) = 'idempotency_key'`)
+		if err != nil {
+			return fmt.Errorf("drop indexes: %w", err)
+		}
+		if len(keyIdx) != 1 {
+			keyIdx = nil // not the one index migration 0011 makes: keep it
+		}
+	}
 	var stat int
 	if err := ci.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'`).Scan(&stat); err != nil {
 		return fmt.Errorf("drop indexes: %w", err)
@@ -318,7 +395,7 @@ func (ci *creditImport) dropIndexes(ctx context.Context) error {
 	if _, err := ci.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA main.cache_size = %d", rebuildCachePages)); err != nil {
 		return fmt.Errorf("drop indexes: %w", err)
 	}
-	for _, i := range idx {
+	for n, i := range append(idx, keyIdx...) {
 		if stat > 0 {
 			var n int
 			if err := ci.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE idx = ?`, i.name).Scan(&n); err != nil {
@@ -331,7 +408,11 @@ func (ci *creditImport) dropIndexes(ctx context.Context) error {
 		if _, err := ci.tx.ExecContext(ctx, `DROP INDEX `+quoteIdent(i.name)); err != nil {
 			return fmt.Errorf("drop index %s: %w", i.name, err)
 		}
-		ci.indexes = append(ci.indexes, i.sql)
+		if n < len(idx) {
+			ci.indexes = append(ci.indexes, i.sql)
+		} else {
+			ci.keyIndex = i.sql
+		}
 	}
 	return nil
 }
@@ -342,9 +423,12 @@ func (ci *creditImport) dropIndexes(ctx context.Context) error {
 // import never runs: it inserts new rows, and leaves out a row whose
 // idempotency key is taken (INSERT OR IGNORE), which those triggers would
 // refuse instead. Checking every row costs the import a third of its time
-// besides. Like the dropped indexes, they are back before Commit, and a
-// rollback (or a killed process) brings them back with the rest, so no
-// other connection ever sees the ledger without them.
+// besides. The trigger that keeps balances (migration 0012) goes too: an
+// import adds its entries' sums itself, one statement per customer,
+// currency and expiry rather than one per entry (see kept). Like the
+// dropped indexes, they are back before Commit, and a rollback (or a
+// killed process) brings them back with the rest, so no other connection
+// ever sees the ledger without them.
 func (ci *creditImport) suspendTriggers(ctx context.Context) error {
 	type trigger struct{ name, sql string }
 	var trs []trigger
@@ -356,12 +440,15 @@ func (ci *creditImport) suspendTriggers(ctx context.Context) error {
 		trs = append(trs, t)
 		return nil
 	}, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('credits', 'credit_entries')
-		AND name LIKE '%\_insert\_only' ESCAPE '\' ORDER BY rowid`)
+		AND (name LIKE '%\_insert\_only' ESCAPE '\' OR name = 'credit_entries_keep_balance') ORDER BY rowid`)
 	if err != nil {
 		return fmt.Errorf("begin import: %w", err)
 	}
 	ci.triggers = []string{}
 	for _, t := range trs {
+		if t.name == "credit_entries_keep_balance" {
+			ci.kept = map[keptKey]int64{}
+		}
 		if _, err := ci.tx.ExecContext(ctx, `DROP TRIGGER `+quoteIdent(t.name)); err != nil {
 			return fmt.Errorf("begin import: drop trigger %s: %w", t.name, err)
 		}
@@ -412,18 +499,39 @@ func (ci *creditImport) flush(ctx context.Context) error {
 	// statement; cancellation was checked above instead.
 	ctx = context.WithoutCancel(ctx)
 	args := ci.args[:0]
-	for i := range rows {
+	first := &rows[0].nc
+	issued, expires := ci.times.format(first.IssuedAt), ci.expiry.formatPtr(first.ExpiresAt)
+	same := true
+	for i := 1; i < len(rows) && same; i++ {
 		nc := &rows[i].nc
-		args = append(args, nc.Customer, nc.AmountMinor, nc.Currency, nc.Reason, nc.Note,
-			ci.times.format(nc.IssuedAt), ci.times.formatPtr(nc.ExpiresAt), nullString(nc.IdempotencyKey))
+		same = nc.Currency == first.Currency && nc.Reason == first.Reason && nc.Note == first.Note &&
+			ci.times.format(nc.IssuedAt) == issued && ci.expiry.formatPtr(nc.ExpiresAt) == expires
+	}
+	if same {
+		args = append(args, first.Currency, first.Reason, first.Note, issued, expires)
+		for i := range rows {
+			nc := &rows[i].nc
+			args = append(args, nc.Customer, nc.AmountMinor, nullString(nc.IdempotencyKey))
+		}
+	} else {
+		for i := range rows {
+			nc := &rows[i].nc
+			args = append(args, nc.Customer, nc.AmountMinor, nc.Currency, nc.Reason, nc.Note,
+				ci.times.format(nc.IssuedAt), ci.expiry.formatPtr(nc.ExpiresAt), nullString(nc.IdempotencyKey))
+		}
 	}
 	var (
 		res sql.Result
 		err error
 	)
-	if len(rows) == importBatch {
+	switch {
+	case same && len(rows) == importBatch:
+		res, err = ci.insertConst.ExecContext(ctx, args...)
+	case same:
+		res, err = ci.tx.ExecContext(ctx, creditInsertConst(len(rows)), args...)
+	case len(rows) == importBatch:
 		res, err = ci.insert.ExecContext(ctx, args...)
-	} else {
+	default:
 		res, err = ci.tx.ExecContext(ctx, creditInsert(len(rows)), args...)
 	}
 	clear(args) // let the strings go
@@ -434,11 +542,11 @@ func (ci *creditImport) flush(ctx context.Context) error {
 	if err := ci.ids(ctx, rows, res); err != nil {
 		return err
 	}
-	if err := ci.writeEntries(ctx); err != nil {
-		return err
-	}
 	for _, w := range ci.byID {
 		ci.count(ctx, w.id, rows[w.row])
+	}
+	if err := ci.keep(ctx, false); err != nil {
+		return err
 	}
 	for i, q := range rows {
 		if ci.rowIDs[i] != 0 {
@@ -464,7 +572,8 @@ func (ci *creditImport) flush(ctx context.Context) error {
 // with its keys and matched. And when the ids are not that one range (an
 // engine with writers beside this one, or ids handed out out of order),
 // the batch's credits are found as what they alone are: credits without
-// their issue entry yet, which every other credit has.
+// their issue entry yet, which every other credit has, less those of the
+// earlier batches (whose entries Finish writes).
 func (ci *creditImport) ids(ctx context.Context, rows []queued, res sql.Result) error {
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -491,16 +600,16 @@ func (ci *creditImport) ids(ctx context.Context, rows []queued, res sql.Result) 
 		if err != nil {
 			return fmt.Errorf("read back credits: %w", err)
 		}
-		if err := ci.match(rows, got); err != nil {
+		if err := ci.match(rows, got, nil); err != nil {
 			return err
 		}
 	default:
 		got, err := ci.tx.QueryContext(ctx, `SELECT c.id, c.idempotency_key FROM credits c WHERE c.id > ?
-			AND NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.credit_id = c.id AND e.kind = 'issue')`, ci.maxID)
+			AND NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.credit_id = c.id AND e.kind = 'issue')`, ci.before)
 		if err != nil {
 			return fmt.Errorf("read back credits: %w", err)
 		}
-		if err := ci.match(rows, got); err != nil {
+		if err := ci.match(rows, got, ci.ours); err != nil {
 			return err
 		}
 		if len(ci.byID) > 0 {
@@ -525,9 +634,10 @@ type writtenRow struct {
 // with its key (the first row of the batch with that key; a later one was
 // left out), and the rows without a key, which are all written, take the
 // other ids in ascending order. (Which of those goes to which keyless row
-// matters to no one: they can be named by nothing but their id.)
-// ci.byID lists the written rows by id.
-func (ci *creditImport) match(rows []queued, got *sql.Rows) error {
+// matters to no one: they can be named by nothing but their id.) Credits
+// known (if not nil) says are not the batch's are passed over. ci.byID
+// lists the written rows by id.
+func (ci *creditImport) match(rows []queued, got *sql.Rows, known func(int64) bool) error {
 	defer got.Close()
 	clear(ci.keyRow)
 	ids := ci.rowIDs[:len(rows)]
@@ -547,6 +657,9 @@ func (ci *creditImport) match(rows []queued, got *sql.Rows) error {
 		)
 		if err := got.Scan(&id, &key); err != nil {
 			return fmt.Errorf("write credits: %w", err)
+		}
+		if known != nil && known(id) {
+			continue // an earlier batch's
 		}
 		if key == nil {
 			ci.unkeyed = append(ci.unkeyed, id)
@@ -586,33 +699,39 @@ func (ci *creditImport) match(rows []queued, got *sql.Rows) error {
 	return nil
 }
 
-// writeEntries writes the issue entries of the credits the batch wrote
-// (ci.byID). Ids that make one run, as SQLite gives them, are read as a
-// range, with a prepared statement; others are listed.
-func (ci *creditImport) writeEntries(ctx context.Context) error {
-	n := int64(len(ci.byID))
-	if n == 0 {
-		return nil
-	}
-	lo, hi := ci.byID[0].id, ci.byID[n-1].id
-	var (
-		res sql.Result
-		err error
-	)
-	if hi-lo+1 == n { // n distinct ids from lo to hi: every id between is the batch's
-		res, err = ci.entries.ExecContext(ctx, lo, hi)
-	} else {
-		ci.entryIDs = ci.entryIDs[:0]
-		for _, w := range ci.byID {
-			ci.entryIDs = append(ci.entryIDs, w.id)
+// idRange is credit ids lo to hi.
+type idRange struct{ lo, hi int64 }
+
+// ours reports whether the import wrote credit id.
+func (ci *creditImport) ours(id int64) bool {
+	i := sort.Search(len(ci.written), func(i int) bool { return ci.written[i].hi >= id })
+	return i < len(ci.written) && ci.written[i].lo <= id
+}
+
+// writeEntries writes the issue entries of the credits the import wrote
+// (ci.written), want of them: one INSERT … SELECT for each range of ids,
+// which in SQLite is one for the whole file. Written once at the end
+// rather than after each batch, they cost one statement where a batch
+// paid one each: the statements on credit_entries keep a statement
+// journal (its expression index, credit_entries_by_month, lets any of
+// them fail half-way), which copies out every page a statement changes
+// that was there before it, and each batch's statement changed the last
+// pages of every index again.
+func (ci *creditImport) writeEntries(ctx context.Context, want int64) error {
+	var n int64
+	for _, r := range ci.written {
+		res, err := ci.entries.ExecContext(ctx, r.lo, r.hi)
+		if err != nil {
+			return fmt.Errorf("write credit entries: %w", err)
 		}
-		res, err = ci.tx.ExecContext(ctx, entriesInsert+`IN (?`+strings.Repeat(", ?", int(n)-1)+`) ORDER BY id`, ci.entryIDs...)
+		m, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("write credit entries: %w", err)
+		}
+		n += m
 	}
-	if err != nil {
-		return fmt.Errorf("write credit entries: %w", err)
-	}
-	if m, err := res.RowsAffected(); err != nil || m != n {
-		return fmt.Errorf("write credit entries: %d of %d written (%v)", m, n, err)
+	if n != want {
+		return fmt.Errorf("write credit entries: %d written for %d credits", n, want)
 	}
 	return nil
 }
@@ -620,8 +739,55 @@ func (ci *creditImport) writeEntries(ctx context.Context) error {
 // count counts the credit written with id for row q.
 func (ci *creditImport) count(ctx context.Context, id int64, q queued) {
 	ci.lines.add(ctx, ci.tx, id, q.line)
+	if n := len(ci.written); n > 0 && ci.written[n-1].hi+1 == id {
+		ci.written[n-1].hi = id
+	} else {
+		ci.written = append(ci.written, idRange{id, id})
+	}
 	ci.res.Issued++
 	ci.res.Totals[q.nc.Currency] += q.nc.AmountMinor
+	ci.perCurrency[q.nc.Currency]++
+	if ci.kept != nil && q.nc.AmountMinor != 0 {
+		expires, _ := ci.expiry.formatPtr(q.nc.ExpiresAt).(string)
+		ci.kept[keptKey{q.nc.Customer, q.nc.Currency, expires}] += q.nc.AmountMinor
+	}
+}
+
+// uncount takes back the count of credit c, written and then found
+// already recorded (checkKeys).
+func (ci *creditImport) uncount(c ledger.Credit) {
+	ci.res.Issued--
+	ci.res.Totals[c.Currency] -= c.AmountMinor
+	if ci.perCurrency[c.Currency]--; ci.perCurrency[c.Currency] == 0 {
+		delete(ci.res.Totals, c.Currency)
+	}
+	if ci.kept != nil && c.AmountMinor != 0 {
+		expires, _ := fmtTimePtr(c.ExpiresAt).(string)
+		ci.kept[keptKey{c.Customer, c.Currency, expires}] -= c.AmountMinor
+	}
+}
+
+// keep adds the sums in ci.kept to the kept balances, and starts again;
+// only when there are keptMax or more of them, unless all.
+func (ci *creditImport) keep(ctx context.Context, all bool) error {
+	if len(ci.kept) == 0 || !all && len(ci.kept) < keptMax {
+		return nil
+	}
+	st, err := ci.tx.PrepareContext(ctx, keptUpsert)
+	if err != nil {
+		return fmt.Errorf("keep balances: %w", err)
+	}
+	defer st.Close()
+	for k, amount := range ci.kept {
+		if amount == 0 {
+			continue
+		}
+		if _, err := st.ExecContext(ctx, k.customer, k.currency, k.expires, amount); err != nil {
+			return fmt.Errorf("keep balances: %w", err)
+		}
+	}
+	clear(ci.kept)
+	return nil
 }
 
 // taken explains a row that was not written because its idempotency key
@@ -654,10 +820,207 @@ func (ci *creditImport) taken(ctx context.Context, q queued) error {
 			return err
 		}
 	}
-	if diff := nc.Differences(existing); diff != "" {
+	if diff := stored(nc).Differences(existing); diff != "" {
 		return ci.problem(ctx, problemConflict, q.line, nc.IdempotencyKey, 0, existing.ID, diff)
 	}
 	ci.res.AlreadyRecorded++
+	return nil
+}
+
+// stored is nc as the ledger keeps it: times to the microsecond, in UTC.
+// A row is "already recorded" when it would be stored as the credit
+// under its key is, which checkKeys, reading both from the ledger, sees
+// too.
+func stored(nc ledger.NewCredit) ledger.NewCredit {
+	if nc.ExpiresAt != nil {
+		t := nc.ExpiresAt.UTC().Truncate(time.Microsecond)
+		nc.ExpiresAt = &t
+	}
+	return nc
+}
+
+// checkKeys checks, as a set, the idempotency keys of an import that
+// dropped the key's unique index (dropIndexes): from then on every row
+// was written, so a key may now be in credits more than once. With
+// write, it first builds the index again: when that succeeds, no key is
+// there twice, and there is nothing else to check. Otherwise (or in a dry
+// run) one query finds every key the ledger holds more than once, with
+// its credits, and each is sorted out as the batches would have done it
+// row by row with the index there (taken): a key used by an earlier line
+// is a repeat, a key recorded before this import with other values is a
+// conflict, and a row with the values recorded under its key is skipped.
+// Skipped rows are taken out again (nothing refers to them yet, and no
+// other connection has seen them), so that what is committed is what the
+// row-by-row way commits.
+func (ci *creditImport) checkKeys(ctx context.Context, write bool) error {
+	if write {
+		_, err := ci.tx.ExecContext(ctx, ci.keyIndex)
+		if err == nil {
+			ci.keyIndex = ""
+			return nil
+		}
+		if !isUniqueViolation(err) {
+			return fmt.Errorf("build index: %s: %w", ci.keyIndex, err)
+		}
+	}
+	if _, err := ci.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_skipped (id INTEGER PRIMARY KEY);
+		DELETE FROM temp.import_skipped`); err != nil {
+		return fmt.Errorf("check keys: %w", err)
+	}
+	if err := ci.problemTable(ctx); err != nil {
+		return err
+	}
+	rows, err := ci.tx.QueryContext(ctx, `SELECT id, idempotency_key, customer_id, amount_minor, currency, reason, note,
+		expires_at, incident_id, gesture FROM credits
+		WHERE idempotency_key IN (SELECT idempotency_key FROM credits WHERE idempotency_key IS NOT NULL
+			GROUP BY idempotency_key HAVING COUNT(*) > 1)
+		ORDER BY idempotency_key, id`)
+	if err != nil {
+		return fmt.Errorf("check keys: %w", err)
+	}
+	defer rows.Close()
+	var group []keyedRow
+	for rows.Next() {
+		var (
+			r        keyedRow
+			expires  sql.NullString
+			incident sql.NullInt64
+			gesture  sql.NullString
+		)
+		if err := rows.Scan(&r.c.ID, &r.c.IdempotencyKey, &r.c.Customer, &r.c.AmountMinor, &r.c.Currency, &r.c.Reason,
+			&r.c.Note, &expires, &incident, &gesture); err != nil {
+			return fmt.Errorf("check keys: %w", err)
+		}
+		r.c.IncidentID, r.c.Gesture = incident.Int64, gesture.String
+		if r.c.ExpiresAt, err = parseTimePtr(expires); err != nil {
+			return err
+		}
+		if len(group) > 0 && group[0].c.IdempotencyKey != r.c.IdempotencyKey {
+			if err := ci.sortOut(ctx, group); err != nil {
+				return err
+			}
+			group = group[:0]
+		}
+		group = append(group, r)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check keys: %w", err)
+	}
+	if len(group) > 0 {
+		if err := ci.sortOut(ctx, group); err != nil {
+			return err
+		}
+	}
+	rows.Close()
+	if ci.problems > 0 {
+		return nil // rolled back
+	}
+	if ci.skipped > 0 {
+		if err := ci.removeSkipped(ctx); err != nil {
+			return err
+		}
+	}
+	if !write {
+		return nil // a dry run: rolled back
+	}
+	if _, err := ci.tx.ExecContext(ctx, ci.keyIndex); err != nil {
+		return fmt.Errorf("build index: %s: %w", ci.keyIndex, err)
+	}
+	ci.keyIndex = ""
+	return nil
+}
+
+// keyedRow is a credit read by checkKeys, and the line it came from
+// when the import wrote it.
+type keyedRow struct {
+	c    ledger.Credit
+	line int
+	ours bool
+}
+
+// sortOut sorts out the credits that share one idempotency key (group,
+// in id order): at most one recorded before the import, the rest the
+// import's own.
+func (ci *creditImport) sortOut(ctx context.Context, group []keyedRow) error {
+	var before *ledger.Credit
+	ours := group[:0:0]
+	for i := range group {
+		r := &group[i]
+		line, own, err := ci.lines.line(ctx, ci.tx, r.c.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case own:
+			r.line, r.ours = line, true
+			ours = append(ours, *r)
+		case before != nil:
+			return fmt.Errorf("check keys: credits %d and %d were both recorded with the idempotency key %q", before.ID, r.c.ID, r.c.IdempotencyKey)
+		default:
+			before = &r.c
+		}
+	}
+	if len(ours) == 0 {
+		return fmt.Errorf("check keys: the idempotency key %q is on %d credits, none of them this import's", group[0].c.IdempotencyKey, len(group))
+	}
+	slices.SortFunc(ours, func(a, b keyedRow) int { return cmp.Compare(a.line, b.line) })
+	key := ours[0].c.IdempotencyKey
+	for j, r := range ours {
+		if j > 0 {
+			if err := ci.problem(ctx, problemRepeated, r.line, key, ours[0].line, 0, ""); err != nil {
+				return err
+			}
+		}
+		if before == nil {
+			continue // the first line's credit stands; the others are repeats
+		}
+		nc := ledger.NewCredit{Customer: r.c.Customer, AmountMinor: r.c.AmountMinor, Currency: r.c.Currency,
+			Reason: r.c.Reason, Note: r.c.Note, ExpiresAt: r.c.ExpiresAt, IncidentID: r.c.IncidentID, Gesture: r.c.Gesture,
+			IdempotencyKey: key}
+		if diff := nc.Differences(*before); diff != "" {
+			if err := ci.problem(ctx, problemConflict, r.line, key, 0, before.ID, diff); err != nil {
+				return err
+			}
+			continue
+		}
+		ci.res.AlreadyRecorded++
+		ci.skipped++
+		ci.uncount(r.c)
+		if _, err := ci.tx.ExecContext(ctx, `INSERT INTO temp.import_skipped (id) VALUES (?)`, r.c.ID); err != nil {
+			return fmt.Errorf("check keys: %w", err)
+		}
+	}
+	return nil
+}
+
+// removeSkipped takes out the credits checkKeys found already recorded,
+// with the append-only delete trigger set aside for the statement: this
+// transaction wrote those rows, no one else has seen them, and nothing
+// refers to them yet (their issue entries come after, in Finish).
+func (ci *creditImport) removeSkipped(ctx context.Context) error {
+	var name, trigger string
+	err := ci.tx.QueryRowContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'credits'
+		AND name LIKE '%\_no\_delete' ESCAPE '\'`).Scan(&name, &trigger)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("skip recorded credits: %w", err)
+	}
+	if name != "" {
+		if _, err := ci.tx.ExecContext(ctx, `DROP TRIGGER `+quoteIdent(name)); err != nil {
+			return fmt.Errorf("skip recorded credits: %w", err)
+		}
+	}
+	res, err := ci.tx.ExecContext(ctx, `DELETE FROM credits WHERE id IN (SELECT id FROM temp.import_skipped)`)
+	if err != nil {
+		return fmt.Errorf("skip recorded credits: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(ci.skipped) {
+		return fmt.Errorf("skip recorded credits: %d of %d taken out (%v)", n, ci.skipped, err)
+	}
+	if name != "" {
+		if _, err := ci.tx.ExecContext(ctx, trigger); err != nil {
+			return fmt.Errorf("skip recorded credits: restore trigger: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -689,15 +1052,25 @@ const (
 	problemConflict        // a key recorded before with other values
 )
 
+// problemTable makes the table problems wait in, once.
+func (ci *creditImport) problemTable(ctx context.Context) error {
+	if ci.problemsReady {
+		return nil
+	}
+	if _, err := ci.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_problems
+		(kind INTEGER NOT NULL, line INTEGER NOT NULL, key TEXT NOT NULL, first_line INTEGER NOT NULL,
+		credit_id INTEGER NOT NULL, diff TEXT NOT NULL); DELETE FROM temp.import_problems`); err != nil {
+		return fmt.Errorf("record problem: %w", err)
+	}
+	ci.problemsReady = true
+	return nil
+}
+
 // problem records a problem for Finish to report. They wait in a
 // temporary table: a file can have a million of them.
 func (ci *creditImport) problem(ctx context.Context, kind, line int, key string, first int, credit int64, diff string) error {
-	if ci.problems == 0 {
-		if _, err := ci.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_problems
-			(kind INTEGER NOT NULL, line INTEGER NOT NULL, key TEXT NOT NULL, first_line INTEGER NOT NULL,
-			credit_id INTEGER NOT NULL, diff TEXT NOT NULL); DELETE FROM temp.import_problems`); err != nil {
-			return fmt.Errorf("record problem: %w", err)
-		}
+	if err := ci.problemTable(ctx); err != nil {
+		return err
 	}
 	ci.problems++
 	if _, err := ci.tx.ExecContext(ctx, `INSERT INTO temp.import_problems
@@ -711,6 +1084,11 @@ func (ci *creditImport) problem(ctx context.Context, kind, line int, key string,
 func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int, error)) (ledger.ImportResult, error) {
 	if err := ci.flush(ctx); err != nil {
 		return ledger.ImportResult{}, err
+	}
+	if ci.keyIndex != "" {
+		if err := ci.checkKeys(ctx, write); err != nil {
+			return ledger.ImportResult{}, err
+		}
 	}
 	if ci.problems > 0 {
 		// Repeats first, then conflicts, each in the file's order.
@@ -729,7 +1107,7 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 				report(line, ledger.KeyConflict(key, credit, diff))
 			}
 			return nil
-		}, `SELECT kind, line, key, first_line, credit_id, diff FROM temp.import_problems ORDER BY kind, rowid`)
+		}, `SELECT kind, line, key, first_line, credit_id, diff FROM temp.import_problems ORDER BY kind, line, rowid`)
 		if err != nil {
 			return ledger.ImportResult{}, fmt.Errorf("report problems: %w", err)
 		}
@@ -738,6 +1116,12 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 	// Without write (a dry run, or other rows were invalid) the credits
 	// are written all the same, and rolled back with the transaction:
 	// what would be issued is what was.
+	if err := ci.writeEntries(ctx, int64(ci.res.Issued)); err != nil {
+		return ledger.ImportResult{}, err
+	}
+	if err := ci.keep(ctx, true); err != nil {
+		return ledger.ImportResult{}, err
+	}
 	if write {
 		if err := ci.restoreTriggers(ctx); err != nil {
 			return ledger.ImportResult{}, err
@@ -757,7 +1141,7 @@ func (ci *creditImport) Finish(ctx context.Context, write bool, report func(int,
 
 // Commit records the import and commits, if Finish wrote the credits.
 func (ci *creditImport) Commit(ctx context.Context, rec ledger.Import) (ledger.Import, error) {
-	if !ci.wrote || ci.triggers != nil || ci.indexes != nil {
+	if !ci.wrote || ci.triggers != nil || ci.indexes != nil || ci.keyIndex != "" {
 		_ = ci.Rollback()
 		return rec, errors.New("commit import: the credits were checked but not written")
 	}
@@ -782,7 +1166,7 @@ func (c *timeCache) formatPtr(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
-	return fmtTime(*t)
+	return c.format(*t)
 }
 
 // lineRuns knows which credits an import wrote and the line each came

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/ledger/ledgertest"
 )
 
 type importProblem struct {
@@ -123,9 +124,9 @@ func TestCreditImportRebuildsIndexes(t *testing.T) {
 	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE idx IN ('credits_by_customer', 'credit_entries_balance')`).Scan(&stats); err != nil || stats != 2 {
 		t.Fatalf("statistics for the rebuilt indexes: %d, %v", stats, err)
 	}
-	plan, err := st.BalancesPlan(ctx, "cus_7", testNow)
+	plan, err := st.plan(ctx, `SELECT currency, SUM(amount_minor) FROM credit_entries WHERE customer_id = ? GROUP BY currency`, []any{"cus_7"})
 	if err != nil || !strings.Contains(strings.Join(plan, "\n"), "COVERING INDEX credit_entries_balance") {
-		t.Fatalf("balance plan after the rebuild: %v, %v", plan, err)
+		t.Fatalf("a customer's entries after the rebuild: %v, %v", plan, err)
 	}
 	if n := count(t, st, "credit_entries"); n != 100+len(lines) {
 		t.Errorf("entries = %d, want %d", n, 100+len(lines))
@@ -190,7 +191,7 @@ func TestImportMatchesRowsByKeyNotPosition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ci.match(rows, got); err != nil {
+	if err := ci.match(rows, got, nil); err != nil {
 		t.Fatal(err)
 	}
 	if want := []int64{40, 12, 90, 0, 17, 0}; !slices.Equal(ci.rowIDs[:len(rows)], want) {
@@ -214,7 +215,7 @@ func TestImportMatchesRowsByKeyNotPosition(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ci.match(rows, got); err == nil {
+		if err := ci.match(rows, got, nil); err == nil {
 			t.Errorf("%s: matched", q)
 		}
 	}
@@ -239,8 +240,8 @@ func TestImportEntriesForScatteredIds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ci.byID = []writtenRow{{id: 10}, {id: 11}, {id: 20}}
-	if err := ci.writeEntries(ctx); err != nil {
+	ci.written = []idRange{{10, 11}, {20, 20}}
+	if err := ci.writeEntries(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -418,4 +419,200 @@ func TestCreditImportRestoresTheConnection(t *testing.T) {
 		VALUES ('nobody', 1, 'USD', 'x', 'x')`); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
 		t.Errorf("a credit for an unknown customer outside imports: %v", err)
 	}
+}
+
+// TestImportChecksKeysAsASet: an import big enough to drop the
+// idempotency key's index (and the customer-led ones) checks its keys as
+// a set at the end, and comes to what the row-by-row way comes to with
+// the index kept: the same repeats and conflicts, on the same lines and
+// in the same order, the same rows skipped as already recorded, and, when
+// committed, the same credits and balances.
+func TestImportChecksKeysAsASet(t *testing.T) {
+	ctx := context.Background()
+	open := func(rebuildMin int) *Ledger {
+		st := openTest(t)
+		st.rebuildMin = rebuildMin
+		fill(t, st, 20, 100) // k0..k99: cus_<i%20>, 100+i
+		return st
+	}
+	rowByRow, asSet := open(1<<30), open(300) // the set one drops the indexes after 500 rows
+	lines := make([]int, 1200)
+	for i := range lines {
+		lines[i] = 2 + i + i/7 // not every line is a row
+	}
+	file := func(i int) ledger.NewCredit {
+		nc := keyed(20)(i)
+		nc.IdempotencyKey = fmt.Sprintf("f%d", i)
+		return nc
+	}
+	recorded := func(nc *ledger.NewCredit, k int) { // the values fill gave k<k>
+		nc.IdempotencyKey, nc.Customer, nc.AmountMinor = fmt.Sprintf("k%d", k), fmt.Sprintf("cus_%d", k%20), int64(100+k)
+	}
+	describe := func(ps []importProblem) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, fmt.Sprintf("line %d: %v", p.line, p.err))
+		}
+		return out
+	}
+
+	// Problems of every kind, all after the indexes were dropped.
+	withProblems := func(i int) ledger.NewCredit {
+		nc := file(i)
+		switch i {
+		case 600:
+			nc.IdempotencyKey = "f10" // repeats a line written before the drop
+		case 700:
+			nc.IdempotencyKey = "f650" // repeats a line written after it
+		case 800:
+			recorded(&nc, 5) // recorded with these values: skipped
+		case 801:
+			recorded(&nc, 6)
+			nc.AmountMinor++ // recorded with another amount: a conflict
+		case 900:
+			recorded(&nc, 5) // skipped again, and a repeat of line 800's
+		case 901:
+			recorded(&nc, 6)
+			nc.Reason = "other" // a conflict and a repeat
+		case 1100:
+			nc.IdempotencyKey = ""
+		}
+		return nc
+	}
+	want := rowByRow.dumpCredits(t)
+	res1, p1 := importRows(t, rowByRow, lines, withProblems, true)
+	res2, p2 := importRows(t, asSet, lines, withProblems, true)
+	if len(p1) != 6 || !slices.Equal(describe(p1), describe(p2)) || res1.AlreadyRecorded != res2.AlreadyRecorded {
+		t.Fatalf("row by row: %+v\n%s\nas a set: %+v\n%s", res1, strings.Join(describe(p1), "\n"), res2, strings.Join(describe(p2), "\n"))
+	}
+	for _, st := range []*Ledger{rowByRow, asSet} {
+		if got := st.dumpCredits(t); !slices.Equal(got, want) {
+			t.Fatalf("an import with problems left credits behind")
+		}
+	}
+
+	// Only rows already recorded: they are skipped, the rest committed,
+	// after a dry run that says the same.
+	skipping := func(i int) ledger.NewCredit {
+		nc := file(i)
+		switch i {
+		case 800:
+			recorded(&nc, 5)
+		case 950:
+			recorded(&nc, 7)
+			expires := testNow.AddDate(0, 3, 0)
+			nc.ExpiresAt = &expires // not as recorded: a conflict, below
+		case 1000:
+			nc.IdempotencyKey = ""
+		case 1199:
+			recorded(&nc, 99)
+		}
+		return nc
+	}
+	for _, st := range []*Ledger{rowByRow, asSet} {
+		_, ps := importRows(t, st, lines, skipping, false)
+		if len(ps) != 1 || !errors.Is(ps[0].err, ledger.ErrConflict) || !strings.Contains(ps[0].err.Error(), "expiry") {
+			t.Fatalf("problems = %s, want the expiry of line %d", describe(ps), lines[950])
+		}
+	}
+	skipping2 := func(i int) ledger.NewCredit {
+		if i == 950 {
+			return file(i)
+		}
+		return skipping(i)
+	}
+	dry := func(st *Ledger) ledger.ImportResult {
+		imp, err := st.BeginCreditImport(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer imp.Rollback()
+		for i, line := range lines {
+			if err := imp.Add(ctx, line, skipping2(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := imp.Finish(ctx, false, func(line int, err error) { t.Errorf("dry run: line %d: %v", line, err) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	d1, d2 := dry(rowByRow), dry(asSet)
+	res1, p1 = importRows(t, rowByRow, lines, skipping2, true)
+	res2, p2 = importRows(t, asSet, lines, skipping2, true)
+	if len(p1)+len(p2) > 0 {
+		t.Fatalf("problems: %s / %s", describe(p1), describe(p2))
+	}
+	wantRes := fmt.Sprintf("%+v", ledger.ImportResult{Issued: len(lines) - 2, AlreadyRecorded: 2, Totals: res1.Totals})
+	for _, r := range []ledger.ImportResult{d1, d2, res1, res2} {
+		if fmt.Sprintf("%+v", r) != wantRes {
+			t.Errorf("result %+v, want %s (dry runs %+v, %+v)", r, wantRes, d1, d2)
+		}
+	}
+	if a, b := rowByRow.dumpCredits(t), asSet.dumpCredits(t); !slices.Equal(a, b) || len(a) != 100+len(lines)-2 {
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Logf("first difference: %s / %s", a[i], b[i])
+				break
+			}
+		}
+		t.Errorf("after the import the two ledgers hold %d and %d credits, differing", len(a), len(b))
+	}
+	for _, st := range []*Ledger{rowByRow, asSet} {
+		res, err := CheckFile(ctx, st.Path())
+		if err != nil || !res.Sound() {
+			t.Errorf("db check: %+v, %v", res, err)
+		}
+		var idx string
+		if err := st.DB().QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE name = 'credits_by_key'`).Scan(&idx); err != nil || !strings.Contains(idx, "UNIQUE") {
+			t.Errorf("the key's index after the import: %q, %v", idx, err)
+		}
+	}
+	// Only the set way built the key's index again: its schema entry is
+	// now newer than that of the index migration 0011 made after it.
+	for _, c := range []struct {
+		st    *Ledger
+		built bool
+	}{{rowByRow, false}, {asSet, true}} {
+		var built bool
+		if err := c.st.DB().QueryRowContext(ctx, `SELECT (SELECT rowid FROM sqlite_schema WHERE name = 'credits_by_key') >
+			(SELECT rowid FROM sqlite_schema WHERE name = 'credits_by_reason')`).Scan(&built); err != nil || built != c.built {
+			t.Errorf("credits_by_key built again: %v (%v), want %v", built, err, c.built)
+		}
+	}
+	a, err := rowByRow.Balances(ctx, "", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := asSet.Balances(ctx, "", testNow); err != nil || !slices.Equal(a, b) {
+		t.Errorf("balances %v and %v (%v)", a, b, err)
+	}
+}
+
+// dumpCredits lists every credit with its issue entry, without ids (two
+// ways of importing may number them differently).
+func (s *Ledger) dumpCredits(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	err := eachRowDB(context.Background(), s, `SELECT c.customer_id || '|' || c.amount_minor || '|' || c.currency || '|' || c.reason || '|' ||
+		c.note || '|' || c.issued_at || '|' || COALESCE(c.expires_at, '-') || '|' || COALESCE(c.idempotency_key, '-') || '|' ||
+		e.amount_minor || '|' || e.customer_id || '|' || e.at
+		FROM credits c JOIN credit_entries e ON e.credit_id = c.id AND e.kind = 'issue'
+		ORDER BY c.idempotency_key, c.amount_minor, c.customer_id`, func(s string) { out = append(out, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestContractDroppingIndexes runs the contract with the index rebuild
+// from the first full batch on, so every import of more than one batch
+// (importBatch rows) drops the indexes and checks its keys as a set.
+func TestContractDroppingIndexes(t *testing.T) {
+	ledgertest.Run(t, func(t *testing.T) ledger.Store {
+		st := openTest(t)
+		st.rebuildMin = 1
+		return st
+	})
 }

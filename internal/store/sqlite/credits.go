@@ -471,10 +471,13 @@ func (s *Ledger) Balances(ctx context.Context, customer string, now time.Time) (
 	return out, rows.Err()
 }
 
-// balancesQuery is the query behind Balances, shared with its query plan.
+// balancesQuery is the query behind Balances, shared with its query plan:
+// a sum over the kept balances (migration 0012; ledger, balances.go), one
+// row per customer, currency and expiry, of those that count at now
+// (ledger.InBalance: no expiry, or one after now).
 func balancesQuery(customer string, now time.Time) (string, []any) {
-	q := `SELECT customer_id, currency, SUM(amount_minor) FROM credit_entries
-		WHERE (expires_at IS NULL OR expires_at > ?)`
+	q := `SELECT customer_id, currency, SUM(amount_minor) FROM credit_balances
+		WHERE (expires_at = '' OR expires_at > ?)`
 	args := []any{fmtTime(now)}
 	if customer != "" {
 		q += " AND customer_id = ?"

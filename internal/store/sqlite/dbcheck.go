@@ -132,6 +132,27 @@ func CheckFile(ctx context.Context, path string) (ledger.CheckResult, error) {
 			return res, err
 		}
 	}
+	// Each kept balance (migration 0012; ledger, balances.go) against the
+	// sum of its entries, both ways: a kept balance with no entries, and
+	// entries with no kept balance, are findings too.
+	var kept int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'credit_balances'`).Scan(&kept); err != nil {
+		return res, fmt.Errorf("db check: %w", err)
+	}
+	if kept > 0 {
+		if err := rows("kept_balance", `SELECT 'customer ' || COALESCE(k.customer_id, s.customer_id) || ', currency ' ||
+				quote(COALESCE(k.currency, s.currency)) || ', ' ||
+				CASE COALESCE(k.expires_at, s.expires_at) WHEN '' THEN 'no expiry' ELSE 'expiring ' || COALESCE(k.expires_at, s.expires_at) END ||
+				': the kept balance is ' || COALESCE(k.amount_minor, 'missing') || ', the entries sum to ' || COALESCE(s.summed, 0)
+			FROM credit_balances k
+			FULL OUTER JOIN (SELECT customer_id, currency, COALESCE(expires_at, '') AS expires_at, SUM(amount_minor) AS summed
+				FROM credit_entries GROUP BY 1, 2, 3) s
+				ON s.customer_id = k.customer_id AND s.currency = k.currency AND s.expires_at = k.expires_at
+			WHERE COALESCE(k.amount_minor, 0) != COALESCE(s.summed, 0)
+			ORDER BY 1`, text); err != nil {
+			return res, err
+		}
+	}
 	// Each credit within its currency's largest: the rule is the ledger's;
 	// only credits over the least of those can break it.
 	return res, checkCreditBounds(ctx, db, &res)

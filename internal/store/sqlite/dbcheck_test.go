@@ -2,7 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/makegood/makegood/internal/store/sqlite"
@@ -65,5 +68,43 @@ func TestBackupIsTheLedger(t *testing.T) {
 		if got.Flows[i] != want.Flows[i] {
 			t.Errorf("flow %d: %+v, want %+v", i, got.Flows[i], want.Flows[i])
 		}
+	}
+}
+
+// TestCheckFileComparesKeptBalances: a kept balance changed, one taken
+// away and one made up by hand are each a finding, naming the customer,
+// the currency, the expiry and both sums.
+func TestCheckFileComparesKeptBalances(t *testing.T) {
+	st := filled(t)
+	ctx := context.Background()
+	var customer, currency, expires string
+	var amount int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT customer_id, currency, expires_at, amount_minor FROM credit_balances
+		WHERE expires_at = '' ORDER BY customer_id, currency LIMIT 1`).Scan(&customer, &currency, &expires, &amount); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE credit_balances SET amount_minor = amount_minor + 1 WHERE customer_id = '` + customer + `' AND currency = '` + currency + `' AND expires_at = ''`,
+		`DELETE FROM credit_balances WHERE (customer_id, currency, expires_at) = (SELECT customer_id, currency, expires_at FROM credit_balances WHERE expires_at != '' AND amount_minor != 0 ORDER BY 1, 2, 3 LIMIT 1)`,
+		`INSERT INTO credit_balances VALUES ('nobody', 'USD', '', 5)`,
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	res, err := sqlite.CheckFile(ctx, st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, f := range res.Findings {
+		if f.Check == "kept_balance" {
+			found = append(found, f.Detail)
+		}
+	}
+	want := fmt.Sprintf("customer %s, currency '%s', no expiry: the kept balance is %d, the entries sum to %d", customer, currency, amount+1, amount)
+	if len(found) != 3 || !slices.Contains(found, want) || !slices.Contains(found, "customer nobody, currency 'USD', no expiry: the kept balance is 5, the entries sum to 0") ||
+		!slices.ContainsFunc(found, func(s string) bool { return strings.Contains(s, "the kept balance is missing") }) {
+		t.Errorf("kept balance findings:\n%s\nwant 3, among them %q", strings.Join(found, "\n"), want)
 	}
 }

@@ -80,15 +80,20 @@ func (s *Ledger) beginBatch(ctx context.Context, o batchOptions) (*batch, error)
 			return nil, fmt.Errorf("begin import: %w", err)
 		}
 	}
+	// Temporary tables go to a file, not memory: a million keys would
+	// not fit the budget. Set outside the transaction: SQLite refuses to
+	// change it inside one once the connection's temporary database is
+	// open.
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		b.release()
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
 	if b.tx, err = conn.BeginTx(ctx, nil); err != nil {
 		b.release()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	for _, q := range []string{
 		fmt.Sprintf("PRAGMA main.cache_size = %d", importCachePages),
-		// Temporary tables go to a file, not memory: a million keys
-		// would not fit the budget.
-		"PRAGMA temp_store = FILE",
 		fmt.Sprintf("PRAGMA temp.cache_size = %d", importTempCachePages),
 	} {
 		if _, err := b.tx.ExecContext(ctx, q); err != nil {
@@ -190,7 +195,8 @@ func (b *batch) Commit(ctx context.Context, rec ledger.Import) (ledger.Import, e
 	// The keys are no use after the import; dropping them frees the
 	// temporary file now rather than when the connection closes.
 	if _, err := b.tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.import_keys;
-		DROP TABLE IF EXISTS temp.import_problems; DROP TABLE IF EXISTS temp.import_lines`); err != nil {
+		DROP TABLE IF EXISTS temp.import_problems; DROP TABLE IF EXISTS temp.import_lines;
+		DROP TABLE IF EXISTS temp.import_skipped`); err != nil {
 		_ = b.Rollback()
 		return rec, fmt.Errorf("finish import: %w", err)
 	}

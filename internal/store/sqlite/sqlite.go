@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -43,31 +44,71 @@ var _ ledger.Store = (*Ledger)(nil)
 // Open opens (creating if needed) the ledger at path and applies pending
 // migrations. A new file is created with mode 0600 and new directories with
 // 0700: the ledger holds customers' emails.
+//
+// Opening a ledger that is already there does only what a read needs, as
+// every command opens the ledger and most only read it: one stat of the
+// file, then one query on the first connection (which the command's own
+// queries then use) reading the schema version and the journal mode. The
+// migrations are read and the journal switched to WAL only when those say
+// so.
 func Open(ctx context.Context, path string) (*Ledger, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("open ledger: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open ledger: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("open ledger: %w", err)
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		if err := create(path); err != nil {
+			return nil, fmt.Errorf("open ledger: %w", err)
+		}
 	}
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	s := &Ledger{db: db, path: path, rebuildMin: rebuildMinRows}
-	if err := s.useWAL(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// create makes the ledger file if it is not there, private to its owner,
+// with its directory.
+func create(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// prepare makes the ledger ready for use: WAL, and the schema this
+// makegood knows. A ledger already so costs one query.
+func (s *Ledger) prepare(ctx context.Context) error {
+	latest, err := latestMigration()
+	if err != nil {
+		return err
+	}
+	var (
+		v    int
+		mode string
+	)
+	if err := s.db.QueryRowContext(ctx, `SELECT user_version, journal_mode FROM pragma_user_version, pragma_journal_mode`).
+		Scan(&v, &mode); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if err := checkVersion(v, latest); err != nil {
+		return err
+	}
+	if !strings.EqualFold(mode, "wal") {
+		if err := s.useWAL(ctx); err != nil {
+			return err
+		}
+	}
+	if v == latest {
+		return nil
+	}
+	return s.migrate(ctx)
 }
 
 // busyTimeout is how long a process waits for another's write to finish.
@@ -132,6 +173,22 @@ type migration struct {
 	sql     string
 }
 
+// latestMigration is the number of the newest migration, from the file
+// names alone (migrations checks that they run from 1 without a gap).
+func latestMigration() (int, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil || len(entries) == 0 {
+		return 0, fmt.Errorf("migrations: %d found (%v)", len(entries), err)
+	}
+	name := entries[len(entries)-1].Name() // ReadDir sorts by name; the numbers are zero-padded
+	num, _, _ := strings.Cut(name, "_")
+	v, err := strconv.Atoi(num)
+	if err != nil {
+		return 0, fmt.Errorf("migration %s: name must start with a number", name)
+	}
+	return v, nil
+}
+
 func migrations() ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
@@ -164,40 +221,95 @@ func migrations() ([]migration, error) {
 // means several processes opening a new ledger at once migrate it exactly
 // once: the others wait, then find nothing to do. (goose's SQLite support
 // has no lock for that race, which is why this is hand-written.)
+//
+// The transaction runs on a connection of its own with foreign key checks
+// off, as SQLite's procedure for changing a table asks (build the new
+// table, copy, drop the old one, rename: with checks on, the drop would
+// delete every row it references); before committing, every reference in
+// the ledger is checked at once, so a migration cannot leave one dangling.
 func (s *Ledger) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection goes back to the pool only with its checks back on.
+	keep := false
+	defer func() {
+		if !keep {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close()
+	}()
+	// Only outside a transaction does this take effect.
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	err = applyMigrations(ctx, tx, ms)
+	if err == nil {
+		err = tx.Commit()
+	} else {
+		_ = tx.Rollback()
+	}
+	if err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "PRAGMA foreign_keys = ON")
+	keep = err == nil
+	return nil
+}
+
+// applyMigrations applies, in tx, the migrations after the ledger's
+// schema version, and checks every foreign key reference.
+func applyMigrations(ctx context.Context, tx *sql.Tx, ms []migration) error {
 	latest := len(ms)
 	var v int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
-	}
-	if v == latest {
-		return nil
 	}
 	if err := checkVersion(v, latest); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
-		}
-		if err := checkVersion(v, latest); err != nil {
-			return err
-		}
-		for _, m := range ms[v:] {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
-			}
-		}
-		// PRAGMA takes no bound parameters; latest is our own integer.
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", latest)); err != nil {
-			return fmt.Errorf("record schema version: %w", err)
-		}
+	if v == latest {
 		return nil
-	})
+	}
+	for _, m := range ms[v:] {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "PRAGMA main.foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("check references: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var (
+			table, parent string
+			rowid         sql.NullInt64
+			fk            int
+		)
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("check references: %w", err)
+		}
+		return fmt.Errorf("migration %s: row %d of %s refers to a missing row of %s", ms[latest-1].name, rowid.Int64, table, parent)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check references: %w", err)
+	}
+	rows.Close()
+	// PRAGMA takes no bound parameters; latest is our own integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", latest)); err != nil {
+		return fmt.Errorf("record schema version: %w", err)
+	}
+	return nil
 }
 
 // checkVersion refuses a schema version this makegood cannot migrate

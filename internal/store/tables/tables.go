@@ -111,6 +111,14 @@ func All() []Table {
 	}
 }
 
+// Kept are the tables a ledger keeps from its other tables, by its own
+// triggers, as their rows are written (credit_balances: ledger,
+// balances.go). db copy neither reads nor writes them: the target's
+// triggers make them again from the rows copied, so they are right on the
+// target whatever they were on the source, and db check on the copy
+// compares them with its entries.
+func Kept() []string { return []string{"credit_balances"} }
+
 // Reader streams a ledger's tables, as an engine's CopyOut does: each row
 // of each table of All, in All's order, each table's rows by its Key.
 type Reader func(each func(t Table, row []any) error) error
