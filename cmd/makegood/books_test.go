@@ -336,3 +336,145 @@ func TestExportCSV(t *testing.T) {
 		t.Errorf("%d gestures, %d postings", gestures, postings)
 	}
 }
+
+// TestExportJSON: the JSON books of the fixture hold a posting for every
+// posting the CSV export has and a transaction for every money entry of
+// the ledger, each transaction sums to zero per currency, every account
+// posted to is declared, and the liabilities reproduce `credit balance`
+// as hledger's and Beancount's do.
+func TestExportJSON(t *testing.T) {
+	db, env := bookLedger(t)
+	var books struct {
+		Currencies []string `json:"currencies"`
+		Accounts   []struct {
+			Account string `json:"account"`
+		} `json:"accounts"`
+		Transactions []report.JSONTransaction `json:"transactions"`
+	}
+	if err := json.Unmarshal([]byte(runMakegood(t, env, "export", "--format", "json")), &books); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, a := range books.Accounts {
+		declared[a.Account] = true
+	}
+	type leg struct {
+		kind    string
+		credit  int64
+		account string
+		minor   int64
+		cur     string
+	}
+	got := map[string]map[string]int64{}
+	legs := map[leg]int{}
+	entries := map[leg]int{} // one per transaction: kind, credit, currency and the liability leg's size
+	gestures := 0
+	for _, tx := range books.Transactions {
+		if tx.Kind == "gesture" {
+			gestures++
+			if len(tx.Postings) != 0 {
+				t.Errorf("gesture with postings: %+v", tx)
+			}
+			continue
+		}
+		if len(tx.Postings) != 2 {
+			t.Errorf("transaction with %d postings: %+v", len(tx.Postings), tx)
+		}
+		net := map[string]int64{}
+		var size int64
+		for _, p := range tx.Postings {
+			net[p.Currency] += p.AmountMinor
+			size = max(size, p.AmountMinor)
+			if !declared[p.Account] {
+				t.Errorf("posting to undeclared account %s", p.Account)
+			}
+			if want := money.DecimalString(p.AmountMinor, p.Currency); p.Amount != want {
+				t.Errorf("posting amount %q, amount_minor says %q", p.Amount, want)
+			}
+			legs[leg{tx.Kind, tx.Credit, p.Account, p.AmountMinor, p.Currency}]++
+			if got[p.Account] == nil {
+				got[p.Account] = map[string]int64{}
+			}
+			got[p.Account][p.Currency] += p.AmountMinor
+		}
+		for cur, n := range net {
+			if n != 0 {
+				t.Errorf("transaction %s %s credit %d is off by %d %s", tx.Date, tx.Kind, tx.Credit, n, cur)
+			}
+		}
+		if tx.Kind != report.EventExpire {
+			entries[leg{kind: tx.Kind, credit: tx.Credit, minor: size, cur: tx.Postings[0].Currency}]++
+		}
+	}
+	compareLiabilities(t, "export --format json", got, wantBalances(t, env))
+
+	// Every posting of the CSV books, the same number of times.
+	rows, err := csv.NewReader(strings.NewReader(runMakegood(t, env, "export", "--format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvLegs := map[leg]int{}
+	csvGestures := 0
+	for _, r := range rows[1:] {
+		if r[3] == "gesture" {
+			csvGestures++
+			continue
+		}
+		credit, err1 := strconv.ParseInt(r[4], 10, 64)
+		minor, err2 := strconv.ParseInt(r[8], 10, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("csv row %v", r)
+		}
+		csvLegs[leg{r[3], credit, r[6], minor, r[9]}]++
+	}
+	if len(csvLegs) == 0 || gestures != csvGestures {
+		t.Errorf("csv: %d postings, %d gestures; json: %d gestures", len(csvLegs), csvGestures, gestures)
+	}
+	for l, n := range csvLegs {
+		if legs[l] != n {
+			t.Errorf("posting %+v: %d in the CSV books, %d in the JSON", l, n, legs[l])
+		}
+	}
+	for l, n := range legs {
+		if csvLegs[l] != n {
+			t.Errorf("posting %+v: %d in the JSON books, %d in the CSV", l, n, csvLegs[l])
+		}
+	}
+
+	// Every money entry of the ledger is one transaction.
+	st, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	q, err := st.DB().Query(`SELECT e.kind, e.credit_id, abs(e.amount_minor), e.currency FROM credit_entries e
+		JOIN credits c ON c.id = e.credit_id WHERE c.gesture IS NULL AND e.amount_minor <> 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	ledgerEntries := map[leg]int{}
+	for q.Next() {
+		var l leg
+		if err := q.Scan(&l.kind, &l.credit, &l.minor, &l.cur); err != nil {
+			t.Fatal(err)
+		}
+		ledgerEntries[l]++
+	}
+	if err := q.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(ledgerEntries) < 10 {
+		t.Fatalf("only %d ledger entries: the fixture should hold more", len(ledgerEntries))
+	}
+	for l, n := range ledgerEntries {
+		if entries[l] != n {
+			t.Errorf("ledger entry %+v: %d in the ledger, %d transactions in the JSON", l, n, entries[l])
+		}
+	}
+	for l, n := range entries {
+		if ledgerEntries[l] != n {
+			t.Errorf("JSON transaction %+v: %d in the JSON, %d in the ledger", l, n, ledgerEntries[l])
+		}
+	}
+}

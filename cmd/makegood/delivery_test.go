@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -508,4 +509,192 @@ func killThanksSendAtRandomMoments(t *testing.T, l *processLedger) {
 		WHERE o.claim_id IS NULL`); open != 0 {
 		t.Fatalf("%d claims without an outcome", open)
 	}
+}
+
+// smtpKillRounds is how many thanks send runs over SMTP are killed.
+const smtpKillRounds = 12
+
+// SIGKILL during thanks send over SMTP, at random moments (before the
+// first DATA, in the middle of one, after the server took a message and
+// before the run recorded it), round after round, each round followed by
+// runs that are left alone. Nobody receives a note twice at the server;
+// every claim a killed run left without an outcome is unknown in thanks
+// list, and no later run sends it without --resend-unknown.
+func TestKillThanksSendOverSMTPAtRandomMoments(t *testing.T) {
+	forEachEngine(t, killThanksSendOverSMTPAtRandomMoments)
+}
+
+func killThanksSendOverSMTPAtRandomMoments(t *testing.T, l *processLedger) {
+	h := newDeliveryHome(t, l, "MAKEGOOD_THANKS_COOLDOWN=0")
+	srv := h.smtp(t, mailtest.Options{})
+	const n = 25
+	h.customers(t, n)
+	round := func(i int) []string {
+		return []string{"thanks", "send", "--segment", "tag=vip", "--occasion", fmt.Sprintf("milestone:round %d", i),
+			"--via", "smtp", "--yes"}
+	}
+	began := time.Now()
+	h.must(t, round(0)...)
+	full := time.Since(began)
+	t.Logf("a whole run of %d notes over SMTP takes %s", n, full)
+	if got := len(srv.Received()); got != n {
+		t.Fatalf("round 0: the server received %d messages, want %d", got, n)
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	// held are servers that stalled in DATA while a run was killed: each
+	// may take the message the killed run handed it after the kill, as a
+	// real server may, so that note's outcome is unknown and it arrived.
+	var held []*mailtest.Server
+	var killed, beforeData, inData, afterData int
+	for i := 1; i <= smtpKillRounds; i++ {
+		startedBefore, receivedBefore := srv.DataStarted(), len(srv.Received())
+		cmd := h.cmd(round(i)...)
+		var stall chan struct{}
+		if i%3 == 0 {
+			// Every third kill lands in DATA for sure: this run's server
+			// holds the session in DATA until after the kill.
+			stall = make(chan struct{})
+			hs := mailtest.Start(t, mailtest.Options{TLS: "none", StallData: stall})
+			held = append(held, hs)
+			cmd.Env = append(cmd.Env, "MAKEGOOD_SMTP_HOST="+hs.Host, "MAKEGOOD_SMTP_PORT="+strconv.Itoa(hs.Port))
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if stall != nil {
+			hs := held[len(held)-1]
+			deadline := time.Now().Add(30 * time.Second)
+			for hs.DataStarted() == 0 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			if hs.DataStarted() == 0 {
+				_ = cmd.Process.Kill()
+				t.Fatalf("round %d never reached DATA", i)
+			}
+			time.Sleep(time.Duration(rng.Int64N(int64(5 * time.Millisecond))))
+		} else {
+			time.Sleep(time.Duration(rng.Int64N(int64(full))))
+		}
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		if stall != nil {
+			close(stall)
+		}
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			killed++
+			// Where the kill landed, as the server saw it: no DATA begun
+			// yet, one begun and not taken, or between messages.
+			started, received := srv.DataStarted()-startedBefore, len(srv.Received())-receivedBefore
+			switch {
+			case stall != nil || started > received:
+				inData++
+			case started == 0:
+				beforeData++
+			default:
+				afterData++
+			}
+		} else if stall != nil {
+			t.Fatalf("round %d ended before it was killed in DATA", i)
+		}
+		// Two runs after the kill, left alone: the first sends what no
+		// claim holds yet; the second has nothing left to send.
+		for range 2 {
+			settled(t, h, round(i))
+		}
+	}
+	t.Logf("%d of %d runs killed: %d before any DATA, %d during DATA, %d after DATA (between messages)",
+		killed, smtpKillRounds, beforeData, inData, afterData)
+	if killed < smtpKillRounds/4 {
+		t.Fatalf("only %d runs were killed mid-way: the kills land too late", killed)
+	}
+
+	// Every run once more: what is unknown stays unsent.
+	for i := 0; i <= smtpKillRounds; i++ {
+		settled(t, h, round(i))
+	}
+	got := map[string]int{}
+	var received []mailtest.Message
+	for _, s := range held {
+		received = append(received, s.Received()...)
+	}
+	t.Logf("%d of the %d notes killed in a stalled DATA reached the server anyway", len(received), len(held))
+	received = append(received, srv.Received()...)
+	for _, m := range received {
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatalf("the server holds a message that is not one: %v", err)
+		}
+		subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.To) != 1 {
+			t.Fatalf("a message to %v", m.To)
+		}
+		got[m.To[0]+" "+subject]++
+	}
+	if d := twice(got); len(d) > 0 {
+		t.Fatalf("%d notes received twice, e.g. %v", len(d), d[:min(5, len(d))])
+	}
+
+	var list []struct {
+		Customer string `json:"customer"`
+		Key      string `json:"key"` // the exact occasion: milestone:round N
+		Status   string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(h.must(t, "thanks", "list", "--limit", "0", "--json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]map[string]int{} // customer and key → status → how many
+	unknown := 0
+	for _, e := range list {
+		k := e.Customer + " " + e.Key
+		if status[k] == nil {
+			status[k] = map[string]int{}
+		}
+		status[k][e.Status]++
+		if e.Status == "unknown" {
+			unknown++
+		}
+	}
+	open := h.count(t, `SELECT count(*) FROM delivery_claims c LEFT JOIN delivery_outcomes o ON o.claim_id = c.id
+		WHERE o.claim_id IS NULL`)
+	unknownOutcomes := h.count(t, "SELECT count(*) FROM delivery_outcomes WHERE status = 'unknown'")
+	t.Logf("%d claims left without an outcome, %d recorded unknown; thanks list shows %d unknown", open, unknownOutcomes, unknown)
+	if unknown != open+unknownOutcomes {
+		t.Fatalf("thanks list shows %d unknown, the ledger holds %d claims without an outcome and %d unknown outcomes",
+			unknown, open, unknownOutcomes)
+	}
+	for i := 0; i <= smtpKillRounds; i++ {
+		for c := 1; c <= n; c++ {
+			msgs := got[fmt.Sprintf("c%d@example.com round %d — thank you, Customer", c, i)]
+			st := status[fmt.Sprintf("c%d milestone:round %d", c, i)]
+			switch {
+			case st["sent"] == 1 && st["unknown"] == 0:
+				if msgs != 1 {
+					t.Errorf("c%d round %d: sent, and the server received %d", c, i, msgs)
+				}
+			case st["sent"] == 0 && st["unknown"] == 1:
+				// A killed run's claim: the message may or may not have
+				// reached the server, and was not sent again.
+			default:
+				t.Errorf("c%d round %d: statuses %v, %d received; want one sent or one unknown", c, i, st, msgs)
+			}
+		}
+	}
+}
+
+// unknownSummary is thanks send's last line when it left notes unsent
+// because an earlier attempt's outcome is unknown, and failed none.
+var unknownSummary = regexp.MustCompile(`(?m)^Sent \d+ thank-you notes? via smtp; \d+ skipped \(already thanked\); [1-9]\d* unknown \(not sent again\); 0 failed\.$`)
+
+// settled runs a thanks send left alone: it exits 0, or 1 only because it
+// reports notes of unknown outcome it did not send.
+func settled(t *testing.T, h *deliveryHome, args []string) {
+	t.Helper()
+	_, errText, code := h.run(t, args...)
+	if code == 0 || code == 1 && unknownSummary.MatchString(errText) {
+		return
+	}
+	t.Fatalf("makegood %s: exit %d\n%s", strings.Join(args, " "), code, errText)
 }

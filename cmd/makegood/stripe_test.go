@@ -31,10 +31,14 @@ const fakeStripeKey = "sk_test_51ScriptKeyNeverPrinted0000000000"
 //	fakestripe balance CUSTOMER CURRENCY WANT
 //	fakestripe txns CUSTOMER WANT         how many balance transactions the customer has
 //	fakestripe posts WANT                 how many POST requests were received
-//	fakestripe fail N STATUS | drop N | hang N | expire-keys
+//	fakestripe fail N STATUS | drop N | hang N | expire-keys   faults on the next POSTs
+//	fakestripe clear-faults               drop every fault not yet used
+//	fakestripe customers N                N customers cus_bulkNNNN, each with a subscription
+//	fakestripe fail-get PATH SKIP N STATUS | drop-get PATH SKIP N   faults on GETs of PATH after SKIP of them
+//	fakestripe gets PATH WANT             how many GET requests of PATH were received
 func cmdFakeStripe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: fakestripe start|customer|invoice|void|adjust|balance|txns|posts|fail|drop|hang|expire-keys ...")
+		ts.Fatalf("usage: fakestripe start|customer|customers|invoice|void|adjust|balance|txns|posts|gets|fail|drop|hang|fail-get|drop-get|clear-faults|expire-keys ...")
 	}
 	work := ts.Getenv("WORK")
 	if args[0] == "start" {
@@ -77,6 +81,17 @@ func cmdFakeStripe(ts *testscript.TestScript, neg bool, args []string) {
 			srv.AddSubscription(args[1], "active", created, stripetest.Item{Currency: args[4], UnitAmount: num(args[5]),
 				Quantity: 1, Interval: args[6], Nickname: args[7]})
 		}
+	case "customers":
+		if len(args) != 2 {
+			ts.Fatalf("usage: fakestripe customers N")
+		}
+		for i := range num(args[1]) {
+			created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)
+			id := fmt.Sprintf("cus_bulk%04d", i+1)
+			srv.AddCustomer(id, fmt.Sprintf("bulk%04d@example.com", i+1), fmt.Sprintf("Bulk %d", i+1), created, "usd")
+			srv.AddSubscription(id, "active", created, stripetest.Item{Currency: "usd", UnitAmount: 1900, Quantity: 1,
+				Interval: "month", Nickname: "starter"})
+		}
 	case "invoice":
 		if len(args) != 4 {
 			ts.Fatalf("usage: fakestripe invoice CUSTOMER CURRENCY DUE")
@@ -103,12 +118,32 @@ func cmdFakeStripe(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		want(1, int64(n))
+	case "gets":
+		n := 0
+		for _, r := range srv.Requests() {
+			if r.Method == "GET" && r.Path == args[1] {
+				n++
+			}
+		}
+		want(2, int64(n))
+	case "fail-get":
+		if len(args) != 5 {
+			ts.Fatalf("usage: fakestripe fail-get PATH SKIP N STATUS")
+		}
+		srv.FailAfter("GET", args[1], int(num(args[2])), int(num(args[3])), int(num(args[4])))
+	case "drop-get":
+		if len(args) != 4 {
+			ts.Fatalf("usage: fakestripe drop-get PATH SKIP N")
+		}
+		srv.DropAfter("GET", args[1], int(num(args[2])), int(num(args[3])))
 	case "fail":
 		srv.Fail("POST", int(num(args[1])), int(num(args[2])))
 	case "drop":
 		srv.Drop("POST", int(num(args[1])))
 	case "hang":
 		srv.Hang("POST", int(num(args[1])))
+	case "clear-faults":
+		srv.ClearFaults()
 	case "expire-keys":
 		srv.ExpireKeys()
 	default:

@@ -112,6 +112,8 @@ const (
 type fault struct {
 	kind   string
 	method string
+	path   string // "" for any
+	skip   int    // matching requests let through before the fault starts
 	status int
 	count  int
 }
@@ -290,6 +292,19 @@ func (s *Server) Drop(method string, count int) {
 	s.addFault(&fault{kind: FaultDrop, method: method, count: count})
 }
 
+// FailAfter lets skip requests with method and path through, then makes
+// the next count of them answer status without doing anything: a list that
+// fails on a later page, after the first ones were read.
+func (s *Server) FailAfter(method, path string, skip, count, status int) {
+	s.addFault(&fault{kind: FaultStatus, method: method, path: path, skip: skip, count: count, status: status})
+}
+
+// DropAfter lets skip requests with method and path through, then makes
+// the next count of them close the connection without an answer.
+func (s *Server) DropAfter(method, path string, skip, count int) {
+	s.addFault(&fault{kind: FaultDrop, method: method, path: path, skip: skip, count: count})
+}
+
 // ClearFaults drops every fault not yet used.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
@@ -310,9 +325,13 @@ func (s *Server) Requests() []Request {
 	return slices.Clone(s.log)
 }
 
-func (s *Server) takeFault(method string) *fault {
+func (s *Server) takeFault(method, path string) *fault {
 	for i, f := range s.faults {
-		if f.method == "" || f.method == method {
+		if (f.method == "" || f.method == method) && (f.path == "" || f.path == path) {
+			if f.skip > 0 {
+				f.skip--
+				return nil
+			}
 			f.count--
 			if f.count <= 0 {
 				s.faults = slices.Delete(s.faults, i, i+1)
@@ -338,7 +357,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	reqID := fmt.Sprintf("req_fake%06d", s.seq)
 	rec := Request{Method: r.Method, Path: r.URL.Path, IdempotencyKey: r.Header.Get("Idempotency-Key"), Form: r.Form}
-	f := s.takeFault(r.Method)
+	f := s.takeFault(r.Method, r.URL.Path)
 	if f != nil && f.kind == FaultStatus {
 		rec.Status = f.status
 		s.log = append(s.log, rec)
