@@ -5,6 +5,9 @@ package main
 import (
 	"os"
 
+	// First, so that its init runs before bubbletea's: see the package.
+	"github.com/makegood/makegood/internal/quietinit"
+
 	"github.com/makegood/makegood/internal/cli/root"
 )
 
@@ -16,5 +19,6 @@ var (
 )
 
 func main() {
+	quietinit.Done()
 	os.Exit(root.Main(version, commit))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/makegood/makegood/internal/quietinit"
 	"github.com/makegood/makegood/internal/store/postgres/pgtest"
 )
 
@@ -25,6 +26,11 @@ var update = flag.Bool("update", false, "rewrite cmp files in testdata/script an
 // A PostgreSQL cluster the tests started for themselves (pgtest) is
 // stopped after them.
 func TestMain(m *testing.M) {
+	// This binary links internal/quietinit as makegood does, but as the
+	// test process it never runs main, which would give CI back: without
+	// this, every test and script would see the CI that package set for
+	// the span of package init.
+	quietinit.Done()
 	testscript.Main(pgtest.Wrap(m), map[string]func(){"makegood": main})
 }
 

@@ -144,6 +144,7 @@ func (h *Huh) Group(ctx context.Context, title string, fields []Field, allowBack
 // fullScreen runs fields as one drawn huh form, titled title with a
 // description line, and reports whether the operator went back.
 func (h *Huh) fullScreen(ctx context.Context, title, description string, fields []Field, allowBack bool) (bool, error) {
+	h.askBackground()
 	return newStepModel(title, description, fields, allowBack).run(ctx, h.in, h.out)
 }
 

@@ -7,8 +7,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"sync"
 
 	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // ErrAborted is returned when the operator presses Ctrl-C or Esc.
@@ -33,6 +37,7 @@ type Huh struct {
 	in         io.Reader
 	out        io.Writer
 	accessible bool
+	background sync.Once
 }
 
 // NewHuh returns a Prompter on the given terminal streams. In accessible
@@ -42,8 +47,27 @@ func NewHuh(in io.Reader, out io.Writer, accessible bool) *Huh {
 	return &Huh{in: in, out: out, accessible: accessible}
 }
 
+// askBackground tells lipgloss whether the terminal's background is dark,
+// asking the terminal once (OSC 11, termenv's query, which skips tmux,
+// screen, dumb terminals and a background process), just before the
+// first form is drawn and before bubbletea takes the terminal, so that
+// huh's adaptive colours suit a light terminal as well as a dark one.
+// bubbletea v1 would ask at package init, for every command, forms or
+// not; internal/quietinit stops that, and lipgloss keeps its default
+// (dark) until this sets the answer.
+func (h *Huh) askBackground() {
+	h.background.Do(func() {
+		if f, ok := h.out.(*os.File); ok {
+			lipgloss.SetHasDarkBackground(termenv.NewOutput(f).HasDarkBackground())
+		}
+	})
+}
+
 // Run runs a whole form, for commands with several steps in one screen.
 func (h *Huh) Run(ctx context.Context, form *huh.Form) error {
+	if !h.accessible {
+		h.askBackground()
+	}
 	err := form.WithInput(h.in).WithOutput(h.out).WithAccessible(h.accessible).
 		WithShowHelp(true).RunWithContext(ctx)
 	if errors.Is(err, huh.ErrUserAborted) || errors.Is(err, context.Canceled) {

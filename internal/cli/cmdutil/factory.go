@@ -5,7 +5,9 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -73,11 +75,19 @@ func (f *Factory) Config() (*viper.Viper, error) {
 		v.SetConfigFile(path)
 		// viper reads the whole file: refuse what is not a config file
 		// (a directory, a device, something huge) before it does.
-		if _, statErr := os.Stat(path); statErr == nil {
+		_, statErr := os.Stat(path)
+		switch {
+		case statErr == nil:
 			if err := fileutil.CheckFile("--config", path, maxConfigBytes); err != nil {
 				f.configErr = err
 				return
 			}
+		case !explicit && errors.Is(statErr, fs.ErrNotExist):
+			// No config file where one is looked for by default: flags,
+			// the environment and the defaults are the whole config, and
+			// viper's read (an open, then another stat above) can only
+			// find the file missing again. Most commands run so.
+			return
 		}
 		if err := v.ReadInConfig(); err != nil {
 			if _, statErr := os.Stat(path); explicit || statErr == nil {

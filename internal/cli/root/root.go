@@ -70,8 +70,17 @@ func commands() []command {
 }
 
 // NewCmdRoot builds the whole command tree on f.
+//
+// Only the whole tree has the root's --version: it is the root's own
+// flag, not inherited, so cobra can reach it only when no command is
+// named, and that is when newCmdRootFor builds the whole tree. Working
+// out the version line costs a runtime/debug.ReadBuildInfo (parsing the
+// list of every module linked in) in builds without the release ldflags,
+// which the command trees of `credit list` and the like need not pay.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
-	return newRoot(f, commands())
+	cmd := newRoot(f, commands())
+	cmd.Version = version.String(f.Version, f.Commit)
+	return cmd
 }
 
 // newCmdRootFor builds the tree for running args: when their first word
@@ -118,7 +127,6 @@ func newRoot(f *cmdutil.Factory, cmds []command) *cobra.Command {
 		Long:          long,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Version:       version.String(f.Version, f.Commit),
 	}
 	cmd.SetVersionTemplate("makegood {{.Version}}\n")
 	cmd.SetOut(f.IOStreams.Out)

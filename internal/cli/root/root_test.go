@@ -116,11 +116,25 @@ func TestHelpDocumentsExitStatus(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	for _, args := range [][]string{{"version"}, {"--version"}} {
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
 		_, out, _ := run(t, args...)
 		if out != "makegood v1.2.3 (commit abc)\n" {
 			t.Errorf("%v: %q", args, out)
 		}
+		// The tree Main builds for these arguments says the same.
+		ios, _, out2, _ := iostreams.Test()
+		f := cmdutil.New("v1.2.3", "abc")
+		f.IOStreams = ios
+		cmd := newCmdRootFor(f, args)
+		cmd.SetArgs(args)
+		if _, err := cmd.ExecuteC(); err != nil || out2.String() != "makegood v1.2.3 (commit abc)\n" {
+			t.Errorf("%v, the tree for the arguments: %v %q", args, err, out2.String())
+		}
+	}
+	// --version is the root's alone, as cobra has it: after a command it
+	// is an unknown flag, in the whole tree and in the one built for it.
+	if code, _, errOut := run(t, "credit", "list", "--version"); code != 2 || !strings.Contains(errOut, "unknown flag: --version") {
+		t.Errorf("credit list --version: exit %d, %q", code, errOut)
 	}
 }
 
