@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/makegood/makegood/internal/ledger"
 	"github.com/makegood/makegood/internal/rows"
 )
 
@@ -23,7 +24,7 @@ const pipeDepth = 4
 // Decoded is one row as the reader saw it: its line and what decode made
 // of it, or the problem reading or decoding it.
 type Decoded[T any] struct {
-	Line int
+	Line int // for a row that could not be read, its problem's (0 if none)
 	Val  T
 	Err  error
 }
@@ -70,6 +71,10 @@ func Pipe[T any](ctx context.Context, rd *rows.Reader, decode func(rows.Row) (T,
 			eof := errors.Is(err, io.EOF)
 			if !eof {
 				d := Decoded[T]{Line: row.Line, Err: err}
+				var fe *ledger.FieldError
+				if err != nil && errors.As(err, &fe) {
+					d.Line = fe.Line // a row that could not be read has none
+				}
 				if err == nil {
 					d.Val, d.Err = decode(row)
 				}
