@@ -48,7 +48,7 @@ func value(r rows.Row) (string, error) { return r.Get(0), nil }
 
 func TestPipeDeliversEveryRowInOrder(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	const n = 10*PipeBatch + 7 // batches, and a last one not full
+	const n = 10*PipeBatch + 7                                       // batches, and a last one not full
 	rd := reader(t, strings.NewReader(file(n, 2, PipeBatch+2, n+1))) // the first, a batch's first, the last
 	next := 2
 	var problems []int
