@@ -5,6 +5,7 @@
 //	go run ./bench                           # 100,000 and 1,000,000 rows, both key kinds, 3 runs
 //	go run ./bench -rows 100000 -keys sequential -runs 5
 //	go run ./bench -bin /tmp/makegood-old    # time another build
+//	go run ./bench -before /tmp/makegood-old # and an older one beside it, in the same runs
 //
 // The floors, timed in the same runs, one after the other (A B C D A B C D…):
 //
@@ -62,6 +63,7 @@ func main() {
 	flag.IntVar(&o.reps, "reps", 5, "balance and start-up commands per run")
 	flag.IntVar(&o.customers, "customers", 1000, "distinct customers in the generated files")
 	flag.StringVar(&o.bin, "bin", "", "a makegood binary to time instead of building ./cmd/makegood (to compare versions)")
+	flag.StringVar(&o.before, "before", "", "another makegood binary to time in the same interleaved runs (before/after pairs against the same floors)")
 	flag.StringVar(&o.engine, "engine", "sqlite", "the engine to time: sqlite, or postgres (bench/postgres.go)")
 	flag.StringVar(&o.postgres, "postgres", "", "-engine postgres: a server URL whose role may create databases (default $MAKEGOOD_TEST_POSTGRES_URL)")
 	flag.Parse()
@@ -80,6 +82,7 @@ func main() {
 
 type options struct {
 	rows, keys, bin       string
+	before                string
 	engine, postgres      string
 	runs, reps, customers int
 }
@@ -457,6 +460,25 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 		if _, err := timed(ctx, ledger, b.mg, "customer", "import", b.custFile); err != nil {
 			return err
 		}
+		before := filepath.Join(b.dir, "ledger-before.db")
+		if b.before != "" {
+			// Into a ledger of its own, made the same way; in turn with
+			// makegood, before and after alternating from run to run.
+			if _, err := timed(ctx, before, b.before, "customer", "import", b.custFile); err != nil {
+				return err
+			}
+			st := struct {
+				key  string
+				db   string
+				name string
+				args []string
+			}{"before", before, b.before, []string{"credit", "issue", "--from-file", csvFile}}
+			if r%2 == 0 {
+				steps = append(steps, st)
+			} else {
+				steps = slices.Insert(steps, len(steps)-1, st)
+			}
+		}
 		for _, st := range steps {
 			m, err := timed(ctx, st.db, st.name, st.args...)
 			if err != nil {
@@ -500,7 +522,7 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 				}
 			}
 		}
-		for _, f := range []string{plain, ledger, la, lb} {
+		for _, f := range []string{plain, ledger, la, lb, before} {
 			for _, suffix := range []string{"", "-wal", "-shm"} {
 				os.Remove(f + suffix)
 			}
@@ -514,7 +536,11 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 		{"plain", "sqlite3 .import, plain table"},
 		{"schema", "(a) sqlite3, makegood's schema work"},
 		{"floor", "(b) Go + modernc, makegood's statements"},
+		{"before", "-before build, credit issue --from-file"},
 	} {
+		if len(s[c.key]) == 0 {
+			continue
+		}
 		fmt.Printf("  %-46s %-26s %-26s %.1f MiB\n", c.what, s.spread(c.key, wall), s.spread(c.key, cpu), float64(s.peak(c.key))/1024)
 	}
 	for _, c := range []struct{ key, what string }{
@@ -523,6 +549,10 @@ func (b *bench) size(ctx context.Context, n int, keys gen.Keys, queries bool) er
 		{"floor", "÷ (b) Go floor"},
 	} {
 		fmt.Printf("  %-46s %6.2f× wall  %6.2f× CPU\n", c.what, s.ratio("makegood", c.key, wall), s.ratio("makegood", c.key, cpu))
+	}
+	if len(s["before"]) > 0 {
+		fmt.Printf("  %-46s %6.2f× wall  %6.2f× CPU\n", "-before build ÷ (a) sqlite3 schema work", s.ratio("before", "schema", wall), s.ratio("before", "schema", cpu))
+		fmt.Printf("  %-46s %6.2f× wall  %6.2f× CPU\n", "÷ -before build", s.ratio("makegood", "before", wall), s.ratio("makegood", "before", cpu))
 	}
 	b.results[fmt.Sprintf("import/schema/%d/%s", n, keys)] = s.ratio("makegood", "schema", wall)
 	b.results[fmt.Sprintf("import/makegood/%d/%s", n, keys)] = float64(s.median("makegood", wall))

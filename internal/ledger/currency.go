@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/makegood/makegood/pkg/money"
 )
@@ -23,18 +22,26 @@ type CurrencyGiven struct {
 // field. Every path that issues money asks here: credit issue and its
 // files, goodwill suggest, thanks send --with-credit, resolve.
 func CreditCurrency(c Customer, configured string, given ...CurrencyGiven) (currency, field string, err error) {
-	candidates := slices.Concat(given, []CurrencyGiven{{c.Currency, "customer currency"}, {configured, "config currency"}})
-	for _, g := range candidates {
-		if g.Currency == "" {
-			continue
+	// No slice of the candidates: an import asks this for every row.
+	for _, g := range given {
+		if g.Currency != "" {
+			return normalizeGiven(g)
 		}
-		cur, err := money.NormalizeCurrency(g.Currency)
-		if err != nil {
-			return "", g.Field, &FieldError{Field: g.Field, Err: err}
+	}
+	for _, g := range [...]CurrencyGiven{{c.Currency, "customer currency"}, {configured, "config currency"}} {
+		if g.Currency != "" {
+			return normalizeGiven(g)
 		}
-		return cur, g.Field, nil
 	}
 	return "", "", nil
+}
+
+func normalizeGiven(g CurrencyGiven) (currency, field string, err error) {
+	cur, err := money.NormalizeCurrency(g.Currency)
+	if err != nil {
+		return "", g.Field, &FieldError{Field: g.Field, Err: err}
+	}
+	return cur, g.Field, nil
 }
 
 // NoCurrency refuses a credit to a customer without a currency when none

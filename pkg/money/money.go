@@ -65,6 +65,9 @@ type Amount struct {
 // every parsed amount, and sums of many of them, far from int64 overflow.
 const MaxMajor = 1_000_000_000
 
+// maxMajorLen is how many digits MaxMajor has.
+const maxMajorLen = 10
+
 // maxDigits bounds the minor-unit digits we are willing to scale by, so that
 // MaxMajor*10^digits always fits in an int64. ISO 4217 tops out at 4 (CLF);
 // the bound guards the generated table against a currency with more.
@@ -79,6 +82,11 @@ func NormalizeCurrency(code string) (string, error) {
 	c := strings.TrimSpace(code)
 	if c == "" {
 		return "", errors.New("currency is empty")
+	}
+	// Already a code as written (every row of a bulk import, usually):
+	// no copy to upper-case.
+	if _, ok := lookup(c); ok {
+		return c, nil
 	}
 	// Upper-case by hand, ASCII only: strings.ToUpper maps "ı" to "I" and
 	// "ſ" to "S", which would let look-alike non-ASCII input through.
@@ -102,18 +110,24 @@ func NormalizeCurrency(code string) (string, error) {
 // Digits returns the number of minor-unit digits of a currency: 2 for USD,
 // 0 for JPY, 3 for KWD.
 func Digits(code string) (int, error) {
+	d, _, err := digitsOf(code)
+	return d, err
+}
+
+// digitsOf is Digits, with the code normalized.
+func digitsOf(code string) (int, string, error) {
 	c, err := NormalizeCurrency(code)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	info, ok := lookup(c)
 	if !ok {
-		return 0, fmt.Errorf("unknown currency %s", quote(c))
+		return 0, "", fmt.Errorf("unknown currency %s", quote(c))
 	}
 	if d := info.digits; d > maxDigits {
-		return 0, fmt.Errorf("currency %s has %d minor-unit digits; at most %d are supported", c, d, maxDigits)
+		return 0, "", fmt.Errorf("currency %s has %d minor-unit digits; at most %d are supported", c, d, maxDigits)
 	}
-	return int(info.digits), nil
+	return int(info.digits), c, nil
 }
 
 // New returns an Amount after checking and normalizing its currency. Any
@@ -138,11 +152,7 @@ func New(minor int64, currency string) (Amount, error) {
 // error rather than being rounded, so "12.345" USD and "10.50" JPY are
 // rejected. Errors do not name the field; callers prefix it.
 func Parse(s, currency string) (Amount, error) {
-	cur, err := NormalizeCurrency(currency)
-	if err != nil {
-		return Amount{}, err
-	}
-	digits, err := Digits(cur)
+	digits, cur, err := digitsOf(currency)
 	if err != nil {
 		return Amount{}, err
 	}
@@ -176,7 +186,7 @@ func Parse(s, currency string) (Amount, error) {
 	// Size is checked on the digit count before any arithmetic, so a long
 	// run of digits cannot overflow; leading zeros do not count.
 	intPart = strings.TrimLeft(intPart, "0")
-	if len(intPart) > len(strconv.Itoa(MaxMajor)) {
+	if len(intPart) > maxMajorLen {
 		return Amount{}, tooLarge()
 	}
 	var major, frac int64

@@ -2,6 +2,7 @@ package money
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -327,5 +328,11 @@ func TestCheckAgreesWithParse(t *testing.T) {
 		if err := Check(0, cur); err == nil {
 			t.Fatalf("%s: Check(0) passed", cur)
 		}
+	}
+}
+
+func TestMaxMajorLen(t *testing.T) {
+	if got := len(strconv.Itoa(MaxMajor)); got != maxMajorLen {
+		t.Fatalf("maxMajorLen = %d, MaxMajor has %d digits", maxMajorLen, got)
 	}
 }
