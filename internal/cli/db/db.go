@@ -212,10 +212,10 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(*RestoreOptions) error) *cobra.
 		Long: `Replace the ledger with a copy of FILE, a backup made by "db backup". FILE
 is checked first (as "db check" does) and refused if it is not sound. A
 ledger that holds anything is replaced only with --force, and is then kept
-beside the new one as <ledger>.before-restore-<time>. The restored ledger
-has mode 0600.
-
-Stop anything that writes to the ledger (cron jobs) while restoring.`,
+beside the new one as <ledger>.before-restore-<time>, a copy of it as it
+was just before. The restore is made in place, under the ledger's write
+lock: other processes (cron jobs) may keep running; they wait for it as for
+any write, then work on the restored ledger.`,
 		Example: `  makegood db restore ~/backups/ledger-2026-11-24.db --force`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

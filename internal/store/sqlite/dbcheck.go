@@ -3,11 +3,14 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	sqlitedrv "modernc.org/sqlite"
 
 	"github.com/makegood/makegood/internal/ledger"
 )
@@ -375,12 +378,19 @@ func syncRename(tmp, dest string) error {
 }
 
 // Restore replaces the ledger at dest with a copy of src. src must pass
-// CheckFile. A dest holding anything is replaced only with replace, and is
-// then kept beside it as <dest>.before-restore-<time>, its write-ahead log
-// checkpointed into it first so the kept file is whole. The copy is made
-// with VACUUM INTO into a 0600 file beside dest and renamed into place.
-// Stop anything writing to the ledger (cron) while restoring: a process
-// that has the old ledger open keeps writing to the kept file.
+// CheckFile. A dest holding anything is replaced only with replace.
+//
+// A new dest is a VACUUM INTO copy in a 0600 file beside it, renamed into
+// place. An existing dest is first copied, as it is at that moment, to
+// <dest>.before-restore-<time> (VACUUM INTO, online), and then restored
+// in place through SQLite's backup API, under the ledger's own write
+// lock: processes that have the ledger open (cron) wait their turn as
+// for any write and afterwards read and write the restored ledger. The
+// file, its write-ahead log and shared memory stay the same files;
+// renaming a ledger in their place while others have it open would leave
+// those writing to, and checkpointing into, files no longer the ledger.
+// A write another process commits in the moment between the copy and
+// the restore is in neither (the restore goes back to src by design).
 func Restore(ctx context.Context, src, dest string, replace bool, now time.Time) (kept string, res ledger.CheckResult, err error) {
 	if res, err = CheckFile(ctx, src); err != nil {
 		return "", res, err
@@ -391,46 +401,106 @@ func Restore(ctx context.Context, src, dest string, replace bool, now time.Time)
 	if same, _ := sameFile(src, dest); same {
 		return "", res, fmt.Errorf("restore: %s is the ledger itself", src)
 	}
-	if _, statErr := os.Stat(dest); statErr == nil {
-		n, err := ledgerRows(ctx, dest)
-		if err != nil {
+	if _, statErr := os.Stat(dest); statErr != nil {
+		if err := vacuumInto(ctx, src, dest); err != nil {
 			return "", res, err
 		}
-		if n > 0 && !replace {
-			return "", res, &ledger.NotEmptyError{Path: dest, Rows: n}
-		}
+		res, err = CheckFile(ctx, dest)
+		return "", res, err
 	}
-	tmp, err := privateTemp(dest)
+	n, err := ledgerRows(ctx, dest)
 	if err != nil {
 		return "", res, err
 	}
-	defer os.Remove(tmp)
-	sdb, err := sql.Open("sqlite", dsn(src))
-	if err != nil {
-		return "", res, err
+	if n > 0 && !replace {
+		return "", res, &ledger.NotEmptyError{Path: dest, Rows: n}
 	}
-	_, err = sdb.ExecContext(ctx, `VACUUM INTO ?`, tmp)
-	sdb.Close()
-	if err != nil {
-		return "", res, fmt.Errorf("restore: copy %s: %w", src, err)
+	kept = dest + ".before-restore-" + now.UTC().Format("20060102T150405Z")
+	if err := vacuumInto(ctx, dest, kept); err != nil {
+		return "", res, fmt.Errorf("restore: keep the old ledger: %w", err)
 	}
-	if _, statErr := os.Stat(dest); statErr == nil {
-		if err := checkpoint(ctx, dest); err != nil {
-			return "", res, err
-		}
-		kept = dest + ".before-restore-" + now.UTC().Format("20060102T150405Z")
-		if err := os.Rename(dest, kept); err != nil {
-			return "", res, fmt.Errorf("restore: keep the old ledger: %w", err)
-		}
-		for _, suffix := range []string{"-wal", "-shm"} {
-			_ = os.Remove(dest + suffix) // emptied by the checkpoint
-		}
-	}
-	if err := syncRename(tmp, dest); err != nil {
-		return kept, res, fmt.Errorf("restore: %w", err)
+	if err := restoreInPlace(ctx, src, dest); err != nil {
+		return kept, res, err
 	}
 	res, err = CheckFile(ctx, dest)
 	return kept, res, err
+}
+
+// vacuumInto writes a copy of the ledger at from to a new 0600 file to,
+// through a temporary file beside it, so to is whole or absent.
+func vacuumInto(ctx context.Context, from, to string) error {
+	if _, err := os.Stat(to); err == nil {
+		return fmt.Errorf("%s exists already", to)
+	}
+	tmp, err := privateTemp(to)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	db, err := sql.Open("sqlite", dsn(from))
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `VACUUM INTO ?`, tmp)
+	db.Close()
+	if err != nil {
+		return fmt.Errorf("restore: copy %s: %w", from, err)
+	}
+	return syncRename(tmp, to)
+}
+
+// restoreInPlace copies src over the ledger at dest with SQLite's backup
+// API (sqlite3_backup_step into dest), which takes dest's write lock
+// like any writer; a lock held by another writer is waited for, as long
+// as ctx lasts.
+func restoreInPlace(ctx context.Context, src, dest string) error {
+	db, err := sql.Open("sqlite", dsn(dest))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("restore: open %s: %w", dest, err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		r, ok := dc.(interface {
+			NewRestore(string) (*sqlitedrv.Backup, error)
+		})
+		if !ok {
+			return errors.New("the SQLite driver cannot restore in place")
+		}
+		for {
+			b, err := r.NewRestore(src)
+			if err != nil {
+				return err
+			}
+			_, err = b.Step(-1)
+			ferr := b.Finish()
+			if err == nil {
+				err = ferr
+			}
+			if !isBusy(err) {
+				return err
+			}
+			// Another writer holds the ledger: wait for it, as a write would.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("restore: copy %s into %s: %w", src, dest, err)
+	}
+	// The copy carries src's header; the ledger stays in WAL mode.
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("restore: %s: %w", dest, err)
+	}
+	return nil
 }
 
 func sameFile(a, b string) (bool, error) {
@@ -476,21 +546,4 @@ func ledgerRows(ctx context.Context, path string) (int64, error) {
 		total += n
 	}
 	return total, nil
-}
-
-// checkpoint moves the write-ahead log into the main file and empties it.
-func checkpoint(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var busy, logged, done int
-	if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
-		return fmt.Errorf("restore: checkpoint %s: %w", path, err)
-	}
-	if busy != 0 {
-		return fmt.Errorf("restore: %s is busy: stop what is writing to it and try again", path)
-	}
-	return nil
 }
