@@ -22,23 +22,7 @@ import (
 // later backups must hold at least what earlier ones did, and the writers
 // must never have been refused (no "database is locked").
 func TestBackupWhileOthersWrite(t *testing.T) {
-	bin, err := exec.LookPath("makegood")
-	if err != nil {
-		t.Fatalf("makegood is not on PATH: %v", err)
-	}
-	dir := t.TempDir()
-	db := filepath.Join(dir, "ledger.db")
-	env := append(os.Environ(), "MAKEGOOD_DB="+db, "HOME="+dir, "XDG_CONFIG_HOME="+dir, "MAKEGOOD_NO_INPUT=1")
-	run := func(args ...string) ([]byte, error) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		return cmd.CombinedOutput()
-	}
-	for i := range 4 {
-		if out, err := run("customer", "add", fmt.Sprintf("cus_%d", i), "--currency", "USD"); err != nil {
-			t.Fatalf("customer add: %v\n%s", err, out)
-		}
-	}
+	bin, dir, db, run := writersLedger(t)
 
 	var (
 		wg      sync.WaitGroup
@@ -125,23 +109,7 @@ func TestBackupWhileOthersWrite(t *testing.T) {
 // the kept copy of the old ledger is sound and holds every credit issued
 // before the restore began.
 func TestRestoreWhileOthersWrite(t *testing.T) {
-	bin, err := exec.LookPath("makegood")
-	if err != nil {
-		t.Fatalf("makegood is not on PATH: %v", err)
-	}
-	dir := t.TempDir()
-	db := filepath.Join(dir, "ledger.db")
-	env := append(os.Environ(), "MAKEGOOD_DB="+db, "HOME="+dir, "XDG_CONFIG_HOME="+dir, "MAKEGOOD_NO_INPUT=1")
-	run := func(args ...string) ([]byte, error) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		return cmd.CombinedOutput()
-	}
-	for i := range 4 {
-		if out, err := run("customer", "add", fmt.Sprintf("cus_%d", i), "--currency", "USD"); err != nil {
-			t.Fatalf("customer add: %v\n%s", err, out)
-		}
-	}
+	_, dir, db, run := writersLedger(t)
 	type issue struct {
 		key        string
 		start, end time.Time
@@ -259,4 +227,29 @@ func TestRestoreWhileOthersWrite(t *testing.T) {
 	if out, err := run("credit", "balance"); err != nil {
 		t.Errorf("credit balance after the restore: %v\n%s", err, out)
 	}
+}
+
+// writersLedger is a new ledger with customers cus_0 … cus_3 for the tests
+// in which four writer processes issue credits to it: the binary, the
+// directory, the ledger's path and a way to run makegood on it.
+func writersLedger(t *testing.T) (bin, dir, db string, run func(args ...string) ([]byte, error)) {
+	t.Helper()
+	bin, err := exec.LookPath("makegood")
+	if err != nil {
+		t.Fatalf("makegood is not on PATH: %v", err)
+	}
+	dir = t.TempDir()
+	db = filepath.Join(dir, "ledger.db")
+	env := append(os.Environ(), "MAKEGOOD_DB="+db, "HOME="+dir, "XDG_CONFIG_HOME="+dir, "MAKEGOOD_NO_INPUT=1")
+	run = func(args ...string) ([]byte, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		return cmd.CombinedOutput()
+	}
+	for i := range 4 {
+		if out, err := run("customer", "add", fmt.Sprintf("cus_%d", i), "--currency", "USD"); err != nil {
+			t.Fatalf("customer add: %v\n%s", err, out)
+		}
+	}
+	return bin, dir, db, run
 }
