@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"errors"
 	"time"
 
 	"github.com/makegood/makegood/pkg/money"
@@ -111,4 +112,42 @@ func AppliedAgainError(c Credit, invoice string, prev Entry) error {
 	return Conflictf("credit %d was applied to invoice %s already (%s at %s): pass --again to apply it to that invoice "+
 		"once more, or use --idempotency-key so that a retry is recognised",
 		c.ID, invoice, money.Format(-prev.AmountMinor, c.Currency), prev.At.UTC().Format(time.RFC3339))
+}
+
+// ApplyLookups are what an engine reads, inside the write transaction of
+// an apply, for DecideApply; each returns ErrNotFound when there is none.
+type ApplyLookups struct {
+	// ByKey is the entry recorded under the apply's idempotency key.
+	ByKey func() (Entry, error)
+	// ToInvoice is the first apply of the credit to the apply's invoice.
+	ToInvoice func() (Entry, error)
+}
+
+// DecideApply checks an apply of c in the rules' order: a key recorded
+// already is a retry (retry true, nothing to write) or a conflict; then
+// CheckApply; then, without a key or --again, an earlier apply to the
+// same invoice is refused. Both engines call it under their write lock.
+func DecideApply(c Credit, a Apply, l ApplyLookups) (retry bool, err error) {
+	if a.IdempotencyKey != "" {
+		prev, err := l.ByKey()
+		switch {
+		case err == nil:
+			return true, a.CheckRetry(prev)
+		case !errors.Is(err, ErrNotFound):
+			return false, err
+		}
+	}
+	if err := c.CheckApply(a); err != nil {
+		return false, err
+	}
+	if !a.Again && a.IdempotencyKey == "" {
+		prev, err := l.ToInvoice()
+		switch {
+		case err == nil:
+			return false, AppliedAgainError(c, a.Invoice, prev)
+		case !errors.Is(err, ErrNotFound):
+			return false, err
+		}
+	}
+	return false, nil
 }

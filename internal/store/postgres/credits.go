@@ -420,30 +420,13 @@ func (s *Ledger) ApplyCredit(ctx context.Context, a ledger.Apply) (ledger.Credit
 		if err != nil {
 			return err
 		}
-		if a.IdempotencyKey != "" {
-			prev, err := entryByKey(ctx, tx, a.IdempotencyKey)
-			switch {
-			case err == nil:
-				if err := a.CheckRetry(prev); err != nil {
-					return err
-				}
-				out = c
-				return nil
-			case !errors.Is(err, pgx.ErrNoRows):
-				return err
-			}
-		}
-		if err := c.CheckApply(a); err != nil {
+		retry, err := ledger.DecideApply(c, a, ledger.ApplyLookups{
+			ByKey:     func() (ledger.Entry, error) { return notFound(entryByKey(ctx, tx, a.IdempotencyKey)) },
+			ToInvoice: func() (ledger.Entry, error) { return notFound(applyTo(ctx, tx, a.Credit, a.Invoice)) },
+		})
+		if err != nil || retry {
+			out = c
 			return err
-		}
-		if !a.Again && a.IdempotencyKey == "" {
-			prev, err := applyTo(ctx, tx, a.Credit, a.Invoice)
-			switch {
-			case err == nil:
-				return ledger.AppliedAgainError(c, a.Invoice, prev)
-			case !errors.Is(err, pgx.ErrNoRows):
-				return err
-			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO credit_entries
 			(credit_id, customer_id, currency, expires_at, kind, amount_minor, invoice, at, idempotency_key)
@@ -521,4 +504,12 @@ func (s *Ledger) History(ctx context.Context, customer string) ([]ledger.Entry, 
 				&e.Invoice, &e.Note, &e.Reason, &e.At, &e.Gesture, &e.IncidentID)
 			return e, err
 		})
+}
+
+// notFound turns a lookup's missing row into ledger.ErrNotFound.
+func notFound(e ledger.Entry, err error) (ledger.Entry, error) {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, ledger.ErrNotFound
+	}
+	return e, err
 }
