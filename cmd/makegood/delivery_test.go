@@ -347,6 +347,18 @@ func TestResolveKilledDuringSMTPDelivery(t *testing.T) {
 	})
 }
 
+// caseSays checks that apology list, incident show and customer show all
+// give incident 1's apology to c1 the status want.
+func caseSays(t *testing.T, h *deliveryHome, want string) {
+	t.Helper()
+	for _, args := range [][]string{{"apology", "list", "--json"}, {"incident", "show", "1", "--json"}, {"customer", "show", "c1", "--json"}} {
+		out := h.must(t, args...)
+		if !regexp.MustCompile(`"(apology_)?status": "` + want + `"`).MatchString(out) {
+			t.Errorf("%s does not say the apology is %s:\n%s", strings.Join(args, " "), want, out)
+		}
+	}
+}
+
 func resolveKilled(t *testing.T, l *processLedger, sig syscall.Signal) {
 	h := newDeliveryHome(t, l)
 	stall := make(chan struct{})
@@ -377,6 +389,8 @@ func resolveKilled(t *testing.T, l *processLedger, sig syscall.Signal) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+	// While the run is alive and in DATA, every view says it is sending.
+	caseSays(t, h, "sending")
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
@@ -404,6 +418,9 @@ func resolveKilled(t *testing.T, l *processLedger, sig syscall.Signal) {
 	if len(list) != 1 || list[0].Status != "unknown" {
 		t.Fatalf("apology list %+v, want one unknown", list)
 	}
+	// incident show and customer show tell the case as apology list does:
+	// the killed run's claim is unknown, no longer a send under way.
+	caseSays(t, h, "unknown")
 	_, errText, code := h.run(t, "apology", "send", "1")
 	if code != 2 || !strings.Contains(errText, "unknown outcome") || !strings.Contains(errText, "--resend-unknown") ||
 		!strings.Contains(errText, "stopped before recording") {

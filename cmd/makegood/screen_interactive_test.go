@@ -81,7 +81,7 @@ func TestInteractiveResolveNotesAsTyped(t *testing.T) {
 	for _, want := range []string{
 		"New incident: " + title + " (normal), started 2026-11-23 10:00",
 		"• Bo_rg *Ltd* (cus_P1): apology to be queued in the outbox",
-		"The apology · Subject: Fixed: " + title,
+		"The apology · Fixed: " + title,
 		"Hi Bo_rg,",
 		"I'm sorry. " + what + ".",
 		"It is fixed, and everything works as it should again.",

@@ -60,7 +60,10 @@ func Settle(ds []Decision, sent []Sent, now time.Time, opts DueOptions) []Decisi
 // the first one on the same day: nobody gets a pile of notes at once.
 // Decisions keep their order; within a customer the first due one (in
 // occasion order) goes first. A deferred note comes due on the first day
-// past the cool-down.
+// past the cool-down, or on the last day of its occasion's window
+// (DueItem.LastDay) when the cool-down would outlast it: a note deferred
+// out of its window would be lost, and a founder would rather it arrive a
+// little soon than never.
 func ApplyCooldown(ds []Decision, sent []Sent, now time.Time, opts DueOptions) []Decision {
 	days := opts.CooldownDays
 	if days == 0 {
@@ -100,10 +103,23 @@ func ApplyCooldown(ds []Decision, sent []Sent, now time.Time, opts DueOptions) [
 		l, ok := latest[id]
 		if ok {
 			if until := dateOf(l.at).AddDate(0, 0, days); today.Before(until) {
-				out[i].Status, out[i].DueOn = StatusDeferred, until
-				out[i].Why = fmt.Sprintf("%s; deferred until %s: %s on %s (cool-down %s)",
-					d.Why, day(until), l.what, day(l.at), plural(days, "day"))
-				continue
+				switch {
+				case d.LastDay.IsZero() || !until.After(d.LastDay):
+					out[i].Status, out[i].DueOn = StatusDeferred, until
+					out[i].Why = fmt.Sprintf("%s; deferred until %s: %s on %s (cool-down %s)",
+						d.Why, day(until), l.what, day(l.at), plural(days, "day"))
+					continue
+				case today.Before(d.LastDay):
+					// The cool-down would outlast the window: the note
+					// waits as long as it can and goes on its last day.
+					out[i].Status, out[i].DueOn = StatusDeferred, d.LastDay
+					out[i].Why = fmt.Sprintf("%s; deferred until %s, the last day of its window: %s on %s (cool-down %s, which ends after the window)",
+						d.Why, day(d.LastDay), l.what, day(l.at), plural(days, "day"))
+					continue
+				}
+				// Its window's last day: it goes now, cool-down or not.
+				out[i].Why = fmt.Sprintf("%s; the last day of its window, so sent within the cool-down (%s on %s)",
+					d.Why, l.what, day(l.at))
 			}
 		}
 		// This one goes today: the customer's next due note waits.

@@ -106,6 +106,11 @@ type DueItem struct {
 	Incident  Recovery
 	// DueOn is when a deferred note comes due (StatusDeferred).
 	DueOn time.Time
+	// LastDay is the last day of the occasion's window (welcome,
+	// anniversary, after_recovery), zero for occasions without one: the
+	// cool-down never defers a note past it, since a note deferred out of
+	// its window would never be sent.
+	LastDay time.Time
 }
 
 // Decision is a DueItem with the verdict, for callers that must report
@@ -235,7 +240,7 @@ func (e evaluator) welcome() Decision {
 		return e.decision(Welcome, key, StatusNotDue,
 			fmt.Sprintf("joined %s, %d days ago; the welcome window is %d days", day(e.c.Since), age, window))
 	}
-	return e.due(Welcome, key, fmt.Sprintf("joined %s, %s", day(e.c.Since), ago(age)))
+	return lastDay(e.due(Welcome, key, fmt.Sprintf("joined %s, %s", day(e.c.Since), ago(age))), e.c.Since, window)
 }
 
 func ago(days int) string {
@@ -270,7 +275,13 @@ func (e evaluator) anniversary() Decision {
 			fmt.Sprintf("%s; that anniversary (%s) was more than %d days ago; next on %s",
 				why, day(date), window, day(anniversaryOf(e.c.Since, years+1)))), years)
 	}
-	return e.withYears(e.due(Anniversary, key, why), years)
+	return e.withYears(lastDay(e.due(Anniversary, key, why), date, window), years)
+}
+
+// lastDay records the last day of a window of days days from start.
+func lastDay(d Decision, start time.Time, days int) Decision {
+	d.LastDay = dateOf(start).AddDate(0, 0, days-1)
+	return d
 }
 
 func (e evaluator) withYears(d Decision, years int) Decision {
@@ -320,7 +331,7 @@ func (e evaluator) afterRecovery(r Recovery) Decision {
 				d = e.decision(AfterRecovery, key, StatusNotDue, fmt.Sprintf("%s; more than %d days ago", why, window))
 			}
 		default:
-			d = e.due(AfterRecovery, key, why)
+			d = lastDay(e.due(AfterRecovery, key, why), start, window)
 		}
 	}
 	d.Incident = r

@@ -319,3 +319,32 @@ func TestCooldown(t *testing.T) {
 		t.Errorf("saw %d of c's two notes", seen)
 	}
 }
+
+// A cool-down that would outlast an occasion's window does not defer the
+// note out of it: the note waits until the window's last day and goes then.
+func TestCooldownNeverDefersPastTheWindow(t *testing.T) {
+	// Joined 2025-11-12: the 14-day welcome window's last day is 11-25.
+	customers := []ledger.Customer{{ID: "a", Since: date("2025-11-12")}}
+	opts := DueOptions{Contacts: []Contact{{CustomerID: "a", At: at("2025-11-23"), What: "an apology"}}}
+	// 11-23 + 7 days = 11-30, after the window: deferred to 11-25, not 11-30.
+	ds := Evaluate(customers, nil, at("2025-11-24"), opts)
+	if len(ds) == 0 || ds[0].Key != WelcomeKey() {
+		t.Fatalf("decisions %+v", ds)
+	}
+	if d := ds[0]; d.Status != StatusDeferred || day(d.DueOn) != "2025-11-25" || !strings.Contains(d.Why, "last day of its window") {
+		t.Fatalf("on 11-24: %s until %s, %q; want deferred until 2025-11-25, the window's last day", d.Status, day(d.DueOn), d.Why)
+	}
+	// On the last day it is due, within the cool-down, and says so.
+	if d := Evaluate(customers, nil, at("2025-11-25"), opts)[0]; d.Status != StatusDue || !strings.Contains(d.Why, "within the cool-down") {
+		t.Fatalf("on 11-25: %s %q; want due on the window's last day", d.Status, d.Why)
+	}
+	// The day after, the window is closed: not due (as without a cool-down).
+	if d := Evaluate(customers, nil, at("2025-11-26"), opts)[0]; d.Status != StatusNotDue {
+		t.Fatalf("on 11-26: %s %q; want not due", d.Status, d.Why)
+	}
+	// A cool-down that ends within the window defers as before.
+	opts.CooldownDays = 2
+	if d := Evaluate(customers, nil, at("2025-11-24"), opts)[0]; d.Status != StatusDeferred || day(d.DueOn) != "2025-11-25" || strings.Contains(d.Why, "last day") {
+		t.Fatalf("2-day cool-down: %s until %s, %q", d.Status, day(d.DueOn), d.Why)
+	}
+}

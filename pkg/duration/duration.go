@@ -19,7 +19,10 @@ type unit struct {
 
 // units are the units written, largest first. A day is 24 hours: these
 // are elapsed times, not calendar days.
-func units() [4]unit {
+// unitCount is how many units there are, for Exact, which writes them all.
+const unitCount = 4
+
+func units() [unitCount]unit {
 	return [...]unit{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
 }
 
@@ -30,7 +33,7 @@ func Format(d time.Duration) string { return format(d, 2) }
 // Exact is d in every unit down to the second, for arithmetic a reader
 // checks by hand ("1d 1h 30m 15s", "24h" is "1d"). Less than a second is
 // dropped; negative durations are "0s".
-func Exact(d time.Duration) string { return format(d, len(units())) }
+func Exact(d time.Duration) string { return format(d, unitCount) }
 
 // format writes up to n units, starting at d's largest; a zero unit after
 // the first counts towards n but is not written ("3d", not "3d 0h").

@@ -12,7 +12,6 @@ import (
 	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/iostreams"
 	"github.com/makegood/makegood/internal/ledger"
-	"github.com/makegood/makegood/internal/procs"
 )
 
 // ListOptions holds `apology list`'s inputs.
@@ -88,13 +87,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	// The store cannot tell a claim being sent from one whose run died;
-	// this process can.
-	self := procs.Self()
-	alive, now := procs.Liveness(self), opts.Now()
-	for i := range as {
-		as[i].Status = ledger.ApologyStatus(as[i].DeliveryState(now, alive))
-	}
+	cmdutil.LiveApologyStatuses(as, opts.Now())
 	if opts.Output.JSON {
 		return cmdutil.WriteJSONList(opts.IO.Out, as, view.NewApology)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/makegood/makegood/internal/cli/view"
 	"github.com/makegood/makegood/internal/ledger"
+	"github.com/makegood/makegood/internal/procs"
 	"github.com/makegood/makegood/internal/thanks"
 )
 
@@ -19,6 +20,7 @@ func CaseFacts(ctx context.Context, st ledger.Store, inc ledger.Incident, custom
 	if err != nil {
 		return nil, err
 	}
+	LiveApologyStatuses(apologies, now)
 	given, err := st.Credits(ctx, ledger.CreditFilter{Incident: inc.ID, Customer: customer, Now: now})
 	if err != nil {
 		return nil, err
@@ -46,6 +48,17 @@ func CaseFacts(ctx context.Context, st ledger.Store, inc ledger.Incident, custom
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// LiveApologyStatuses sets each apology's status as of now. The store
+// cannot tell a claim being sent from one whose run died (it would say
+// "sending" for both); this process can, by the claimer's liveness, so a
+// dead run's apology reads "unknown" wherever apologies are shown.
+func LiveApologyStatuses(as []ledger.Apology, now time.Time) {
+	alive := procs.Liveness(procs.Self())
+	for i := range as {
+		as[i].Status = ledger.ApologyStatus(as[i].DeliveryState(now, alive))
+	}
 }
 
 // KnownFilters checks that the customer and incident a list is filtered by

@@ -30,9 +30,9 @@ func FlagErrorf(format string, args ...any) error {
 // ErrCancel is returned when the operator aborts a prompt.
 var ErrCancel = prompt.ErrAborted
 
-// SilentError exits with ExitFailure without printing anything more: the
+// ErrSilent exits with ExitFailure without printing anything more: the
 // command has already said what went wrong.
-var SilentError = errors.New("silent")
+var ErrSilent = errors.New("silent")
 
 // ExitCodeError carries an explicit exit status, for commands such as
 // `apology check` whose status is their answer.

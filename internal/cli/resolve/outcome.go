@@ -123,7 +123,7 @@ func (o *outcome) print(opts *Options) error {
 		return fmt.Errorf("the case is recorded, but delivering the apologies stopped: %w; see makegood apology list", o.err)
 	}
 	if n := o.failed(); n > 0 {
-		return fmt.Errorf("%d apology(s) not delivered; the case is recorded: retry with the command shown: %w", n, cmdutil.SilentError)
+		return fmt.Errorf("%d apology(s) not delivered; the case is recorded: retry with the command shown: %w", n, cmdutil.ErrSilent)
 	}
 	return nil
 }

@@ -954,7 +954,9 @@ func (w *walk) apologyPreview() prompt.Field {
 		if t.Apologized != nil {
 			title = "The follow-up"
 		}
-		if subject != "" {
+		// The title names the subject; its "Subject:" header is the
+		// draft's syntax, not something to show twice.
+		if subject = strings.TrimSpace(strings.TrimPrefix(subject, "Subject:")); subject != "" {
 			title += " · " + subject
 		}
 		var lines []string

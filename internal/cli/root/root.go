@@ -309,7 +309,7 @@ func report(f *cmdutil.Factory, ran *cobra.Command, err error) int {
 	}
 	code := cmdutil.ExitCode(err)
 	var ec *cmdutil.ExitCodeError
-	if errors.Is(err, cmdutil.SilentError) || errors.As(err, &ec) {
+	if errors.Is(err, cmdutil.ErrSilent) || errors.As(err, &ec) {
 		return code
 	}
 	fmt.Fprintf(f.IOStreams.ErrOut, "makegood: %v\n", err)

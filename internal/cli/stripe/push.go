@@ -150,7 +150,7 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 		return runErr
 	}
 	if len(res.Problems) > 0 {
-		return cmdutil.SilentError
+		return cmdutil.ErrSilent
 	}
 	return nil
 }

@@ -46,7 +46,8 @@ the customer was given a credit or gesture for it (credit issue --incident).
 Notes held back are listed too, with their status: deferred by the
 cool-down across occasions (thanks.cooldown days, default 7, after the
 customer's last note or apology; of several due at once only the first
-goes), with the date they come due; unknown, when an earlier attempt ended
+goes), with the date they come due — never later than the last day of
+the occasion's window, when the note goes even within the cool-down; unknown, when an earlier attempt ended
 without anyone knowing whether it arrived (see thanks send
 --resend-unknown and --mark-sent); sending, while another run sends it.
 

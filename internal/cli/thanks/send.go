@@ -367,7 +367,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	}
 	if res.Failed > 0 || res.Unknown > 0 {
-		return cmdutil.SilentError
+		return cmdutil.ErrSilent
 	}
 	return nil
 }

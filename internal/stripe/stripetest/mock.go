@@ -5,11 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -30,11 +27,12 @@ var listening = regexp.MustCompile(`Listening for HTTP at address: (127\.0\.0\.1
 // 127.0.0.1 at ports the system picks, from dir (any directory of this
 // module), and waits until it listens. Stop ends it.
 func StartMock(ctx context.Context, dir string) (*Mock, error) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		if gobin, err = exec.LookPath("go"); err != nil {
-			return nil, fmt.Errorf("stripe-mock needs the go command: %w", err)
-		}
+	// stripe-mock is a tool of this module (go.mod's tool line), so the go
+	// command that runs the tests runs it too; it is looked up on PATH
+	// (runtime.GOROOT is deprecated and wrong for a trimmed binary).
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("stripe-mock needs the go command on PATH: %w", err)
 	}
 	cmd := exec.Command(gobin, "tool", "stripe-mock", "-http-addr", "127.0.0.1:", "-https-addr", "127.0.0.1:")
 	cmd.Dir = dir
