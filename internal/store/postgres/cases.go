@@ -120,12 +120,7 @@ func (s *Ledger) RecordDelivery(ctx context.Context, d ledger.Delivery) error {
 		if d.Claim == 0 {
 			return nil
 		}
-		// Written to the outbox is the attempt's success, like sent.
-		o := ledger.Outcome{Status: ledger.OutcomeSent, MessageID: d.MessageID, ByHand: d.ByHand, At: d.At}
-		if d.Status == ledger.DeliveryFailed {
-			o.Status, o.Error = ledger.OutcomeFailed, d.Error
-		}
-		return insertOutcome(ctx, tx, d.Claim, o, nil, &did)
+		return insertOutcome(ctx, tx, d.Claim, d.Outcome(), nil, &did)
 	})
 }
 
