@@ -57,6 +57,16 @@ type Delivery struct {
 	ByHand bool
 }
 
+// Outcome is the outcome of d's claim, appended with it: written to the
+// outbox is the attempt's success, like sent.
+func (d Delivery) Outcome() Outcome {
+	o := Outcome{Status: OutcomeSent, MessageID: d.MessageID, ByHand: d.ByHand, At: d.At}
+	if d.Status == DeliveryFailed {
+		o.Status, o.Error = OutcomeFailed, d.Error
+	}
+	return o
+}
+
 // DeliveryState is where the apology's delivery stands, by StateOf, checking
 // the claimer of an attempt with no outcome with alive.
 func (a Apology) DeliveryState(now time.Time, alive Liveness) MessageState {

@@ -323,6 +323,47 @@ type NewClaim struct {
 	Mark bool
 }
 
+// NextAttempt decides the claim n asks for from where its message stands
+// (st, read under the engine's write lock): MayMark, or MaySend, must
+// allow it, and the claim is the attempt after the last. The engine
+// writes it, its unique attempt number refusing a claim that raced it.
+func (n NewClaim) NextAttempt(st MessageState) (int, error) {
+	var err error
+	if n.Mark {
+		err = st.MayMark()
+	} else {
+		err = st.MaySend(n.ResendUnknown)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if st.Last == nil {
+		return 1, nil
+	}
+	return st.Last.Attempt + 1, nil
+}
+
+// ThanksSentState is where a thank-you note recorded as sent, via via,
+// stands: sent, whatever its claims say (the unique index would refuse a
+// second one anyway); last is its latest claim, if any.
+func ThanksSentState(via string, last *Claim) MessageState {
+	return MessageState{Kind: MessageThanks, State: StateSent, Via: via, Last: last,
+		ByHand: last != nil && last.Outcome != nil && last.Outcome.ByHand}
+}
+
+// ReadMessageState reads where a message stands with read (StateOf over
+// the engine's rows), once more when a claim was read with no outcome and
+// alive found its claimer gone: the claimer may have recorded the outcome
+// and exited between the read and the check. Gone now, it can write
+// nothing more, so the second read is the answer.
+func ReadMessageState(alive Liveness, read func() (MessageState, error)) (MessageState, error) {
+	st, err := read()
+	if err != nil || st.State != StateUnknown || alive == nil || st.Last == nil || st.Last.Outcome != nil {
+		return st, err
+	}
+	return read()
+}
+
 // ClaimFilter narrows a list of claims. Zero values mean "any".
 type ClaimFilter struct {
 	Kind     string

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,6 +59,39 @@ func CurrencyTotalHeadroom(spanCredits, rowMax, amount int64) bool {
 	return room >= 0 && spanCredits <= room/rowMax
 }
 
+// CurrencyTotalReads are what CheckIssueTotal reads of the ledger, inside
+// the write transaction that issues.
+type CurrencyTotalReads struct {
+	// Span is at least the number of credits (their ids' span).
+	Span func() (int64, error)
+	// Issued is everything issued in the currency.
+	Issued func() (int64, error)
+}
+
+// CheckIssueTotal applies CheckCurrencyTotal to a credit of amount in
+// currency. The credits' ids bound how many there are, and each is at most
+// the currency's largest credit, which is nearly always enough to know the
+// bound holds without summing anything (CurrencyTotalHeadroom); only then
+// is the currency's total read.
+func CheckIssueTotal(field, currency string, amount int64, r CurrencyTotalReads) error {
+	span, err := r.Span()
+	if err != nil {
+		return err
+	}
+	rowMax, err := MaxAmountMinor(currency)
+	if err != nil {
+		return &FieldError{Field: "currency", Err: err}
+	}
+	if CurrencyTotalHeadroom(span, rowMax, amount) {
+		return nil
+	}
+	issued, err := r.Issued()
+	if err != nil {
+		return err
+	}
+	return CheckCurrencyTotal(field, currency, issued, amount)
+}
+
 // MaxAmountMinor is the largest credit in currency, in minor units.
 func MaxAmountMinor(currency string) (int64, error) { return money.MaxMinor(currency) }
 
@@ -101,4 +136,96 @@ func ParseClock(field, s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t.UTC(), nil
+}
+
+// ImportTotals is, per currency, what the ledger held before an import
+// (exactly, or an upper bound while one is enough) plus what the import
+// has added, so that the bound on a currency's total costs an import's row
+// a map look-up. Both engines' imports count their rows with it.
+type ImportTotals struct {
+	// before is the last credit id before the import: an upper bound on
+	// how many credits the ledger held.
+	before int64
+	totals map[string]*currencyTotal
+}
+
+// currencyTotal is what a currency's credits add up to, during an import.
+type currencyTotal struct {
+	before int64 // the ledger's, before the import
+	exact  bool  // before is the sum; otherwise an upper bound
+	added  int64 // this import's rows so far
+}
+
+// ImportTotalReads are what ImportTotals.Count reads of the ledger,
+// inside the import's transaction.
+type ImportTotalReads interface {
+	// LowestCreditID is the lowest credit id, 1 when there is none.
+	LowestCreditID(ctx context.Context) (int64, error)
+	// IssuedBefore is everything issued in currency, less what the
+	// import itself has written of it.
+	IssuedBefore(ctx context.Context, currency string) (int64, error)
+}
+
+// NewImportTotals starts the totals of an import that began after credit
+// id before (0: the ledger held none).
+func NewImportTotals(before int64) ImportTotals {
+	return ImportTotals{before: before, totals: map[string]*currencyTotal{}}
+}
+
+// Count adds nc to its currency's running total, refusing the row that
+// would take the total past the ledger's bound (CheckCurrencyTotal). The
+// ledger's part is first bounded by its credits' ids, as for a credit
+// issued alone, and summed with r only if that bound is not enough. A
+// gesture carries no amount.
+func (t *ImportTotals) Count(ctx context.Context, nc NewCredit, r ImportTotalReads) error {
+	if nc.Gesture != "" {
+		return nil
+	}
+	ct := t.totals[nc.Currency]
+	if ct == nil {
+		rowMax, err := MaxAmountMinor(nc.Currency)
+		if err != nil {
+			return &FieldError{Field: "currency", Err: err}
+		}
+		ct = &currencyTotal{}
+		if t.before > 0 {
+			lo, err := r.LowestCreditID(ctx)
+			if err != nil {
+				return err
+			}
+			span := t.before - lo + 1
+			if span > MaxCurrencyTotalMinor/rowMax {
+				ct.before = MaxCurrencyTotalMinor // unknown: sum when it matters
+			} else {
+				ct.before = span * rowMax
+			}
+		} else {
+			ct.exact = true
+		}
+		t.totals[nc.Currency] = ct
+	}
+	err := CheckCurrencyTotal("amount", nc.Currency, ct.before+ct.added, nc.AmountMinor)
+	if err != nil && !ct.exact {
+		all, sumErr := r.IssuedBefore(ctx, nc.Currency)
+		if sumErr != nil {
+			return sumErr
+		}
+		ct.before, ct.exact = all, true
+		err = CheckCurrencyTotal("amount", nc.Currency, ct.before+ct.added, nc.AmountMinor)
+	}
+	if err != nil {
+		return err
+	}
+	ct.added += nc.AmountMinor
+	return nil
+}
+
+// AtLine puts a file's line on a field error; other errors are returned
+// as they are.
+func AtLine(line int, err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return &FieldError{Line: line, Field: fe.Field, Err: fe.Err}
+	}
+	return err
 }

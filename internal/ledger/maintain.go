@@ -97,3 +97,28 @@ func (e *NotEmptyError) Error() string {
 
 // ErrUnsound is a restore from a backup that does not pass its check.
 var ErrUnsound = errors.New("not a sound ledger")
+
+// CheckSchemaVersion is what db check says of a ledger's schema version
+// v, where this makegood knows 1 to r.Latest: a finding for no makegood
+// ledger at all (v 0; empty names what is empty: "database", "file"), one
+// it does not know, or an older one. It returns how many migrations'
+// schema to check: 0 (nothing more to check), v, or r.Latest for a newer
+// ledger, whose known migrations are still checked.
+func (r *CheckResult) CheckSchemaVersion(v int, empty string) int {
+	switch {
+	case v == 0:
+		r.Add("schema_version", "0: this is not a makegood ledger (or an empty %s)", empty)
+		return 0
+	case v > r.Latest:
+		r.Add("schema_version", "%d is not one this makegood knows (it knows 1 to %d)", v, r.Latest)
+		return r.Latest
+	case v < r.Latest:
+		r.Add("schema_version", "%d is older than this makegood's %d: opening it with makegood migrates it", v, r.Latest)
+	}
+	return v
+}
+
+// Add records a finding of check.
+func (r *CheckResult) Add(check, format string, args ...any) {
+	r.Findings = append(r.Findings, Finding{Check: check, Detail: fmt.Sprintf(format, args...)})
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,55 +61,28 @@ func scanApology(r scanner) (ledger.Apology, error) {
 	return a, nil
 }
 
-// RecordCase writes a whole case in one transaction.
+// RecordCase writes a whole case in one transaction (ledger.RecordCase),
+// under the incident's lock and each resolved customer's for it.
 func (s *Ledger) RecordCase(ctx context.Context, c ledger.Case) (ledger.CaseResult, error) {
 	var out ledger.CaseResult
 	err := s.tx(ctx, func(tx *wtx) error {
-		out = ledger.CaseResult{}
-		for _, nc := range c.NewCustomers {
-			if err := insertCustomer(ctx, tx, nc); err != nil {
-				return err
-			}
-		}
-		iid := c.Incident
-		if c.NewIncident != nil {
-			var err error
-			if iid, out.Existing, err = insertIncident(ctx, tx, *c.NewIncident); err != nil {
-				return err
-			}
-		}
-		// Every run recording this case takes the same locks, in the
-		// same order, before it reads what another may have recorded.
-		var customers []string
-		for _, r := range c.Resolutions {
-			customers = append(customers, r.Customer)
-		}
-		slices.Sort(customers)
-		if err := lockResolutions(ctx, tx, iid, slices.Compact(customers)); err != nil {
-			return err
-		}
-		for _, r := range c.Resolutions {
-			r.Incident = iid
-			if r.Apology != nil {
-				// Another run may have recorded it since this one read
-				// the case.
+		var err error
+		out, err = ledger.RecordCase(c, ledger.CaseWrites{
+			ResolutionWrites: resolutionWrites(ctx, tx),
+			InsertCustomer:   func(nc ledger.Customer) error { return insertCustomer(ctx, tx, nc) },
+			InsertIncident:   func(n ledger.NewIncident) (int64, bool, error) { return insertIncident(ctx, tx, n) },
+			Lock: func(iid int64, customers []string) error {
+				return lockResolutions(ctx, tx, iid, customers)
+			},
+			Apologies: func(iid int64, customer string) (int, error) {
 				var n int
 				if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM apologies WHERE incident_id = $1 AND customer_id = $2`,
-					iid, r.Customer).Scan(&n); err != nil {
-					return fmt.Errorf("look up apologies: %w", err)
+					iid, customer).Scan(&n); err != nil {
+					return 0, fmt.Errorf("look up apologies: %w", err)
 				}
-				if n != r.ApologiesSeen {
-					r.Apology = nil
-				}
-			}
-			res, err := recordResolution(ctx, tx, r)
-			if err != nil {
-				return fmt.Errorf("customer %s: %w", r.Customer, err)
-			}
-			out.Resolutions = append(out.Resolutions, res)
-		}
-		var err error
-		out.Incident, err = incidentByID(ctx, tx, iid)
+				return n, nil
+			},
+		})
 		return err
 	})
 	return out, err
@@ -148,12 +120,7 @@ func (s *Ledger) RecordDelivery(ctx context.Context, d ledger.Delivery) error {
 		if d.Claim == 0 {
 			return nil
 		}
-		// Written to the outbox is the attempt's success, like sent.
-		o := ledger.Outcome{Status: ledger.OutcomeSent, MessageID: d.MessageID, ByHand: d.ByHand, At: d.At}
-		if d.Status == ledger.DeliveryFailed {
-			o.Status, o.Error = ledger.OutcomeFailed, d.Error
-		}
-		return insertOutcome(ctx, tx, d.Claim, o, nil, &did)
+		return insertOutcome(ctx, tx, d.Claim, d.Outcome(), nil, &did)
 	})
 }
 

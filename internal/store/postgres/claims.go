@@ -39,17 +39,9 @@ func (s *Ledger) Claim(ctx context.Context, n ledger.NewClaim) (ledger.Claim, er
 		if err != nil {
 			return err
 		}
-		if n.Mark {
-			err = st.MayMark()
-		} else {
-			err = st.MaySend(n.ResendUnknown)
-		}
+		attempt, err := n.NextAttempt(st)
 		if err != nil {
 			return err
-		}
-		attempt := 1
-		if st.Last != nil {
-			attempt = st.Last.Attempt + 1
 		}
 		out = ledger.Claim{Message: n.Message, Attempt: attempt, Via: n.Via, Nonce: n.Nonce, ClaimedAt: utc(n.At), By: n.By}
 		err = tx.QueryRow(ctx, `INSERT INTO delivery_claims
@@ -76,14 +68,9 @@ func (s *Ledger) MessageState(ctx context.Context, m ledger.MessageRef, now time
 }
 
 func messageState(ctx context.Context, q querier, m ledger.MessageRef, now time.Time, alive ledger.Liveness) (ledger.MessageState, error) {
-	st, err := messageStateOnce(ctx, q, m, now, alive)
-	if err != nil || st.State != ledger.StateUnknown || alive == nil || st.Last == nil || st.Last.Outcome != nil {
-		return st, err
-	}
-	// The claim was read with no outcome, and its claimer found gone after
-	// the read: it may have recorded the outcome and exited in between.
-	// Gone now, it can write nothing more, so one more read is the answer.
-	return messageStateOnce(ctx, q, m, now, alive)
+	return ledger.ReadMessageState(alive, func() (ledger.MessageState, error) {
+		return messageStateOnce(ctx, q, m, now, alive)
+	})
 }
 
 func messageStateOnce(ctx context.Context, q querier, m ledger.MessageRef, now time.Time, alive ledger.Liveness) (ledger.MessageState, error) {
@@ -104,11 +91,7 @@ func messageStateOnce(ctx context.Context, q querier, m ledger.MessageRef, now t
 			WHERE customer_id = $1 AND occasion_key = $2 AND status = 'sent'`, m.Customer, m.Key).Scan(&via)
 		switch {
 		case err == nil:
-			// A sent note is final whatever the claims say: the unique
-			// index would refuse a second one anyway.
-			s := ledger.MessageState{Kind: m.Kind, State: ledger.StateSent, Via: via, Last: last}
-			s.ByHand = last != nil && last.Outcome != nil && last.Outcome.ByHand
-			return s, nil
+			return ledger.ThanksSentState(via, last), nil
 		case !errors.Is(err, pgx.ErrNoRows):
 			return prior, fmt.Errorf("look up thank-you notes: %w", err)
 		}

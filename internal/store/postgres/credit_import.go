@@ -44,21 +44,11 @@ type creditImport struct {
 	*batch
 	known map[string]string // customer id -> currency
 
-	// before is the last credit id before this import: an upper bound on
-	// how many credits the ledger held (see countTotal).
-	before int64
-
 	pending []queued
-	issued  map[string]*currencyTotal
-	wrote   bool // Finish wrote the credits and found no problem
-	rows    int  // rows staged so far
-}
-
-// currencyTotal is what a currency's credits add up to, during an import.
-type currencyTotal struct {
-	before int64 // the ledger's, before the import
-	exact  bool  // before is the sum; otherwise an upper bound
-	added  int64 // this import's rows so far
+	// totals bound what each currency's credits add up to.
+	totals ledger.ImportTotals
+	wrote  bool // Finish wrote the credits and found no problem
+	rows   int  // rows staged so far
 }
 
 // queued is a row waiting for its COPY.
@@ -79,8 +69,7 @@ func (s *Ledger) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 	if err != nil {
 		return nil, err
 	}
-	ci := &creditImport{batch: b, known: make(map[string]string), pending: make([]queued, 0, copyBatch),
-		issued: map[string]*currencyTotal{}}
+	ci := &creditImport{batch: b, known: make(map[string]string), pending: make([]queued, 0, copyBatch)}
 	for _, q := range []string{
 		`CREATE TEMP TABLE import_rows (
 			line            bigint NOT NULL,
@@ -99,10 +88,12 @@ func (s *Ledger) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 			return nil, fmt.Errorf("begin import: %w", err)
 		}
 	}
-	if err := b.tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&ci.before); err != nil {
+	var before int64 // the last credit id before this import
+	if err := b.tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&before); err != nil {
 		_ = b.Rollback()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
+	ci.totals = ledger.NewImportTotals(before)
 	return ci, nil
 }
 
@@ -152,13 +143,13 @@ func (ci *creditImport) AddCustomer(ctx context.Context, c ledger.Customer) erro
 
 func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) error {
 	if err := nc.Validate(); err != nil {
-		return atLine(line, err)
+		return ledger.AtLine(line, err)
 	}
 	if nc.Compensation || nc.Budget != nil || nc.IncidentID != 0 || nc.Gesture != "" {
 		return errors.New("import: compensations, budgets, gestures and incidents are issued one by one")
 	}
-	if err := ci.countTotal(ctx, line, nc); err != nil {
-		return err
+	if err := ci.totals.Count(ctx, nc, ci); err != nil {
+		return ledger.AtLine(line, err)
 	}
 	if _, ok := ci.known[nc.Customer]; !ok {
 		known, _, err := ci.Customer(ctx, nc.Customer)
@@ -176,59 +167,20 @@ func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) 
 	return ci.flush(ctx)
 }
 
-// countTotal adds a row to its currency's running total, refusing the row
-// that would take the total past the ledger's bound. The ledger's part is
-// first bounded by its credits' ids, as for a credit issued alone, and
-// summed only if that bound is not enough. (Others issuing in the currency
-// meanwhile are counted at commit, by checkTotals.)
-func (ci *creditImport) countTotal(ctx context.Context, line int, nc ledger.NewCredit) error {
-	t := ci.issued[nc.Currency]
-	if t == nil {
-		rowMax, err := ledger.MaxAmountMinor(nc.Currency)
-		if err != nil {
-			return atLine(line, &ledger.FieldError{Field: "currency", Err: err})
-		}
-		t = &currencyTotal{}
-		if ci.before > 0 {
-			var lo int64
-			if err := ci.tx.QueryRow(ctx, `SELECT COALESCE(MIN(id), 1) FROM credits`).Scan(&lo); err != nil {
-				return fmt.Errorf("count credits: %w", err)
-			}
-			span := ci.before - lo + 1
-			if span > ledger.MaxCurrencyTotalMinor/rowMax {
-				t.before = ledger.MaxCurrencyTotalMinor // unknown: sum when it matters
-			} else {
-				t.before = span * rowMax
-			}
-		} else {
-			t.exact = true
-		}
-		ci.issued[nc.Currency] = t
+// LowestCreditID is for ledger.ImportTotals.
+func (ci *creditImport) LowestCreditID(ctx context.Context) (int64, error) {
+	var lo int64
+	if err := ci.tx.QueryRow(ctx, `SELECT COALESCE(MIN(id), 1) FROM credits`).Scan(&lo); err != nil {
+		return 0, fmt.Errorf("count credits: %w", err)
 	}
-	err := ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
-	if err != nil && !t.exact {
-		// Everything in the currency: the import has written nothing yet.
-		all, sumErr := issuedIn(ctx, ci.tx, nc.Currency)
-		if sumErr != nil {
-			return sumErr
-		}
-		t.before, t.exact = all, true
-		err = ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
-	}
-	if err != nil {
-		return atLine(line, err)
-	}
-	t.added += nc.AmountMinor
-	return nil
+	return lo, nil
 }
 
-// atLine puts a row's line on a field error.
-func atLine(line int, err error) error {
-	var fe *ledger.FieldError
-	if errors.As(err, &fe) {
-		return &ledger.FieldError{Line: line, Field: fe.Field, Err: fe.Err}
-	}
-	return err
+// IssuedBefore is for ledger.ImportTotals: everything in the currency,
+// less what the import has written of it (nothing yet: it writes everything in Finish).
+func (ci *creditImport) IssuedBefore(ctx context.Context, currency string) (int64, error) {
+	all, err := issuedIn(ctx, ci.tx, currency)
+	return all, err
 }
 
 // flush streams the pending rows into the staging table.

@@ -177,29 +177,15 @@ const givenQuery = `SELECT COALESCE(SUM(e.amount_minor), 0)::bigint FROM credit_
 	JOIN credits c ON c.id = e.credit_id
 	WHERE e.kind IN ('issue', 'void') AND c.currency = $1 AND c.issued_at >= $2 AND c.issued_at < $3`
 
-// checkCurrencyTotal applies ledger.CheckCurrencyTotal to a credit of
-// amount in currency, against what this transaction sees. The credits'
-// ids bound how many there are, and each is at most the currency's
-// largest credit, which is nearly always enough to know the bound holds
-// without summing anything. Others may be issuing in the currency at the
-// same moment; checkTotals settles that at commit.
+// checkCurrencyTotal applies ledger.CheckIssueTotal to a credit of
+// amount in currency, against what this transaction sees. Others may be
+// issuing in the currency at the same moment; checkTotals settles that at
+// commit.
 func checkCurrencyTotal(ctx context.Context, q querier, field, currency string, amount int64) error {
-	span, err := creditSpan(ctx, q)
-	if err != nil {
-		return err
-	}
-	rowMax, err := ledger.MaxAmountMinor(currency)
-	if err != nil {
-		return &ledger.FieldError{Field: "currency", Err: err}
-	}
-	if ledger.CurrencyTotalHeadroom(span, rowMax, amount) {
-		return nil
-	}
-	issued, err := issuedIn(ctx, q, currency)
-	if err != nil {
-		return err
-	}
-	return ledger.CheckCurrencyTotal(field, currency, issued, amount)
+	return ledger.CheckIssueTotal(field, currency, amount, ledger.CurrencyTotalReads{
+		Span:   func() (int64, error) { return creditSpan(ctx, q) },
+		Issued: func() (int64, error) { return issuedIn(ctx, q, currency) },
+	})
 }
 
 // issuedIn records that the transaction issued credits in currency.

@@ -50,9 +50,7 @@ func (s *Ledger) Check(ctx context.Context) (ledger.CheckResult, error) {
 		return res, err
 	}
 	res.Latest = len(ms)
-	add := func(check, format string, args ...any) {
-		res.Findings = append(res.Findings, ledger.Finding{Check: check, Detail: fmt.Sprintf(format, args...)})
-	}
+	add := res.Add
 	// One snapshot for everything below, and nothing it does is kept:
 	// the expected schema is made inside it and rolled back with it.
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
@@ -61,20 +59,13 @@ func (s *Ledger) Check(ctx context.Context) (ledger.CheckResult, error) {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
-	v, ok, err := schemaVersion(ctx, tx)
+	v, _, err := schemaVersion(ctx, tx) // no record of migrations reads 0
 	if err != nil {
 		return res, fmt.Errorf("db check: %w", err)
 	}
 	res.SchemaVersion = v
-	switch {
-	case !ok || v == 0:
-		add("schema_version", "0: this is not a makegood ledger (or an empty database)")
+	if v = res.CheckSchemaVersion(v, "database"); v == 0 {
 		return res, nil
-	case v > res.Latest:
-		add("schema_version", "%d is not one this makegood knows (it knows 1 to %d)", v, res.Latest)
-		v = res.Latest // still check what the known migrations define
-	case v < res.Latest:
-		add("schema_version", "%d is older than this makegood's %d: opening it with makegood migrates it", v, res.Latest)
 	}
 	if err := checkSchema(ctx, tx, ms[:v], &res, add); err != nil {
 		return res, err

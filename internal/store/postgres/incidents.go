@@ -283,7 +283,7 @@ func (s *Ledger) RecordResolution(ctx context.Context, r ledger.Resolution) (led
 			return err
 		}
 		var err error
-		out, err = recordResolution(ctx, tx, r)
+		out, err = ledger.RecordResolution(r, resolutionWrites(ctx, tx))
 		return err
 	})
 	return out, err
@@ -303,50 +303,16 @@ func lockResolutions(ctx context.Context, tx *wtx, incident int64, customers []s
 	return advisoryLock(ctx, tx, lockAffected, things...)
 }
 
-// recordResolution is the body of RecordResolution, shared with
-// RecordCase; the caller holds lockResolutions' locks.
-func recordResolution(ctx context.Context, tx *wtx, r ledger.Resolution) (ledger.ResolutionResult, error) {
-	out := ledger.ResolutionResult{}
-	inc, err := incidentByID(ctx, tx, r.Incident)
-	if err != nil {
-		return out, err
+// resolutionWrites are the engine's reads and writes for
+// ledger.RecordResolution and ledger.RecordCase, in tx.
+func resolutionWrites(ctx context.Context, tx *wtx) ledger.ResolutionWrites {
+	return ledger.ResolutionWrites{
+		Incident:      func(id int64) (ledger.Incident, error) { return incidentByID(ctx, tx, id) },
+		AddAffected:   func(inc int64, cust string, at time.Time) error { return addAffected(ctx, tx, inc, cust, at) },
+		InsertFix:     func(inc ledger.Incident, fixedAt, at time.Time) error { return insertFix(ctx, tx, inc, fixedAt, at) },
+		InsertApology: func(a ledger.NewApology) (ledger.Apology, error) { return insertApology(ctx, tx, a) },
+		IssueCredit:   func(nc ledger.NewCredit) (ledger.Credit, bool, error) { return issueCredit(ctx, tx, nc) },
 	}
-	if err := addAffected(ctx, tx, inc.ID, r.Customer, r.At); err != nil {
-		return out, err
-	}
-	if r.FixedAt != nil && inc.FixedAt == nil {
-		if err := insertFix(ctx, tx, inc, *r.FixedAt, r.At); err != nil {
-			return out, err
-		}
-		out.FixRecorded = true
-	}
-	if r.Apology != nil {
-		a := *r.Apology
-		a.Customer, a.Incident = r.Customer, inc.ID
-		if err := a.Validate("apology"); err != nil {
-			return out, err
-		}
-		rec, err := insertApology(ctx, tx, a)
-		if err != nil {
-			return out, err
-		}
-		out.Apology = &rec
-	}
-	if err := r.CheckCredits(); err != nil {
-		return out, err
-	}
-	for _, nc := range r.Credits {
-		nc.Customer, nc.IncidentID, nc.NewCustomer = r.Customer, inc.ID, nil
-		nc.Compensation, nc.IdempotencyKey = true, ""
-		c, created, err := issueCredit(ctx, tx, nc)
-		if err != nil {
-			return out, err
-		}
-		out.Credits = append(out.Credits, c)
-		out.Created = append(out.Created, created)
-	}
-	out.Incident, err = incidentByID(ctx, tx, inc.ID)
-	return out, err
 }
 
 // GoodwillTotals sums the history goodwill suggest weighs. Credits count

@@ -70,45 +70,26 @@ func scanApology(r scanner) (ledger.Apology, error) {
 	return a, nil
 }
 
-// RecordCase writes a whole case in one transaction.
+// RecordCase writes a whole case in one transaction (ledger.RecordCase);
+// the transaction holds the write lock from its start, so no other lock is
+// taken.
 func (s *Ledger) RecordCase(ctx context.Context, c ledger.Case) (ledger.CaseResult, error) {
 	var out ledger.CaseResult
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		out = ledger.CaseResult{}
-		for _, nc := range c.NewCustomers {
-			if err := insertCustomer(ctx, tx, nc); err != nil {
-				return err
-			}
-		}
-		id := c.Incident
-		if c.NewIncident != nil {
-			var err error
-			if id, out.Existing, err = insertIncident(ctx, tx, *c.NewIncident); err != nil {
-				return err
-			}
-		}
-		for _, r := range c.Resolutions {
-			r.Incident = id
-			if r.Apology != nil {
-				// Another run may have recorded it since this one read
-				// the case.
+		var err error
+		out, err = ledger.RecordCase(c, ledger.CaseWrites{
+			ResolutionWrites: resolutionWrites(ctx, tx),
+			InsertCustomer:   func(nc ledger.Customer) error { return insertCustomer(ctx, tx, nc) },
+			InsertIncident:   func(n ledger.NewIncident) (int64, bool, error) { return insertIncident(ctx, tx, n) },
+			Apologies: func(id int64, customer string) (int, error) {
 				var n int
 				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM apologies WHERE incident_id = ? AND customer_id = ?`,
-					id, r.Customer).Scan(&n); err != nil {
-					return fmt.Errorf("look up apologies: %w", err)
+					id, customer).Scan(&n); err != nil {
+					return 0, fmt.Errorf("look up apologies: %w", err)
 				}
-				if n != r.ApologiesSeen {
-					r.Apology = nil
-				}
-			}
-			res, err := recordResolution(ctx, tx, r)
-			if err != nil {
-				return fmt.Errorf("customer %s: %w", r.Customer, err)
-			}
-			out.Resolutions = append(out.Resolutions, res)
-		}
-		var err error
-		out.Incident, err = incidentByID(ctx, tx, id)
+				return n, nil
+			},
+		})
 		return err
 	})
 	return out, err
@@ -149,12 +130,7 @@ func (s *Ledger) RecordDelivery(ctx context.Context, d ledger.Delivery) error {
 		if err != nil {
 			return fmt.Errorf("record delivery of apology %d: %w", d.Apology, err)
 		}
-		// Written to the outbox is the attempt's success, like sent.
-		o := ledger.Outcome{Status: ledger.OutcomeSent, MessageID: d.MessageID, ByHand: d.ByHand, At: d.At}
-		if d.Status == ledger.DeliveryFailed {
-			o.Status, o.Error = ledger.OutcomeFailed, d.Error
-		}
-		return insertOutcome(ctx, tx, d.Claim, o, nil, id)
+		return insertOutcome(ctx, tx, d.Claim, d.Outcome(), nil, id)
 	})
 }
 

@@ -41,8 +41,8 @@ type creditImport struct {
 	known                                  map[string]string // customer id -> currency
 
 	// before is the last credit id before this import: an upper bound on
-	// how many credits the ledger held (see countTotal) and on how big it
-	// is (see Add). Which credits are the import's own is known exactly
+	// how many credits the ledger held (see ledger.ImportTotals) and on
+	// how big it is (see Add). Which credits are the import's own is known exactly
 	// (lines, see ids), not taken to be those after it.
 	before int64
 	// maxID is the largest credit id the import knows of.
@@ -67,11 +67,8 @@ type creditImport struct {
 	// Finish writes their issue entries (writeEntries).
 	written []idRange
 
-	// issued is, per currency, what the ledger held before the import
-	// (exactly, or an upper bound while one is enough: see
-	// checkCurrencyTotal) plus what the import has added, so that the
-	// bound on a currency's total costs a row a map look-up.
-	issued map[string]*currencyTotal
+	// totals bound what each currency's credits add up to.
+	totals ledger.ImportTotals
 	// perCurrency counts the credits in res.Totals, per currency.
 	perCurrency map[string]int
 
@@ -117,13 +114,6 @@ const keptMax = 4096
 const keptUpsert = `INSERT INTO credit_balances (customer_id, currency, expires_at, amount_minor) VALUES (?, ?, ?, ?)
 	ON CONFLICT (customer_id, currency, expires_at) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor`
 
-// currencyTotal is what a currency's credits add up to, during an import.
-type currencyTotal struct {
-	before int64 // the ledger's, before the import
-	exact  bool  // before is the sum; otherwise an upper bound
-	added  int64 // this import's rows so far
-}
-
 // queued is a row waiting for its batch.
 type queued struct {
 	line int
@@ -140,13 +130,14 @@ func (s *Ledger) BeginCreditImport(ctx context.Context) (ledger.CreditImport, er
 	}
 	ci := &creditImport{batch: b, known: make(map[string]string), rebuildMin: s.rebuildMin,
 		pending: make([]queued, 0, importBatch), args: make([]any, 0, importBatch*creditColumns),
-		issued: map[string]*currencyTotal{}, perCurrency: map[string]int{}, res: ledger.ImportResult{Totals: map[string]int64{}},
+		perCurrency: map[string]int{}, res: ledger.ImportResult{Totals: map[string]int64{}},
 		rowIDs: make([]int64, importBatch), keyRow: make(map[string]int, importBatch)}
 	if err := b.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM credits`).Scan(&ci.before); err != nil {
 		_ = b.Rollback()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	ci.maxID = ci.before
+	ci.totals = ledger.NewImportTotals(ci.before)
 	if err := ci.suspendTriggers(ctx); err != nil {
 		_ = b.Rollback()
 		return nil, err
@@ -233,13 +224,13 @@ func (ci *creditImport) AddCustomer(ctx context.Context, c ledger.Customer) erro
 
 func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) error {
 	if err := nc.Validate(); err != nil {
-		return atLine(line, err)
+		return ledger.AtLine(line, err)
 	}
 	if nc.Compensation || nc.Budget != nil {
 		return errors.New("import: compensations and budgets are issued one by one")
 	}
-	if err := ci.countTotal(ctx, line, nc); err != nil {
-		return err
+	if err := ci.totals.Count(ctx, nc, ci); err != nil {
+		return ledger.AtLine(line, err)
 	}
 	// SQLite does not check the reference on this connection.
 	if _, ok := ci.known[nc.Customer]; !ok {
@@ -265,61 +256,20 @@ func (ci *creditImport) Add(ctx context.Context, line int, nc ledger.NewCredit) 
 	return nil
 }
 
-// countTotal adds a row to its currency's running total, refusing the row
-// that would take the total past the ledger's bound. The ledger's part is
-// first bounded by its credits' ids, as for a credit issued alone, and
-// summed only if that bound is not enough.
-func (ci *creditImport) countTotal(ctx context.Context, line int, nc ledger.NewCredit) error {
-	if nc.Gesture != "" {
-		return nil
+// LowestCreditID is for ledger.ImportTotals.
+func (ci *creditImport) LowestCreditID(ctx context.Context) (int64, error) {
+	var lo int64
+	if err := ci.tx.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 1) FROM credits`).Scan(&lo); err != nil {
+		return 0, fmt.Errorf("count credits: %w", err)
 	}
-	t := ci.issued[nc.Currency]
-	if t == nil {
-		rowMax, err := ledger.MaxAmountMinor(nc.Currency)
-		if err != nil {
-			return atLine(line, &ledger.FieldError{Field: "currency", Err: err})
-		}
-		t = &currencyTotal{}
-		if ci.before > 0 {
-			var lo int64
-			if err := ci.tx.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 1) FROM credits`).Scan(&lo); err != nil {
-				return fmt.Errorf("count credits: %w", err)
-			}
-			span := ci.before - lo + 1
-			if span > ledger.MaxCurrencyTotalMinor/rowMax {
-				t.before = ledger.MaxCurrencyTotalMinor // unknown: sum when it matters
-			} else {
-				t.before = span * rowMax
-			}
-		} else {
-			t.exact = true
-		}
-		ci.issued[nc.Currency] = t
-	}
-	err := ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
-	if err != nil && !t.exact {
-		// Everything in the currency, less what this import wrote of it.
-		all, sumErr := issuedIn(ctx, ci.tx, nc.Currency)
-		if sumErr != nil {
-			return sumErr
-		}
-		t.before, t.exact = all-ci.res.Totals[nc.Currency], true
-		err = ledger.CheckCurrencyTotal("amount", nc.Currency, t.before+t.added, nc.AmountMinor)
-	}
-	if err != nil {
-		return atLine(line, err)
-	}
-	t.added += nc.AmountMinor
-	return nil
+	return lo, nil
 }
 
-// atLine puts a row's line on a field error.
-func atLine(line int, err error) error {
-	var fe *ledger.FieldError
-	if errors.As(err, &fe) {
-		return &ledger.FieldError{Line: line, Field: fe.Field, Err: fe.Err}
-	}
-	return err
+// IssuedBefore is for ledger.ImportTotals: everything in the currency,
+// less what the import has written of it (what it wrote of it so far).
+func (ci *creditImport) IssuedBefore(ctx context.Context, currency string) (int64, error) {
+	all, err := issuedIn(ctx, ci.tx, currency)
+	return all - ci.res.Totals[currency], err
 }
 
 // An import drops the customer-led indexes (see dropIndexes) and builds

@@ -152,28 +152,14 @@ const givenQuery = `SELECT COALESCE(SUM(e.amount_minor), 0) FROM credit_entries 
 	JOIN credits c ON c.id = e.credit_id
 	WHERE e.kind IN ('issue', 'void') AND c.currency = ? AND c.issued_at >= ? AND c.issued_at < ?`
 
-// checkCurrencyTotal applies ledger.CheckCurrencyTotal to a credit of
-// amount in currency. The credits' ids bound how many there are, and each
-// is at most the currency's largest credit, which is nearly always enough
-// to know the bound holds without summing anything; only a ledger with
-// millions of credits sums the currency's.
+// checkCurrencyTotal applies ledger.CheckIssueTotal to a credit of
+// amount in currency; only a ledger with millions of credits sums the
+// currency's.
 func checkCurrencyTotal(ctx context.Context, tx *sql.Tx, field, currency string, amount int64) error {
-	span, err := creditSpan(ctx, tx)
-	if err != nil {
-		return err
-	}
-	rowMax, err := ledger.MaxAmountMinor(currency)
-	if err != nil {
-		return &ledger.FieldError{Field: "currency", Err: err}
-	}
-	if ledger.CurrencyTotalHeadroom(span, rowMax, amount) {
-		return nil
-	}
-	issued, err := issuedIn(ctx, tx, currency)
-	if err != nil {
-		return err
-	}
-	return ledger.CheckCurrencyTotal(field, currency, issued, amount)
+	return ledger.CheckIssueTotal(field, currency, amount, ledger.CurrencyTotalReads{
+		Span:   func() (int64, error) { return creditSpan(ctx, tx) },
+		Issued: func() (int64, error) { return issuedIn(ctx, tx, currency) },
+	})
 }
 
 const creditSpanQuery = `SELECT (SELECT MIN(id) FROM credits), (SELECT MAX(id) FROM credits)`

@@ -43,9 +43,7 @@ func CheckFile(ctx context.Context, path string) (ledger.CheckResult, error) {
 		return res, err
 	}
 	res.Latest = len(ms)
-	add := func(check, format string, args ...any) {
-		res.Findings = append(res.Findings, ledger.Finding{Check: check, Detail: fmt.Sprintf(format, args...)})
-	}
+	add := res.Add
 	rows := func(check, q string, line func(scanner) (string, error)) error {
 		rs, err := db.QueryContext(ctx, q)
 		if err != nil {
@@ -81,16 +79,9 @@ func CheckFile(ctx context.Context, path string) (ledger.CheckResult, error) {
 	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&res.SchemaVersion); err != nil {
 		return res, fmt.Errorf("db check: schema version: %w", err)
 	}
-	v := res.SchemaVersion
-	switch {
-	case v == 0:
-		add("schema_version", "0: this is not a makegood ledger (or an empty file)")
+	v := res.CheckSchemaVersion(res.SchemaVersion, "file")
+	if v == 0 {
 		return res, nil
-	case v > res.Latest:
-		add("schema_version", "%d is not one this makegood knows (it knows 1 to %d)", v, res.Latest)
-		v = res.Latest // still check what the known migrations define
-	case v < res.Latest:
-		add("schema_version", "%d is older than this makegood's %d: opening it with makegood migrates it", v, res.Latest)
 	}
 	if err := checkSchema(ctx, db, ms[:v], &res, add); err != nil {
 		return res, err
