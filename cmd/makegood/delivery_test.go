@@ -256,6 +256,17 @@ func (h *deliveryHome) parallel(t *testing.T, n int, args ...string) ([]int, []s
 	return codes, out
 }
 
+// allRuns is every run's exit status and standard error, for a failure
+// whose cause may be in another run than the one that failed (the run
+// that claimed a message and then could not record how it went).
+func allRuns(codes []int, errs []string) string {
+	var b strings.Builder
+	for i, c := range codes {
+		fmt.Fprintf(&b, "--- run %d: exit %d\n%s\n", i+1, c, errs[i])
+	}
+	return b.String()
+}
+
 // Eight processes thank one customer for one milestone at once: one note
 // reaches the SMTP server.
 func TestParallelThanksSendDeliversOnce(t *testing.T) {
@@ -269,7 +280,7 @@ func parallelThanksSendDeliversOnce(t *testing.T, l *processLedger) {
 	codes, errs := h.parallel(t, 8, "thanks", "send", "--customer", "c1", "--occasion", "milestone:launch", "--via", "smtp")
 	for i, c := range codes {
 		if c != 0 {
-			t.Fatalf("run %d: exit %d\n%s", i+1, c, errs[i])
+			t.Fatalf("run %d: exit %d\n%s", i+1, c, allRuns(codes, errs))
 		}
 	}
 	if n := len(srv.Received()); n != 1 {
@@ -321,7 +332,7 @@ func parallelApologySendDeliversOnce(t *testing.T, l *processLedger) {
 			ok++
 		case c == 2 && (strings.Contains(errs[i], "sent already") || strings.Contains(errs[i], "another run")):
 		default:
-			t.Fatalf("run %d: exit %d\n%s", i+1, c, errs[i])
+			t.Fatalf("run %d: exit %d\n%s", i+1, c, allRuns(codes, errs))
 		}
 	}
 	if n := len(srv.Received()); n != 1 || ok != 1 {
