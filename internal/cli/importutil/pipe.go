@@ -3,6 +3,7 @@ package importutil
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"golang.org/x/sync/errgroup"
@@ -100,6 +101,13 @@ func Pipe[T any](ctx context.Context, rd *rows.Reader, decode func(rows.Row) (T,
 			}
 			for i := range batch {
 				if err := write(gctx, batch[i]); err != nil {
+					if cerr := ctx.Err(); cerr != nil {
+						// Cancelled: database/sql rolls the transaction
+						// back when its context ends and the write then
+						// says only that the transaction is done; the
+						// cause to report is the cancellation.
+						return fmt.Errorf("%w (%v)", cerr, err)
+					}
 					return err
 				}
 			}
